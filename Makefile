@@ -1,0 +1,145 @@
+# libmatch -- build, test, demo, bench, install.
+# `make demo` and `make test` work on a fresh Debian 12 machine: both install
+# missing packages first (scripts/install-deps.sh) and build what they need.
+
+VERSION_MAJOR := 1
+VERSION_MINOR := 0
+VERSION_PATCH := 0
+VERSION       := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
+
+PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
+INCDIR  ?= $(PREFIX)/include
+BINDIR  ?= $(PREFIX)/bin
+PCDIR   ?= $(LIBDIR)/pkgconfig
+DESTDIR ?=
+
+CC      ?= cc
+B       := build
+PY      := /usr/bin/python3
+
+PKGS       := sqlite3 libcjson opencc openblas
+DEP_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+DEP_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -llapack -lstemmer -lpthread -lm
+
+WARN    := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DLM_BUILDING $(WARN) $(CFLAGS) \
+             -Ilibmatch/include -Ilibmatch/src $(DEP_CFLAGS)
+
+SRC     := $(wildcard libmatch/src/*.c)
+HDR     := libmatch/include/libmatch.h $(wildcard libmatch/src/*.h)
+OBJ     := $(SRC:libmatch/src/%.c=$(B)/obj/%.o)
+ASAN_OBJ:= $(SRC:libmatch/src/%.c=$(B)/asan/obj/%.o)
+
+SONAME  := libmatch.so.$(VERSION_MAJOR)
+SHLIB   := $(B)/libmatch.so.$(VERSION)
+STLIB   := $(B)/libmatch.a
+CLI     := $(B)/lmatch
+PC      := $(B)/libmatch.pc
+
+TEST_SRC := $(wildcard tests/test_*.c)
+TESTS    := $(TEST_SRC:tests/%.c=$(B)/tests/%)
+ASAN_TESTS := $(TEST_SRC:tests/%.c=$(B)/asan/tests/%)
+TEST_DEPS := tests/lmtest.h
+
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+.PHONY: all deps demo test test-c test-asan test-py bench bench-quality bench-speed \
+        install uninstall clean examples
+
+all: $(SHLIB) $(STLIB) $(CLI) $(PC) examples
+
+deps:
+	@sh scripts/install-deps.sh
+
+$(B)/obj/%.o: libmatch/src/%.c $(HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+
+$(B)/asan/obj/%.o: libmatch/src/%.c $(HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -c $< -o $@
+
+$(SHLIB): $(OBJ)
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined -o $@ $(OBJ) $(DEP_LIBS)
+	ln -sf libmatch.so.$(VERSION) $(B)/$(SONAME)
+	ln -sf $(SONAME) $(B)/libmatch.so
+
+$(STLIB): $(OBJ)
+	rm -f $@
+	ar rcs $@ $(OBJ)
+
+$(CLI): libmatch/cli/lmatch.c $(SHLIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -L$(B) -lmatch -Wl,-rpath,'$$ORIGIN'
+
+$(PC): libmatch/libmatch.pc.in Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+examples: $(B)/examples/match_report
+
+$(B)/examples/match_report: examples/c/match_report.c $(SHLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -L$(B) -lmatch -Wl,-rpath,'$$ORIGIN/..'
+
+# ---- tests ---------------------------------------------------------------
+
+$(B)/tests/%: tests/%.c $(STLIB) $(TEST_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(STLIB) $(DEP_LIBS)
+
+$(B)/asan/tests/%: tests/%.c $(ASAN_OBJ) $(TEST_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -o $@ $< $(ASAN_OBJ) $(DEP_LIBS)
+
+test: deps
+	@$(MAKE) --no-print-directory all $(TESTS) $(ASAN_TESTS) >$(B).log 2>&1 || \
+	    { mkdir -p $(B); cat $(B).log; echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+	@sh tests/run.sh
+
+# ---- demo ----------------------------------------------------------------
+
+DEMO_DB ?= $(B)/demo.db
+demo: deps
+	@$(MAKE) --no-print-directory all >/dev/null
+	@sh examples/demo.sh $(CLI) $(DEMO_DB)
+
+# ---- bench ---------------------------------------------------------------
+
+DATA ?=
+bench: bench-quality bench-speed
+
+bench-quality:
+	@LM_DEPS_BENCH=1 sh scripts/install-deps.sh
+	@$(MAKE) --no-print-directory all $(B)/bench/lm_run >/dev/null
+	@$(PY) bench/quality.py $(if $(DATA),--data $(DATA)) $(BENCH_ARGS)
+
+bench-speed:
+	@LM_DEPS_BENCH=1 sh scripts/install-deps.sh
+	@$(MAKE) --no-print-directory all $(B)/bench/lm_run $(B)/bench/lm_speed >/dev/null
+	@$(PY) bench/speed.py $(if $(DATA),--data $(DATA)) $(BENCH_ARGS)
+
+$(B)/bench/%: bench/%.c $(SHLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -L$(B) -lmatch $(DEP_LIBS) -Wl,-rpath,'$$ORIGIN/..'
+
+# ---- install -------------------------------------------------------------
+
+install: $(SHLIB) $(STLIB) $(CLI) $(PC)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR) $(DESTDIR)$(BINDIR)
+	install -m 644 libmatch/include/libmatch.h $(DESTDIR)$(INCDIR)/
+	install -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf libmatch.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libmatch.so
+	install -m 644 $(STLIB) $(DESTDIR)$(LIBDIR)/
+	install -m 644 $(PC) $(DESTDIR)$(PCDIR)/
+	$(CC) $(ALL_CFLAGS) -o $(DESTDIR)$(BINDIR)/lmatch libmatch/cli/lmatch.c \
+	    -L$(B) -lmatch -Wl,-rpath,$(LIBDIR)
+
+uninstall:
+	rm -f $(DESTDIR)$(INCDIR)/libmatch.h $(DESTDIR)$(LIBDIR)/libmatch.so* \
+	      $(DESTDIR)$(LIBDIR)/libmatch.a $(DESTDIR)$(PCDIR)/libmatch.pc $(DESTDIR)$(BINDIR)/lmatch
+
+clean:
+	rm -rf $(B) $(B).log

@@ -1,0 +1,432 @@
+/*
+** libmatch -- matching technology supply and demand.
+**
+** libmatch indexes three kinds of records -- problems (enterprise technical
+** needs, 问题库), achievements (research results, patents, papers, 成果库) and
+** experts (人才库) -- in one SQLite file, and ranks matches between them in
+** every direction, with an explanation of each score.
+**
+** Conventions (they hold for every function below unless its comment says
+** otherwise):
+**
+**  - Every public symbol starts with lm_, every macro with LM_.
+**  - Handles are opaque.  Every handle has a create/free pair and every free
+**    function accepts NULL.
+**  - Functions return an int status: LM_OK (0) or one of the LM_E* codes.
+**    Objects returned through an out-parameter (`**out`) belong to the caller
+**    and are released with the matching free function.  Strings returned
+**    directly (`const char *`) are borrowed from their parent handle and live
+**    as long as it does (or until the next call on it, where stated).
+**  - After a failed call on an lm_db, lm_errmsg(db) gives a readable message
+**    naming what was wrong (the record, the field, the line).
+**  - All text is UTF-8.  Invalid UTF-8 is rejected with LM_EINVAL_UTF8 wherever
+**    text enters the library.
+**
+** Threading: libmatch is thread-safe at the handle level.  A single lm_db
+** must be used by one thread at a time (open one per thread; several
+** connections to the same file in several threads or processes are fine:
+** SQLite's WAL mode lets readers go on while one writer writes, and libmatch
+** waits on a locked database for up to LM_BUSY_TIMEOUT_MS before it reports
+** LM_EBUSY).  Result, token, report and options handles are not tied to a
+** thread but must not be used by two threads at once.  The process-wide word
+** dictionary and converter are loaded once, thread-safely, and shared
+** read-only.
+**
+** The header compiles alone under -std=c99 -pedantic -Wall -Werror.
+*/
+#ifndef LIBMATCH_H
+#define LIBMATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Export macro and version                                                 */
+/* ------------------------------------------------------------------------ */
+
+#ifndef LM_API
+#  if defined(_WIN32) && defined(LM_BUILDING)
+#    define LM_API __declspec(dllexport)
+#  elif defined(__GNUC__) && __GNUC__ >= 4
+#    define LM_API __attribute__((visibility("default")))
+#  else
+#    define LM_API
+#  endif
+#endif
+
+#define LM_VERSION_MAJOR 1
+#define LM_VERSION_MINOR 0
+#define LM_VERSION_PATCH 0
+#define LM_VERSION_NUMBER \
+    (LM_VERSION_MAJOR * 10000 + LM_VERSION_MINOR * 100 + LM_VERSION_PATCH)
+#define LM_VERSION_STRING "1.0.0"
+
+/* The version of the library actually linked: "MAJOR.MINOR.PATCH". */
+LM_API const char *lm_version(void);
+/* The same as a number: MAJOR*10000 + MINOR*100 + PATCH. */
+LM_API int lm_version_number(void);
+
+/* ------------------------------------------------------------------------ */
+/* Status codes                                                             */
+/* ------------------------------------------------------------------------ */
+
+#define LM_OK             0  /* success */
+#define LM_ERROR          1  /* generic failure; see lm_errmsg() */
+#define LM_ENOMEM         2  /* out of memory */
+#define LM_EINVAL         3  /* invalid argument (NULL handle, bad kind...) */
+#define LM_EJSON          4  /* malformed JSON */
+#define LM_ERECORD        5  /* well-formed JSON that is not a valid record */
+#define LM_EINVAL_UTF8    6  /* text is not valid UTF-8 (or holds NUL) */
+#define LM_ETOOBIG        7  /* a documented limit was exceeded */
+#define LM_ENOTFOUND      8  /* no record with that kind and id */
+#define LM_EIO            9  /* a file could not be read or written */
+#define LM_EDB           10  /* the database reported an error */
+#define LM_EBUSY         11  /* the database stayed locked too long */
+#define LM_EMISMATCH     12  /* database built with another analyzer or
+                                schema version, or a vector space mismatch */
+#define LM_EDICT         13  /* word dictionary missing or unreadable */
+#define LM_ERANGE        14  /* index or number out of range */
+#define LM_ESTATE        15  /* call not valid in the current state */
+
+/* A static English description of a status code; never NULL. */
+LM_API const char *lm_errstr(int code);
+
+/* ------------------------------------------------------------------------ */
+/* Limits, checked at the boundary                                          */
+/* ------------------------------------------------------------------------ */
+
+#define LM_MAX_ID_BYTES        512          /* bytes of an id */
+#define LM_MAX_FIELD_BYTES     (8u << 20)   /* bytes of one text field */
+#define LM_MAX_RECORD_BYTES    (16u << 20)  /* bytes of one record's JSON */
+#define LM_MAX_LIST_ITEMS      10000        /* keywords, fields, links */
+#define LM_MAX_JSON_DEPTH      64           /* nesting depth, meta included */
+#define LM_MAX_K               10000        /* results per match call */
+#define LM_BUSY_TIMEOUT_MS     10000        /* wait on a locked database */
+
+/* ------------------------------------------------------------------------ */
+/* Record kinds                                                             */
+/* ------------------------------------------------------------------------ */
+
+#define LM_PROBLEM      1   /* "problem": 技术需求/难题 */
+#define LM_ACHIEVEMENT  2   /* "achievement": 科技成果, patent, paper */
+#define LM_EXPERT       3   /* "expert": 专家/人才 */
+
+/* "problem", "achievement", "expert", or NULL for an unknown kind. */
+LM_API const char *lm_kind_name(int kind);
+/* The kind for a name, or 0 when the name is not a kind. */
+LM_API int lm_kind_from_name(const char *name);
+
+/* ------------------------------------------------------------------------ */
+/* Process-wide configuration                                               */
+/* ------------------------------------------------------------------------ */
+
+/*
+** Set the path of the word dictionary (jieba's dict.txt format: "word freq
+** [tag]" per line) used by the Chinese segmenter.  Call before the first
+** lm_open()/lm_analyze(); once the dictionary is loaded the call fails with
+** LM_ESTATE.  Without it, libmatch uses $LIBMATCH_DICT if set, else looks in
+** the usual places of Debian's python3-jieba package.  A missing dictionary
+** makes lm_open() fail with LM_EDICT and a message naming the paths tried.
+*/
+LM_API int lm_set_dictionary(const char *path);
+
+/* ------------------------------------------------------------------------ */
+/* Database                                                                 */
+/* ------------------------------------------------------------------------ */
+
+typedef struct lm_db lm_db;
+
+/* Flags of lm_open(). */
+#define LM_OPEN_READONLY   0x01 /* open an existing database read-only */
+#define LM_OPEN_REINDEX    0x02 /* if the stored analyzer differs from this
+                                   library's, re-tokenize everything instead of
+                                   failing with LM_EMISMATCH */
+
+/*
+** Open (creating if needed) the database at `path`, or ":memory:".  The
+** schema is created on first use and the database is put in WAL mode.
+** On success *out is a new handle, to be closed with lm_close().  On failure
+** *out is still set when a handle could be allocated, so that lm_errmsg()
+** can tell why; close it too.  Errors: LM_EDB, LM_EIO, LM_EDICT, LM_EMISMATCH
+** (built with another analyzer version; reopen with LM_OPEN_REINDEX or call
+** lm_reindex()), LM_ENOMEM.
+*/
+LM_API int lm_open(lm_db **out, const char *path, int flags);
+
+/* Close the database and free the handle.  NULL is a no-op.  Returns LM_OK. */
+LM_API int lm_close(lm_db *db);
+
+/*
+** The last error message of this handle: what failed and why, naming the
+** record, field or line.  "not an error" after a successful call.  The
+** string is borrowed; it changes with the next call on `db`.  Works on NULL
+** (returns a message saying so).
+*/
+LM_API const char *lm_errmsg(const lm_db *db);
+/* The status code of the last call on `db`. */
+LM_API int lm_errcode(const lm_db *db);
+
+/* Free a buffer returned by libmatch (JSON strings).  NULL is a no-op. */
+LM_API void lm_free(void *p);
+
+/* ------------------------------------------------------------------------ */
+/* Records                                                                  */
+/*                                                                          */
+/* One JSON object per record:                                              */
+/*   required   "id" (string, unique within its kind, 1..LM_MAX_ID_BYTES),  */
+/*              "kind" ("problem" | "achievement" | "expert")              */
+/*   text       problem: "title", "description"                             */
+/*              achievement: "title", "abstract"                            */
+/*              expert: "name", "research" (研究方向), "bio"                */
+/*              all: "keywords" (array of strings)                          */
+/*   structured "fields" (array of domain tags, e.g. "新材料"),             */
+/*              "region" (e.g. "陕西省西安市"), "org" (string);             */
+/*              achievement "maturity" (integer 1..9, TRL);                 */
+/*              achievement "experts", expert "achievements" (arrays of ids */
+/*              of the other kind: the links used for expert evidence)      */
+/*   "meta"     any JSON value, stored verbatim and returned unchanged.     */
+/* Any other top-level key, a wrong type, a missing id or kind, or invalid  */
+/* UTF-8 is an error naming the record and the field.                       */
+/* ------------------------------------------------------------------------ */
+
+/* Pass as a length to mean "NUL-terminated". */
+#define LM_NUL_TERMINATED ((size_t)-1)
+
+/*
+** Insert or replace one record given as JSON (`len` bytes, or
+** LM_NUL_TERMINATED).  The write is one transaction: on any error nothing
+** changes.  Errors: LM_EJSON, LM_ERECORD, LM_EINVAL_UTF8, LM_ETOOBIG, LM_EDB.
+*/
+LM_API int lm_put(lm_db *db, const char *json, size_t len);
+
+/* Delete the record of `kind` with `id`.  LM_ENOTFOUND when there is none. */
+LM_API int lm_delete(lm_db *db, int kind, const char *id);
+
+/*
+** The stored record as JSON (normalized key order; "meta" verbatim).
+** *out is a new NUL-terminated string; free it with lm_free().
+** LM_ENOTFOUND when there is no such record.
+*/
+LM_API int lm_get(lm_db *db, int kind, const char *id, char **out);
+
+/* Number of records of `kind` (0 = all kinds) in *out. */
+LM_API int lm_count(lm_db *db, int kind, int64_t *out);
+
+/*
+** Database statistics as a JSON object (counts per kind, links, analyzer,
+** dictionary words, synonyms, schema version).  Free *out with lm_free().
+*/
+LM_API int lm_stats_json(lm_db *db, char **out);
+
+/* ------------------------------------------------------------------------ */
+/* Bulk loading                                                             */
+/* ------------------------------------------------------------------------ */
+
+typedef struct lm_report lm_report;
+
+/* Load policies. */
+#define LM_LOAD_ATOMIC   0  /* the first bad line stops the load and rolls
+                               back every line of it */
+#define LM_LOAD_SKIP_BAD 1  /* bad lines are skipped and reported; good ones
+                               are stored */
+
+/*
+** Load a JSON Lines file (one record per line; blank lines are ignored; a
+** missing final newline is fine) in one transaction.  *out_report (may be
+** NULL) receives a report of what was loaded and skipped, with the line
+** number, id and reason of each bad line; free it with lm_report_free().
+** With LM_LOAD_ATOMIC a bad line makes the call fail (LM_ERECORD, LM_EJSON,
+** ...) and nothing is stored; the report still tells which line.  With
+** LM_LOAD_SKIP_BAD the call succeeds as long as the file could be read.
+** Errors: LM_EIO (file), LM_EDB, and the record errors of lm_put().
+*/
+LM_API int lm_load_jsonl(lm_db *db, const char *path, int policy,
+                         lm_report **out_report);
+
+/* The same for JSON Lines held in memory (`len` bytes). */
+LM_API int lm_load_jsonl_buffer(lm_db *db, const char *data, size_t len,
+                                int policy, lm_report **out_report);
+
+LM_API int64_t lm_report_loaded(const lm_report *r);   /* records stored */
+LM_API int64_t lm_report_skipped(const lm_report *r);  /* bad lines */
+LM_API int lm_report_error_count(const lm_report *r);  /* reported errors */
+/* Line number (1-based), id ("" when unknown) and reason of error i. */
+LM_API int64_t lm_report_error_line(const lm_report *r, int i);
+LM_API const char *lm_report_error_id(const lm_report *r, int i);
+LM_API const char *lm_report_error_reason(const lm_report *r, int i);
+/* The whole report as JSON; free *out with lm_free(). */
+LM_API int lm_report_json(const lm_report *r, char **out);
+LM_API void lm_report_free(lm_report *r);
+
+/* ------------------------------------------------------------------------ */
+/* Match options                                                            */
+/* ------------------------------------------------------------------------ */
+
+typedef struct lm_opts lm_opts;
+
+/* Integer options. */
+#define LM_OPT_K              1   /* results to return (default 10) */
+#define LM_OPT_OFFSET         2   /* results to skip (default 0) */
+#define LM_OPT_MIN_MATURITY   3   /* achievements with maturity >= n (0=off) */
+#define LM_OPT_MAX_TERMS      4   /* most informative query terms kept from a
+                                     long query (default 48) */
+#define LM_OPT_CANDIDATES     5   /* text candidates scored per query
+                                     (default 200) */
+/* String options. */
+#define LM_OPT_REGION        20   /* keep records whose region starts with it */
+#define LM_OPT_FIELD         21   /* any-of domain tag filter; repeatable */
+/* Weights (doubles).  Field weights scale the BM25 term frequency of a text
+   column and the weight of the query's terms taken from that column. */
+#define LM_OPT_W_TITLE       40   /* title / expert research (default 3.0) */
+#define LM_OPT_W_BODY        41   /* description / abstract / bio (1.0) */
+#define LM_OPT_W_KEYWORDS    42   /* keywords (2.0) */
+#define LM_OPT_W_EXTRA       43   /* expert name, org (0.5) */
+#define LM_OPT_BM25_K1       44   /* BM25 term-frequency saturation (1.2) */
+#define LM_OPT_BM25_B        45   /* BM25 length normalization (0.75) */
+/* Fusion weights of the score components (see lm_match()). */
+#define LM_OPT_W_BM25        60   /* normalized BM25 (default 1.0) */
+#define LM_OPT_W_FIELDS      61   /* domain tag overlap (default 0.1) */
+#define LM_OPT_W_REGION      62   /* region proximity (default 0.05) */
+#define LM_OPT_W_MATURITY    63   /* maturity fit (default 0.05) */
+
+/* Create options holding the defaults; free with lm_opts_free(). */
+LM_API int lm_opts_new(lm_opts **out);
+LM_API void lm_opts_free(lm_opts *o);
+/* Set an integer option.  LM_EINVAL for an unknown key, LM_ERANGE for a
+   value out of range (k in 1..LM_MAX_K, offset >= 0, maturity 0..9). */
+LM_API int lm_opts_set_int(lm_opts *o, int key, int64_t value);
+/* Set a weight (finite, >= 0). */
+LM_API int lm_opts_set_double(lm_opts *o, int key, double value);
+/* Set a string option; LM_OPT_FIELD adds one tag per call; NULL clears. */
+LM_API int lm_opts_set_str(lm_opts *o, int key, const char *value);
+
+/* ------------------------------------------------------------------------ */
+/* Matching                                                                 */
+/* ------------------------------------------------------------------------ */
+
+typedef struct lm_results lm_results;
+
+/*
+** Rank records of kind `to` for the stored record (`from`, `id`): all six
+** directions between the three kinds (and the same kind, excluding the
+** record itself).  The query is built from the record's text: title/name
+** and keywords weigh more than the body, and only the LM_OPT_MAX_TERMS most
+** informative terms (by IDF) of a long text are kept.  User text is never
+** interpreted as query syntax.
+**
+** Each hit's score is a weighted sum of components (all in [0,1]):
+**   bm25      BM25 over the analyzer's tokens, divided by the best hit's
+**   fields    share of the query's domain tags that the hit has
+**   region    1 same city, 0.5 same province, 0 otherwise/unknown
+**   maturity  an achievement's TRL/9 (0 for other kinds)
+** Filters (region prefix, fields, minimum maturity) restrict the candidates.
+** `opts` may be NULL for the defaults.  *out is a new result set, possibly
+** empty; free it with lm_results_free().
+** Errors: LM_ENOTFOUND (no such record), LM_EINVAL, LM_EDB.
+*/
+LM_API int lm_match(lm_db *db, int from, const char *id, int to,
+                    const lm_opts *opts, lm_results **out);
+
+/* Rank records of kind `to` for free text (`len` bytes or
+   LM_NUL_TERMINATED). */
+LM_API int lm_match_text(lm_db *db, const char *text, size_t len, int to,
+                         const lm_opts *opts, lm_results **out);
+
+/* Rank records of kind `to` for a record given as JSON, without storing it
+   (as lm_match() would rank it if it were stored). */
+LM_API int lm_match_record(lm_db *db, const char *json, size_t len, int to,
+                           const lm_opts *opts, lm_results **out);
+
+/* Number of hits in the set. */
+LM_API int lm_results_count(const lm_results *r);
+/* Hit i (0-based): id (borrowed), kind, final score.  Out of range: NULL/0. */
+LM_API const char *lm_result_id(const lm_results *r, int i);
+LM_API int lm_result_kind(const lm_results *r, int i);
+LM_API double lm_result_score(const lm_results *r, int i);
+/* Score components of hit i: their number, each name and value. */
+LM_API int lm_result_component_count(const lm_results *r, int i);
+LM_API const char *lm_result_component_name(const lm_results *r, int i,
+                                            int j);
+LM_API double lm_result_component_value(const lm_results *r, int i, int j);
+/* The query terms (analyzer tokens) that matched in hit i. */
+LM_API int lm_result_term_count(const lm_results *r, int i);
+LM_API const char *lm_result_term(const lm_results *r, int i, int j);
+/* The query terms the set was computed with (after analysis, selection and
+   synonyms). */
+LM_API int lm_results_query_term_count(const lm_results *r);
+LM_API const char *lm_results_query_term(const lm_results *r, int j);
+/* The whole set as JSON: {"query_terms":[...],"results":[{"id","kind",
+   "score","components":{...},"terms":[...]}...]}.  Free with lm_free(). */
+LM_API int lm_results_json(const lm_results *r, char **out);
+LM_API void lm_results_free(lm_results *r);
+
+/* ------------------------------------------------------------------------ */
+/* Analyzer                                                                 */
+/* ------------------------------------------------------------------------ */
+
+typedef struct lm_tokens lm_tokens;
+
+/* Analyzer modes: which tokens Chinese text gives. */
+#define LM_ANALYZE_WORDS     0x01 /* maximum-probability dictionary words */
+#define LM_ANALYZE_SUBWORDS  0x02 /* dictionary sub-words of long words */
+#define LM_ANALYZE_BIGRAMS   0x04 /* character bigrams of unknown words */
+#define LM_ANALYZE_ALL       0x07
+
+/* Token flags. */
+#define LM_TOKEN_COLOCATED   0x01 /* same position as the previous token */
+
+/*
+** Analyze `text` as libmatch indexes it (normalization, Traditional to
+** Simplified, segmentation, stemming, stopwords).  `db` may be NULL for the
+** built-in analyzer without user words; with a db its user dictionary
+** applies.  `mode` 0 means the database's (or default) mode.  Offsets are
+** byte offsets into `text`.  Free *out with lm_tokens_free().
+** Errors: LM_EINVAL_UTF8, LM_ETOOBIG, LM_EDICT, LM_ENOMEM.
+*/
+LM_API int lm_analyze(lm_db *db, const char *text, size_t len, int mode,
+                      lm_tokens **out);
+LM_API int lm_tokens_count(const lm_tokens *t);
+LM_API const char *lm_token_text(const lm_tokens *t, int i);
+LM_API int lm_token_start(const lm_tokens *t, int i);
+LM_API int lm_token_end(const lm_tokens *t, int i);
+LM_API int lm_token_flags(const lm_tokens *t, int i);
+LM_API void lm_tokens_free(lm_tokens *t);
+
+/* The analyzer's identity, e.g. "libmatch-zh/1 words+subwords+bigrams".
+   Borrowed from db. */
+LM_API const char *lm_analyzer_id(lm_db *db);
+
+/*
+** Choose the analyzer mode (LM_ANALYZE_* bits) of this database, store it,
+** and re-tokenize every stored record with it (nothing to do on an empty
+** database).  The default is LM_ANALYZE_ALL.
+*/
+LM_API int lm_set_analyzer_mode(lm_db *db, int mode);
+
+/*
+** Add a word to the database's user dictionary (frequency <= 0 means a
+** default that makes the word win segmentation).  Applies to later indexing
+** and queries; call lm_reindex() to re-tokenize what is already stored.
+*/
+LM_API int lm_dict_add(lm_db *db, const char *word, int64_t freq);
+/* Re-tokenize every stored record with the current analyzer. */
+LM_API int lm_reindex(lm_db *db);
+/*
+** Declare `a` and `b` synonyms (e.g. 碳化硅 and SiC): a query term that is
+** either finds records with the other.  Stored in the database.
+*/
+LM_API int lm_synonym_add(lm_db *db, const char *a, const char *b);
+/* Load synonyms from a TSV file: each line two or more tab-separated terms
+   that are all synonyms; '#' starts a comment.  *out_count (may be NULL)
+   gets the number of pairs added.  Errors name the line. */
+LM_API int lm_synonyms_load_tsv(lm_db *db, const char *path,
+                                int64_t *out_count);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LIBMATCH_H */

@@ -1,0 +1,109 @@
+/*
+** Internal declarations shared by libmatch's source files.  Nothing here is
+** public ABI; every symbol is hidden (-fvisibility=hidden) unless marked LM_API
+** in libmatch.h.
+*/
+#ifndef LM_INTERNAL_H
+#define LM_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <sqlite3.h>
+#include <cJSON.h>
+
+#include "libmatch.h"
+#include "analysis.h"
+
+#define LMX_NKINDS 3
+#define LMX_SCHEMA_VERSION 1
+
+/* Text columns of every kind's FTS5 table, in this order. */
+enum { LMX_COL_TITLE, LMX_COL_BODY, LMX_COL_KEYWORDS, LMX_COL_EXTRA, LMX_NCOLS };
+
+struct lm_db {
+    sqlite3 *sql;
+    lmx_analyzer *an;
+    int readonly;
+    int errcode;
+    char errmsg[1024];
+    int mode;                /* analyzer mode bits */
+    struct lmx_synset *syn;  /* analyzed synonym pairs (lexicon.c), lazily */
+    sqlite3_stmt *stmt[32];  /* prepared-statement cache, see lmx_stmt() */
+};
+
+/* Cached prepared statements (storage.c): slot index + SQL. */
+sqlite3_stmt *lmx_stmt(lm_db *db, int slot, const char *sql);
+
+/* ---- errors.c ---- */
+/* Record an error on db (message printf-style); returns code.  db may be NULL. */
+int lmx_err(lm_db *db, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* Clear the error state; returns LM_OK. */
+int lmx_ok(lm_db *db);
+/* Map an SQLite result code to an LM_E* code and record the message. */
+int lmx_sqlerr(lm_db *db, int rc, const char *what);
+
+/* ---- utf8 helpers (ingest.c) ---- */
+/* 1 if [s, s+len) is valid UTF-8 without NUL bytes; else 0 and *bad_off. */
+int lmx_utf8_valid(const char *s, size_t len, size_t *bad_off);
+
+/* ---- ingest.c: records ---- */
+typedef struct lmx_record {
+    int kind;
+    const char *id;          /* "" when absent (allowed only for queries) */
+    const char *text[LMX_NCOLS]; /* column texts; keywords joined; NULL if none */
+    char *kwjoined;          /* owned: keywords joined by "；" */
+    char *extra;             /* owned: expert name + org */
+    const char *region, *org;
+    int maturity;            /* 0 when absent */
+    cJSON *fields;           /* array of strings or NULL */
+    cJSON *links;            /* experts / achievements array or NULL */
+    cJSON *root;             /* owned parse tree */
+} lmx_record;
+
+/* Parse and validate one record.  `require_id` 0 for query records.  On error
+   returns an LM_E* code and writes a message naming the field into err. */
+int lmx_record_parse(const char *json, size_t len, int require_id,
+                     lmx_record *out, char *err, size_t errlen);
+void lmx_record_free(lmx_record *r);
+
+/* ---- storage.c ---- */
+int lmx_begin(lm_db *db);
+int lmx_commit(lm_db *db);
+void lmx_rollback(lm_db *db);
+/* Store a parsed record (inside a transaction the caller manages).
+   `json`/`len` is the verbatim text to keep. */
+int lmx_store_record(lm_db *db, const lmx_record *r, const char *json,
+                     size_t len);
+/* Fetch the stored JSON of (kind,id): *out malloc'ed; LM_ENOTFOUND. */
+int lmx_load_json(lm_db *db, int kind, const char *id, char **out,
+                  int64_t *rid);
+const char *lmx_fts_table(int kind);
+int64_t lmx_kind_count(lm_db *db, int kind);
+
+/* ---- scoring.c ---- */
+/* Register the FTS5 auxiliary functions lm_bm25() and lm_terms(). */
+int lmx_scoring_register(sqlite3 *db);
+/* Region proximity in [0,1]: 1 same city, 0.5 same province, else 0. */
+double lmx_region_score(const char *a, const char *b);
+
+/* ---- lexicon.c: synonyms ---- */
+/* Query terms: analyzed tokens with weights. */
+typedef struct { char *tok; int len; double w; int from_synonym; } lmx_qterm;
+typedef struct { lmx_qterm *t; int n, cap; int *hash; int hcap; } lmx_qterms;
+int lmx_qterms_add(lmx_qterms *q, const char *tok, int len, double w, int from_synonym);
+void lmx_qterms_free(lmx_qterms *q);
+/* Add the synonyms of the terms in q (weight: factor times the weight of the
+   term they expand). */
+int lmx_synonyms_expand(lm_db *db, lmx_qterms *q, double factor);
+void lmx_synset_free(struct lmx_synset *s);
+int lmx_synonym_store(lm_db *db, const char *a, const char *b);
+
+/* ---- small helpers ---- */
+char *lmx_strndup(const char *s, size_t n);
+char *lmx_strdup(const char *s);
+
+#endif

@@ -1,0 +1,592 @@
+/*
+** matching.c -- match options, query building, candidates, fusion, results.
+**
+**   query record / text -> analyzer -> weighted terms (+ synonyms)
+**     -> keep the most informative (weight x IDF) -> quoted raw tokens OR'ed
+**     -> FTS5 MATCH with lm_bm25() over the target kind, filters in SQL
+**     -> candidates with features (bm25, fields, region, maturity)
+**     -> weighted sum -> sorted hits with matched terms
+**
+** User text never reaches FTS5 as query syntax: every term is an analyzer
+** token, quoted, and marked raw (LMX_RAW_MARK) so the tokenizer passes it
+** through unchanged.
+*/
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* ---- options ------------------------------------------------------------- */
+
+enum { W_TITLE, W_BODY, W_KEYWORDS, W_EXTRA, W_BM25, W_FIELDS, W_REGION, W_MATURITY, W_K1, W_B, NW };
+
+struct lm_opts {
+    int k, offset, min_maturity, max_terms, candidates;
+    char *region;
+    char **fields;
+    int nfields;
+    double w[NW];
+};
+
+static void opts_defaults(lm_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->k = 10;
+    o->max_terms = 48;
+    o->candidates = 200;
+    o->w[W_TITLE] = 3.0;
+    o->w[W_BODY] = 1.0;
+    o->w[W_KEYWORDS] = 2.0;
+    o->w[W_EXTRA] = 0.5;
+    o->w[W_BM25] = 1.0;
+    o->w[W_FIELDS] = 0.1;
+    o->w[W_REGION] = 0.05;
+    o->w[W_MATURITY] = 0.05;
+    o->w[W_K1] = 1.2;
+    o->w[W_B] = 0.75;
+}
+
+LM_API int lm_opts_new(lm_opts **out)
+{
+    if (!out) return LM_EINVAL;
+    *out = malloc(sizeof **out);
+    if (!*out) return LM_ENOMEM;
+    opts_defaults(*out);
+    return LM_OK;
+}
+
+static void opts_clear_fields(lm_opts *o)
+{
+    for (int i = 0; i < o->nfields; i++) free(o->fields[i]);
+    free(o->fields);
+    o->fields = NULL;
+    o->nfields = 0;
+}
+
+LM_API void lm_opts_free(lm_opts *o)
+{
+    if (!o) return;
+    free(o->region);
+    opts_clear_fields(o);
+    free(o);
+}
+
+LM_API int lm_opts_set_int(lm_opts *o, int key, int64_t v)
+{
+    if (!o) return LM_EINVAL;
+    switch (key) {
+    case LM_OPT_K:            if (v < 1 || v > LM_MAX_K) return LM_ERANGE; o->k = (int)v; return LM_OK;
+    case LM_OPT_OFFSET:       if (v < 0 || v > 1000000) return LM_ERANGE; o->offset = (int)v; return LM_OK;
+    case LM_OPT_MIN_MATURITY: if (v < 0 || v > 9) return LM_ERANGE; o->min_maturity = (int)v; return LM_OK;
+    case LM_OPT_MAX_TERMS:    if (v < 1 || v > 1024) return LM_ERANGE; o->max_terms = (int)v; return LM_OK;
+    case LM_OPT_CANDIDATES:   if (v < 1 || v > 100000) return LM_ERANGE; o->candidates = (int)v; return LM_OK;
+    default: return LM_EINVAL;
+    }
+}
+
+LM_API int lm_opts_set_double(lm_opts *o, int key, double v)
+{
+    if (!o) return LM_EINVAL;
+    int i;
+    switch (key) {
+    case LM_OPT_W_TITLE: i = W_TITLE; break;
+    case LM_OPT_W_BODY: i = W_BODY; break;
+    case LM_OPT_W_KEYWORDS: i = W_KEYWORDS; break;
+    case LM_OPT_W_EXTRA: i = W_EXTRA; break;
+    case LM_OPT_BM25_K1: i = W_K1; break;
+    case LM_OPT_BM25_B: i = W_B; break;
+    case LM_OPT_W_BM25: i = W_BM25; break;
+    case LM_OPT_W_FIELDS: i = W_FIELDS; break;
+    case LM_OPT_W_REGION: i = W_REGION; break;
+    case LM_OPT_W_MATURITY: i = W_MATURITY; break;
+    default: return LM_EINVAL;
+    }
+    if (!isfinite(v) || v < 0 || v > 1e6) return LM_ERANGE;
+    if (i == W_B && v > 1) return LM_ERANGE;
+    o->w[i] = v;
+    return LM_OK;
+}
+
+LM_API int lm_opts_set_str(lm_opts *o, int key, const char *v)
+{
+    if (!o) return LM_EINVAL;
+    if (v && (strlen(v) > 1024 || !lmx_utf8_valid(v, strlen(v), NULL))) return LM_EINVAL_UTF8;
+    if (key == LM_OPT_REGION) {
+        char *c = v && *v ? lmx_strdup(v) : NULL;
+        if (v && *v && !c) return LM_ENOMEM;
+        free(o->region);
+        o->region = c;
+        return LM_OK;
+    }
+    if (key == LM_OPT_FIELD) {
+        if (!v) { opts_clear_fields(o); return LM_OK; }
+        if (o->nfields >= LM_MAX_LIST_ITEMS) return LM_ETOOBIG;
+        char **nf = realloc(o->fields, sizeof(char *) * (size_t)(o->nfields + 1));
+        if (!nf) return LM_ENOMEM;
+        o->fields = nf;
+        if (!(o->fields[o->nfields] = lmx_strdup(v))) return LM_ENOMEM;
+        o->nfields++;
+        return LM_OK;
+    }
+    return LM_EINVAL;
+}
+
+/* ---- results ------------------------------------------------------------- */
+
+enum { C_BM25, C_FIELDS, C_REGION, C_MATURITY, C_BM25_RAW, NCOMP };
+static const char *const comp_names[NCOMP] = { "bm25", "fields", "region", "maturity", "bm25_raw" };
+
+typedef struct {
+    char *id;
+    int kind;
+    double score;
+    double comp[NCOMP];
+    int nterms;
+    char **terms;
+    int64_t rid;
+    unsigned char *mask;   /* matched query terms (while building) */
+} hit;
+
+struct lm_results {
+    int n;
+    hit *h;
+    int nq;
+    char **qterms;
+};
+
+static void hit_free(hit *h)
+{
+    free(h->id);
+    for (int j = 0; j < h->nterms; j++) free(h->terms[j]);
+    free(h->terms);
+    free(h->mask);
+}
+
+LM_API void lm_results_free(lm_results *r)
+{
+    if (!r) return;
+    for (int i = 0; i < r->n; i++) hit_free(&r->h[i]);
+    free(r->h);
+    for (int j = 0; j < r->nq; j++) free(r->qterms[j]);
+    free(r->qterms);
+    free(r);
+}
+
+static const hit *HIT(const lm_results *r, int i)
+{
+    return r && i >= 0 && i < r->n ? &r->h[i] : NULL;
+}
+
+LM_API int lm_results_count(const lm_results *r) { return r ? r->n : 0; }
+LM_API const char *lm_result_id(const lm_results *r, int i) { const hit *h = HIT(r, i); return h ? h->id : NULL; }
+LM_API int lm_result_kind(const lm_results *r, int i) { const hit *h = HIT(r, i); return h ? h->kind : 0; }
+LM_API double lm_result_score(const lm_results *r, int i) { const hit *h = HIT(r, i); return h ? h->score : 0; }
+LM_API int lm_result_component_count(const lm_results *r, int i) { return HIT(r, i) ? NCOMP : 0; }
+LM_API const char *lm_result_component_name(const lm_results *r, int i, int j)
+{
+    return HIT(r, i) && j >= 0 && j < NCOMP ? comp_names[j] : NULL;
+}
+LM_API double lm_result_component_value(const lm_results *r, int i, int j)
+{
+    const hit *h = HIT(r, i);
+    return h && j >= 0 && j < NCOMP ? h->comp[j] : 0;
+}
+LM_API int lm_result_term_count(const lm_results *r, int i) { const hit *h = HIT(r, i); return h ? h->nterms : 0; }
+LM_API const char *lm_result_term(const lm_results *r, int i, int j)
+{
+    const hit *h = HIT(r, i);
+    return h && j >= 0 && j < h->nterms ? h->terms[j] : NULL;
+}
+LM_API int lm_results_query_term_count(const lm_results *r) { return r ? r->nq : 0; }
+LM_API const char *lm_results_query_term(const lm_results *r, int j)
+{
+    return r && j >= 0 && j < r->nq ? r->qterms[j] : NULL;
+}
+
+LM_API int lm_results_json(const lm_results *r, char **out)
+{
+    if (!out) return LM_EINVAL;
+    *out = NULL;
+    if (!r) return LM_EINVAL;
+    cJSON *o = cJSON_CreateObject();
+    cJSON *qt = cJSON_AddArrayToObject(o, "query_terms");
+    cJSON *res = cJSON_AddArrayToObject(o, "results");
+    if (!o || !qt || !res) { cJSON_Delete(o); return LM_ENOMEM; }
+    for (int j = 0; j < r->nq; j++) cJSON_AddItemToArray(qt, cJSON_CreateString(r->qterms[j]));
+    for (int i = 0; i < r->n; i++) {
+        const hit *h = &r->h[i];
+        cJSON *e = cJSON_CreateObject();
+        if (!e) break;
+        cJSON_AddStringToObject(e, "id", h->id);
+        cJSON_AddStringToObject(e, "kind", lm_kind_name(h->kind));
+        cJSON_AddNumberToObject(e, "score", h->score);
+        cJSON *c = cJSON_AddObjectToObject(e, "components");
+        for (int j = 0; j < NCOMP; j++) cJSON_AddNumberToObject(c, comp_names[j], h->comp[j]);
+        cJSON *t = cJSON_AddArrayToObject(e, "terms");
+        for (int j = 0; j < h->nterms; j++) cJSON_AddItemToArray(t, cJSON_CreateString(h->terms[j]));
+        cJSON_AddItemToArray(res, e);
+    }
+    *out = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return *out ? LM_OK : LM_ENOMEM;
+}
+
+/* ---- query building ------------------------------------------------------ */
+
+typedef struct { lmx_qterms *q; double w; } addctx;
+
+static int add_tok(void *ctx, int flags, const char *tok, int n, int start, int end)
+{
+    addctx *a = ctx;
+    if (n <= 0 || n > 255) return 0;
+    return lmx_qterms_add(a->q, tok, n, a->w, 0);
+}
+
+static int analyze_into(lm_db *db, lmx_qterms *q, const char *text, double w)
+{
+    if (!text || !*text || w <= 0) return LM_OK;
+    addctx a = { q, w };
+    size_t len = strlen(text);
+    if (len > LM_MAX_FIELD_BYTES) return lmx_err(db, LM_ETOOBIG, "query text of %zu bytes exceeds %u", len, (unsigned)LM_MAX_FIELD_BYTES);
+    int rc = lmx_analyze(db->an, text, (int)len, 1, add_tok, &a);
+    if (rc == LM_EINVAL_UTF8) return lmx_err(db, rc, "query text is not valid UTF-8 (or holds a NUL byte)");
+    if (rc) return lmx_err(db, rc, "analyzing the query failed: %s", lm_errstr(rc));
+    return LM_OK;
+}
+
+typedef struct { int idx; double key; } ranked;
+
+static int by_key_desc(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? 1 : -1;
+    return x->idx - y->idx;
+}
+
+/* Selected terms: token, final weight (query weight x IDF). */
+typedef struct { int n; char **tok; double *w; } selected;
+
+static void selected_free(selected *s)
+{
+    for (int i = 0; i < s->n; i++) free(s->tok[i]);
+    free(s->tok);
+    free(s->w);
+    memset(s, 0, sizeof *s);
+}
+
+static int64_t doc_freq(lm_db *db, int to, const char *tok, int len)
+{
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT doc FROM %s_v WHERE term=?", lmx_fts_table(to));
+    sqlite3_stmt *st = lmx_stmt(db, 16 + to, sql);
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, tok, len, SQLITE_STATIC);
+    int64_t df = 0;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) df = sqlite3_column_int64(st, 0);
+    else if (rc != SQLITE_DONE) { lmx_sqlerr(db, rc, "reading term statistics"); df = -1; }
+    sqlite3_reset(st);
+    return df;
+}
+
+static int select_terms(lm_db *db, lmx_qterms *q, int to, const lm_opts *o, selected *out)
+{
+    memset(out, 0, sizeof *out);
+    int64_t N = lmx_kind_count(db, to);
+    if (N < 0) return db->errcode;
+    ranked *rk = malloc(sizeof *rk * (size_t)(q->n ? q->n : 1));
+    double *idf = malloc(sizeof(double) * (size_t)(q->n ? q->n : 1));
+    if (!rk || !idf) { free(rk); free(idf); return lmx_err(db, LM_ENOMEM, "out of memory"); }
+    int nr = 0;
+    for (int i = 0; i < q->n; i++) {
+        int64_t df = doc_freq(db, to, q->t[i].tok, q->t[i].len);
+        if (df < 0) { free(rk); free(idf); return db->errcode; }
+        if (df == 0) continue;
+        idf[i] = log(1.0 + ((double)N - (double)df + 0.5) / ((double)df + 0.5));
+        double qw = sqrt(q->t[i].w);
+        rk[nr].idx = i;
+        rk[nr].key = qw * idf[i];
+        nr++;
+    }
+    qsort(rk, (size_t)nr, sizeof *rk, by_key_desc);
+    if (nr > o->max_terms) nr = o->max_terms;
+    out->tok = calloc((size_t)(nr ? nr : 1), sizeof(char *));
+    out->w = calloc((size_t)(nr ? nr : 1), sizeof(double));
+    if (!out->tok || !out->w) { free(rk); free(idf); selected_free(out); return lmx_err(db, LM_ENOMEM, "out of memory"); }
+    for (int j = 0; j < nr; j++) {
+        const lmx_qterm *t = &q->t[rk[j].idx];
+        if (!(out->tok[j] = lmx_strndup(t->tok, (size_t)t->len))) {
+            free(rk); free(idf); selected_free(out);
+            return lmx_err(db, LM_ENOMEM, "out of memory");
+        }
+        out->w[j] = rk[j].key;
+        out->n++;
+    }
+    free(rk);
+    free(idf);
+    return LM_OK;
+}
+
+/* "\x01tok1" OR "\x01tok2" ... with quotes doubled inside a token. */
+static char *build_match(const selected *s)
+{
+    size_t n = 1;
+    for (int i = 0; i < s->n; i++) n += 2 * strlen(s->tok[i]) + 8;
+    char *m = malloc(n), *p = m;
+    if (!m) return NULL;
+    for (int i = 0; i < s->n; i++) {
+        if (i) { memcpy(p, " OR ", 4); p += 4; }
+        *p++ = '"';
+        *p++ = LMX_RAW_MARK;
+        for (const char *c = s->tok[i]; *c; c++) {
+            if (*c == '"') *p++ = '"';
+            *p++ = *c;
+        }
+        *p++ = '"';
+    }
+    *p = 0;
+    return m;
+}
+
+/* ---- the query ------------------------------------------------------------ */
+
+typedef struct {
+    int to;
+    int64_t exclude_rid;        /* the query record itself, or 0 */
+    const char *region;         /* query record's region */
+    cJSON *fields;              /* query record's domain tags */
+} query_ctx;
+
+static int by_score(const void *a, const void *b)
+{
+    const hit *x = a, *y = b;
+    if (x->score != y->score) return x->score < y->score ? 1 : -1;
+    if (x->comp[C_BM25_RAW] != y->comp[C_BM25_RAW]) return x->comp[C_BM25_RAW] < y->comp[C_BM25_RAW] ? 1 : -1;
+    return strcmp(x->id, y->id);
+}
+
+static char *fields_json(const lm_opts *o, cJSON *qfields, int from_opts)
+{
+    cJSON *a = cJSON_CreateArray();
+    if (!a) return NULL;
+    if (from_opts)
+        for (int i = 0; i < o->nfields; i++) cJSON_AddItemToArray(a, cJSON_CreateString(o->fields[i]));
+    else
+        for (cJSON *f = qfields ? qfields->child : NULL; f; f = f->next)
+            cJSON_AddItemToArray(a, cJSON_CreateString(f->valuestring));
+    char *s = cJSON_PrintUnformatted(a);
+    cJSON_Delete(a);
+    return s;
+}
+
+static int run_query(lm_db *db, const query_ctx *qc, lmx_qterms *q, const lm_opts *o, lm_results **out)
+{
+    int rc;
+    lm_results *res = calloc(1, sizeof *res);
+    if (!res) return lmx_err(db, LM_ENOMEM, "out of memory");
+    selected sel;
+    if ((rc = lmx_synonyms_expand(db, q, 0.8))) { free(res); return rc; }
+    if ((rc = select_terms(db, q, qc->to, o, &sel))) { free(res); return rc; }
+    res->qterms = sel.tok;          /* shared: freed with the results */
+    res->nq = sel.n;
+    if (sel.n == 0) {               /* nothing to look for: an empty set */
+        free(sel.w);
+        *out = res;
+        return lmx_ok(db);
+    }
+    char *match = build_match(&sel);
+    char *qfields = fields_json(o, qc->fields, 0);
+    char *ffilter = o->nfields ? fields_json(o, NULL, 1) : NULL;
+    size_t nblob = 2 + LMX_NCOLS + (size_t)sel.n;
+    double *blob = malloc(sizeof(double) * nblob);
+    if (!match || !qfields || !blob || (o->nfields && !ffilter)) {
+        rc = lmx_err(db, LM_ENOMEM, "out of memory");
+        goto done;
+    }
+    blob[0] = o->w[W_K1];
+    blob[1] = o->w[W_B];
+    for (int c = 0; c < LMX_NCOLS; c++) blob[2 + c] = o->w[W_TITLE + c];
+    for (int j = 0; j < sel.n; j++) blob[2 + LMX_NCOLS + j] = sel.w[j];
+
+    const char *fts = lmx_fts_table(qc->to);
+    char sql[1024];
+    int nq = qc->fields && qc->fields->child ? cJSON_GetArraySize(qc->fields) : 0;
+    snprintf(sql, sizeof sql,
+             "SELECT f.rowid, lm_bm25(f.%s, ?1) AS s, lm_terms(f.%s), r.id, r.region, r.maturity, "
+             "%s FROM %s f JOIN record r ON r.rid = f.rowid WHERE f.%s MATCH ?2%s%s%s%s "
+             "ORDER BY s DESC LIMIT ?3",
+             fts, fts,
+             nq ? "(SELECT count(*) FROM record_field rf WHERE rf.rid = f.rowid AND rf.field IN "
+                  "(SELECT value FROM json_each(?4)))" : "0",
+             fts, fts,
+             o->region ? " AND substr(r.region, 1, length(?5)) = ?5" : "",
+             o->min_maturity && qc->to == LM_ACHIEVEMENT ? " AND r.maturity >= ?6" : "",
+             ffilter ? " AND EXISTS(SELECT 1 FROM record_field rf2 WHERE rf2.rid = f.rowid AND rf2.field IN "
+                       "(SELECT value FROM json_each(?7)))" : "",
+             qc->exclude_rid ? " AND f.rowid != ?8" : "");
+    sqlite3_stmt *st;
+    if ((rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL)) != SQLITE_OK) {
+        rc = lmx_sqlerr(db, rc, "preparing the match query");
+        goto done;
+    }
+    int limit = o->candidates > o->offset + o->k ? o->candidates : o->offset + o->k;
+    sqlite3_bind_blob(st, 1, blob, (int)(sizeof(double) * nblob), SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, match, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, limit);
+    if (nq) sqlite3_bind_text(st, 4, qfields, -1, SQLITE_STATIC);
+    if (o->region) sqlite3_bind_text(st, 5, o->region, -1, SQLITE_STATIC);
+    if (o->min_maturity) sqlite3_bind_int(st, 6, o->min_maturity);
+    if (ffilter) sqlite3_bind_text(st, 7, ffilter, -1, SQLITE_STATIC);
+    if (qc->exclude_rid) sqlite3_bind_int64(st, 8, qc->exclude_rid);
+
+    int cap = 0;
+    double maxbm = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (res->n == cap) {
+            cap = cap ? cap * 2 : 64;
+            hit *nh = realloc(res->h, sizeof *nh * (size_t)cap);
+            if (!nh) { rc = SQLITE_NOMEM; break; }
+            res->h = nh;
+        }
+        hit *h = &res->h[res->n];
+        memset(h, 0, sizeof *h);
+        h->rid = sqlite3_column_int64(st, 0);
+        h->comp[C_BM25_RAW] = sqlite3_column_double(st, 1);
+        int mb = sqlite3_column_bytes(st, 2);
+        h->mask = calloc((size_t)sel.n, 1);
+        h->id = lmx_strdup((const char *)sqlite3_column_text(st, 3));
+        if (!h->mask || !h->id) { hit_free(h); rc = SQLITE_NOMEM; break; }
+        if (mb == sel.n) memcpy(h->mask, sqlite3_column_blob(st, 2), (size_t)mb);
+        h->kind = qc->to;
+        h->comp[C_REGION] = lmx_region_score(qc->region, (const char *)sqlite3_column_text(st, 4));
+        h->comp[C_MATURITY] = qc->to == LM_ACHIEVEMENT ? sqlite3_column_int(st, 5) / 9.0 : 0;
+        h->comp[C_FIELDS] = nq ? (double)sqlite3_column_int(st, 6) / nq : 0;
+        if (h->comp[C_FIELDS] > 1) h->comp[C_FIELDS] = 1;
+        if (h->comp[C_BM25_RAW] > maxbm) maxbm = h->comp[C_BM25_RAW];
+        res->n++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        rc = rc == SQLITE_NOMEM ? lmx_err(db, LM_ENOMEM, "out of memory") : lmx_sqlerr(db, rc, "matching");
+        goto done;
+    }
+    for (int i = 0; i < res->n; i++) {
+        hit *h = &res->h[i];
+        h->comp[C_BM25] = maxbm > 0 ? h->comp[C_BM25_RAW] / maxbm : 0;
+        h->score = o->w[W_BM25] * h->comp[C_BM25] + o->w[W_FIELDS] * h->comp[C_FIELDS] +
+                   o->w[W_REGION] * h->comp[C_REGION] + o->w[W_MATURITY] * h->comp[C_MATURITY];
+    }
+    qsort(res->h, (size_t)res->n, sizeof *res->h, by_score);
+    /* Keep [offset, offset+k). */
+    int from = o->offset < res->n ? o->offset : res->n;
+    int to = from + o->k < res->n ? from + o->k : res->n;
+    for (int i = 0; i < from; i++) hit_free(&res->h[i]);
+    for (int i = to; i < res->n; i++) hit_free(&res->h[i]);
+    memmove(res->h, res->h + from, sizeof *res->h * (size_t)(to - from));
+    res->n = to - from;
+    for (int i = 0; i < res->n; i++) {
+        hit *h = &res->h[i];
+        int nt = 0;
+        for (int j = 0; j < sel.n; j++) nt += h->mask[j] != 0;
+        h->terms = calloc((size_t)(nt ? nt : 1), sizeof(char *));
+        if (!h->terms) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); goto done; }
+        for (int j = 0; j < sel.n; j++)
+            if (h->mask[j]) {
+                if (!(h->terms[h->nterms] = lmx_strdup(sel.tok[j]))) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); goto done; }
+                h->nterms++;
+            }
+        free(h->mask);
+        h->mask = NULL;
+    }
+    rc = LM_OK;
+done:
+    free(match);
+    free(qfields);
+    free(ffilter);
+    free(blob);
+    free(sel.w);
+    if (rc) { lm_results_free(res); return rc; }
+    *out = res;
+    return lmx_ok(db);
+}
+
+static int check_to(lm_db *db, int to, const lm_opts **o, lm_opts *defaults, lm_results **out)
+{
+    if (!out) return lmx_err(db, LM_EINVAL, "no output pointer (NULL)");
+    *out = NULL;
+    if (!lm_kind_name(to)) return lmx_err(db, LM_EINVAL, "unknown target kind %d", to);
+    if (!*o) { opts_defaults(defaults); *o = defaults; }
+    return LM_OK;
+}
+
+static int match_parsed(lm_db *db, const lmx_record *r, int64_t rid, int to, const lm_opts *o, lm_results **out)
+{
+    lmx_qterms q = {0};
+    int rc = LM_OK;
+    for (int c = 0; c < LMX_NCOLS && !rc; c++)
+        if (c != LMX_COL_EXTRA) rc = analyze_into(db, &q, r->text[c], o->w[W_TITLE + c]);
+    if (!rc) {
+        query_ctx qc = { to, r->kind == to ? rid : 0, r->region, r->fields };
+        rc = run_query(db, &qc, &q, o, out);
+    }
+    lmx_qterms_free(&q);
+    return rc;
+}
+
+LM_API int lm_match(lm_db *db, int from, const char *id, int to, const lm_opts *o, lm_results **out)
+{
+    if (!db) return LM_EINVAL;
+    lm_opts defaults;
+    int rc = check_to(db, to, &o, &defaults, out);
+    if (rc) return rc;
+    char *json = NULL;
+    int64_t rid = 0;
+    if ((rc = lmx_load_json(db, from, id, &json, &rid))) return rc;
+    lmx_record r;
+    char msg[768];
+    rc = lmx_record_parse(json, strlen(json), 1, &r, msg, sizeof msg);
+    free(json);
+    if (rc) return lmx_err(db, rc, "stored %s", msg);
+    rc = match_parsed(db, &r, rid, to, o, out);
+    lmx_record_free(&r);
+    return rc;
+}
+
+LM_API int lm_match_record(lm_db *db, const char *json, size_t len, int to, const lm_opts *o, lm_results **out)
+{
+    if (!db) return LM_EINVAL;
+    lm_opts defaults;
+    int rc = check_to(db, to, &o, &defaults, out);
+    if (rc) return rc;
+    lmx_record r;
+    char msg[768];
+    if ((rc = lmx_record_parse(json, len, 0, &r, msg, sizeof msg))) return lmx_err(db, rc, "%s", msg);
+    rc = match_parsed(db, &r, 0, to, o, out);
+    lmx_record_free(&r);
+    return rc;
+}
+
+LM_API int lm_match_text(lm_db *db, const char *text, size_t len, int to, const lm_opts *o, lm_results **out)
+{
+    if (!db) return LM_EINVAL;
+    lm_opts defaults;
+    int rc = check_to(db, to, &o, &defaults, out);
+    if (rc) return rc;
+    if (!text) return lmx_err(db, LM_EINVAL, "no query text (NULL)");
+    if (len == LM_NUL_TERMINATED) len = strlen(text);
+    if (len > LM_MAX_FIELD_BYTES) return lmx_err(db, LM_ETOOBIG, "query text of %zu bytes exceeds %u", len, (unsigned)LM_MAX_FIELD_BYTES);
+    if (!lmx_utf8_valid(text, len, NULL)) return lmx_err(db, LM_EINVAL_UTF8, "query text is not valid UTF-8 (or holds a NUL byte)");
+    char *t = lmx_strndup(text, len);
+    if (!t) return lmx_err(db, LM_ENOMEM, "out of memory");
+    lmx_qterms q = {0};
+    rc = analyze_into(db, &q, t, 1.0);
+    free(t);
+    if (!rc) {
+        query_ctx qc = { to, 0, NULL, NULL };
+        rc = run_query(db, &qc, &q, o, out);
+    }
+    lmx_qterms_free(&q);
+    return rc;
+}

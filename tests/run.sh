@@ -1,0 +1,55 @@
+#!/bin/sh
+# Run every test: C tests, the same C tests under ASan+UBSan, Python tests.
+# Prints each suite's output and ends with "N passed, N failed".
+B=${B:-build}
+PY=${PY:-/usr/bin/python3}
+pass=0; fail=0
+log=$(mktemp); trap 'rm -f "$log"' EXIT
+
+count() {  # $1 = suite name, $2 = exit code; reads the summary in $log
+    line=$(grep -E '^# (lmtest|pytests): passed=' "$log" | tail -n 1)
+    if [ -n "$line" ]; then
+        p=$(echo "$line" | sed 's/.*passed=\([0-9]*\).*/\1/')
+        f=$(echo "$line" | sed 's/.*failed=\([0-9]*\).*/\1/')
+    else
+        p=0; f=1
+        echo "not ok - $1 ended without a summary (exit $2)"
+    fi
+    if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then
+        f=1; echo "not ok - $1 exited with status $2"
+    fi
+    pass=$((pass + p)); fail=$((fail + f))
+}
+
+for t in "$B"/tests/test_*; do
+    [ -x "$t" ] || continue
+    echo "== $t"
+    "$t" >"$log" 2>&1; rc=$?
+    cat "$log"; count "$t" "$rc"
+done
+
+# Sanitizers: any report aborts the test binary with a non-zero status.
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=86:halt_on_error=1"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+for t in "$B"/asan/tests/test_*; do
+    [ -x "$t" ] || continue
+    echo "== $t (ASan+UBSan)"
+    "$t" >"$log" 2>&1; rc=$?
+    cat "$log"; count "$t (asan)" "$rc"
+done
+unset ASAN_OPTIONS UBSAN_OPTIONS
+
+dirs=""
+for d in bindings/python/tests bench/tests; do
+    [ -d "$d" ] && dirs="$dirs $d"
+done
+if [ -n "$dirs" ]; then
+    echo "== python:$dirs"
+    # shellcheck disable=SC2086
+    LIBMATCH_LIBRARY="$(pwd)/$B/libmatch.so" PYTHONPATH="$(pwd)/bindings/python:$(pwd)/bench" \
+        "$PY" tests/pyrun.py $dirs >"$log" 2>&1; rc=$?
+    cat "$log"; count "python" "$rc"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,742 @@
+/*
+** test_api.c -- the public C API: records, errors, bulk loading, matching in
+** every direction, filters, weights, persistence, analyzer identity.
+*/
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sqlite3.h>
+
+#include "libmatch.h"
+#include "lmtest.h"
+
+static char tmpdir[256];
+
+static const char *tmp_path(const char *name)
+{
+    static char buf[8][512];
+    static int k;
+    k = (k + 1) % 8;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
+    return buf[k];
+}
+
+static void write_file(const char *path, const char *data)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) { perror(path); exit(1); }
+    fputs(data, f);
+    fclose(f);
+}
+
+/* A small library: two topics (SiC power devices, lithium battery safety),
+   one agriculture record, traditional-script variants. */
+static const char *records[] = {
+    "{\"id\":\"P1\",\"kind\":\"problem\",\"title\":\"碳化硅功率器件封装散热难题\","
+    "\"description\":\"我公司生产新能源汽车电机控制器，碳化硅MOSFET模块在高温下封装热阻过大，需要低热阻封装与散热方案。\","
+    "\"keywords\":[\"碳化硅\",\"功率模块\",\"封装散热\"],\"fields\":[\"半导体\",\"新能源汽车\"],"
+    "\"region\":\"陕西省西安市\",\"org\":\"西安某电驱公司\",\"meta\":{\"budget_wan\":80,\"big\":12345678901234567890}}",
+    "{\"id\":\"P2\",\"kind\":\"problem\",\"title\":\"储能电站锂离子电池热失控预警\","
+    "\"description\":\"储能电站电池簇在充放电过程中存在热失控风险，需要早期预警与抑制技术。\","
+    "\"keywords\":[\"热失控\",\"储能\",\"锂离子电池\"],\"fields\":[\"新能源\"],\"region\":\"陕西省榆林市\"}",
+    "{\"id\":\"P3\",\"kind\":\"problem\",\"title\":\"猕猴桃溃疡病绿色防控\","
+    "\"description\":\"周至县猕猴桃果园溃疡病高发，需要生物防治药剂与监测方法。\","
+    "\"keywords\":[\"猕猴桃\",\"溃疡病\"],\"fields\":[\"现代农业\"],\"region\":\"陕西省西安市\"}",
+    "{\"id\":\"A1\",\"kind\":\"achievement\",\"title\":\"低热阻碳化硅功率模块封装技术\","
+    "\"abstract\":\"采用银烧结与双面散热结构，碳化硅MOSFET功率模块热阻降低40%，适用于新能源汽车电机控制器。\","
+    "\"keywords\":[\"碳化硅\",\"银烧结\",\"双面散热\"],\"fields\":[\"半导体\"],\"region\":\"陕西省西安市\","
+    "\"org\":\"西安电子科技大学\",\"maturity\":7,\"experts\":[\"E1\"]}",
+    "{\"id\":\"A2\",\"kind\":\"achievement\",\"title\":\"锂离子电池热失控早期预警系统\","
+    "\"abstract\":\"基于气体传感与温度场监测，在热失控发生前10分钟发出预警，已在储能电站示范应用。\","
+    "\"keywords\":[\"热失控\",\"气体传感\",\"储能\"],\"fields\":[\"新能源\"],\"region\":\"陕西省西安市\","
+    "\"org\":\"西安交通大学\",\"maturity\":6,\"experts\":[\"E2\"]}",
+    "{\"id\":\"A3\",\"kind\":\"achievement\",\"title\":\"猕猴桃溃疡病生防菌剂\","
+    "\"abstract\":\"筛选拮抗细菌制成生防菌剂，田间防效达75%以上。\",\"keywords\":[\"猕猴桃\",\"生物防治\"],"
+    "\"fields\":[\"现代农业\"],\"region\":\"陕西省杨凌示范区\",\"org\":\"西北农林科技大学\",\"maturity\":5,\"experts\":[\"E3\"]}",
+    "{\"id\":\"A4\",\"kind\":\"achievement\",\"title\":\"碳化矽功率元件燒結封裝\","
+    "\"abstract\":\"以銀燒結接合降低碳化矽晶片的熱阻。\",\"keywords\":[\"碳化矽\"],\"fields\":[\"半导体\"],"
+    "\"region\":\"江苏省苏州市\",\"maturity\":3}",
+    "{\"id\":\"E1\",\"kind\":\"expert\",\"name\":\"张伟\",\"research\":\"宽禁带半导体功率器件封装\","
+    "\"bio\":\"长期从事碳化硅功率模块封装与热管理研究。\",\"keywords\":[\"碳化硅\",\"封装\"],"
+    "\"fields\":[\"半导体\"],\"region\":\"陕西省西安市\",\"org\":\"西安电子科技大学\",\"achievements\":[\"A1\"]}",
+    "{\"id\":\"E2\",\"kind\":\"expert\",\"name\":\"李娜\",\"research\":\"储能电池安全与热失控\","
+    "\"bio\":\"研究锂离子电池热失控机理与预警。\",\"keywords\":[\"热失控\",\"电池安全\"],"
+    "\"fields\":[\"新能源\"],\"region\":\"陕西省西安市\",\"achievements\":[\"A2\"]}",
+    "{\"id\":\"E3\",\"kind\":\"expert\",\"name\":\"王强\",\"research\":\"果树病害生物防治\","
+    "\"bio\":\"从事猕猴桃溃疡病防控研究二十年。\",\"keywords\":[\"猕猴桃\",\"溃疡病\"],"
+    "\"fields\":[\"现代农业\"],\"region\":\"陕西省杨凌示范区\",\"achievements\":[\"A3\"]}",
+};
+#define NREC ((int)(sizeof records / sizeof records[0]))
+
+static lm_db *open_fresh(const char *name)
+{
+    const char *p = tmp_path(name);
+    char buf[600];
+    unlink(p);
+    snprintf(buf, sizeof buf, "%s-wal", p); unlink(buf);
+    snprintf(buf, sizeof buf, "%s-shm", p); unlink(buf);
+    lm_db *db = NULL;
+    int rc = lm_open(&db, p, 0);
+    if (rc) { fprintf(stderr, "open %s: %s\n", p, lm_errmsg(db)); exit(1); }
+    return db;
+}
+
+static lm_db *open_loaded(const char *name)
+{
+    lm_db *db = open_fresh(name);
+    for (int i = 0; i < NREC; i++)
+        if (lm_put(db, records[i], LM_NUL_TERMINATED) != LM_OK) {
+            fprintf(stderr, "put %d: %s\n", i, lm_errmsg(db));
+            exit(1);
+        }
+    return db;
+}
+
+static const char *top_id(lm_results *r) { return lm_results_count(r) ? lm_result_id(r, 0) : "(none)"; }
+
+static int64_t count(lm_db *db, int kind)
+{
+    int64_t n = -1;
+    lm_count(db, kind, &n);
+    return n;
+}
+
+/* ---- basics -------------------------------------------------------------- */
+
+static void test_version(void)
+{
+    CHECK_STR(lm_version(), LM_VERSION_STRING);
+    CHECK_EQ_INT(lm_version_number(), LM_VERSION_NUMBER);
+    CHECK_EQ_INT(LM_VERSION_NUMBER, LM_VERSION_MAJOR * 10000 + LM_VERSION_MINOR * 100 + LM_VERSION_PATCH);
+    CHECK_STR(lm_errstr(LM_OK), "not an error");
+    CHECK_STR(lm_errstr(LM_ENOTFOUND), "not found");
+    CHECK_STR(lm_errstr(9999), "unknown status code");
+    for (int c = 0; c <= LM_ESTATE; c++) CHECK(strcmp(lm_errstr(c), "unknown status code") != 0);
+    CHECK_STR(lm_kind_name(LM_PROBLEM), "problem");
+    CHECK_STR(lm_kind_name(LM_EXPERT), "expert");
+    CHECK(lm_kind_name(0) == NULL && lm_kind_name(4) == NULL);
+    CHECK_EQ_INT(lm_kind_from_name("achievement"), LM_ACHIEVEMENT);
+    CHECK_EQ_INT(lm_kind_from_name("Achievement"), 0);
+    CHECK_EQ_INT(lm_kind_from_name(NULL), 0);
+    CHECK_EQ_INT(lm_close(NULL), LM_OK);
+    lm_results_free(NULL); lm_report_free(NULL); lm_opts_free(NULL); lm_tokens_free(NULL); lm_free(NULL);
+    CHECK_STR(lm_errmsg(NULL), "no database handle (NULL)");
+}
+
+static void test_put_get_roundtrip(void)
+{
+    lm_db *db = open_loaded("roundtrip.db");
+    CHECK_EQ_INT(count(db, LM_PROBLEM), 3);
+    CHECK_EQ_INT(count(db, LM_ACHIEVEMENT), 4);
+    CHECK_EQ_INT(count(db, LM_EXPERT), 3);
+    CHECK_EQ_INT(count(db, 0), NREC);
+    int64_t n;
+    CHECK_EQ_INT(lm_count(db, 7, &n), LM_EINVAL);
+    char *js = NULL;
+    CHECK_EQ_INT(lm_get(db, LM_PROBLEM, "P1", &js), LM_OK);
+    CHECK_STR(js, records[0]);   /* verbatim, meta's big integer included */
+    lm_free(js);
+    CHECK_EQ_INT(lm_get(db, LM_PROBLEM, "nope", &js), LM_ENOTFOUND);
+    CHECK(js == NULL);
+    CHECK_CONTAINS(lm_errmsg(db), "nope");
+    CHECK_EQ_INT(lm_get(db, LM_ACHIEVEMENT, "P1", &js), LM_ENOTFOUND);  /* ids are per kind */
+    CHECK_EQ_INT(lm_get(db, 0, "P1", &js), LM_EINVAL);
+    /* The same id in two kinds is two records. */
+    CHECK_EQ_INT(lm_put(db, "{\"id\":\"P1\",\"kind\":\"expert\",\"name\":\"同名\"}", LM_NUL_TERMINATED), LM_OK);
+    CHECK_EQ_INT(count(db, LM_EXPERT), 4);
+    CHECK_EQ_INT(lm_get(db, LM_PROBLEM, "P1", &js), LM_OK);
+    CHECK_STR(js, records[0]);
+    lm_free(js);
+    /* SQL inside ids and text is just text. */
+    const char *evil = "{\"id\":\"x'); DROP TABLE record;--\",\"kind\":\"problem\",\"title\":\"SELECT * FROM record; 碳化硅\"}";
+    CHECK_EQ_INT(lm_put(db, evil, LM_NUL_TERMINATED), LM_OK);
+    CHECK_EQ_INT(lm_get(db, LM_PROBLEM, "x'); DROP TABLE record;--", &js), LM_OK);
+    CHECK_STR(js, evil);
+    lm_free(js);
+    CHECK_EQ_INT(count(db, 0), NREC + 2);
+    lm_close(db);
+}
+
+/* Every bad record fails with a precise message and changes nothing. */
+static void test_bad_records(void)
+{
+    lm_db *db = open_loaded("bad.db");
+    static const struct { const char *json; int code; const char *in_msg; } bad[] = {
+        {"{\"id\":\"B1\",\"kind\":\"problem\",\"title\":\"x\"", LM_EJSON, "malformed JSON"},
+        {"[1,2]", LM_ERECORD, "expected a JSON object"},
+        {"{\"kind\":\"problem\",\"title\":\"无id\"}", LM_ERECORD, "'id'"},
+        {"{\"id\":\"\",\"kind\":\"problem\"}", LM_ERECORD, "must not be empty"},
+        {"{\"id\":7,\"kind\":\"problem\"}", LM_ERECORD, "field 'id': expected a string"},
+        {"{\"id\":\"B2\",\"title\":\"无kind\"}", LM_ERECORD, "record 'B2': field 'kind': missing"},
+        {"{\"id\":\"B3\",\"kind\":\"patent\"}", LM_ERECORD, "'patent' is not"},
+        {"{\"id\":\"B4\",\"kind\":\"problem\",\"color\":\"red\"}", LM_ERECORD, "record 'B4': field 'color': unknown field"},
+        {"{\"id\":\"B5\",\"kind\":\"problem\",\"abstract\":\"x\"}", LM_ERECORD, "field 'abstract': not a field of a problem"},
+        {"{\"id\":\"B6\",\"kind\":\"problem\",\"keywords\":\"碳化硅\"}", LM_ERECORD, "field 'keywords': expected an array"},
+        {"{\"id\":\"B7\",\"kind\":\"problem\",\"keywords\":[\"a\",3]}", LM_ERECORD, "item 2"},
+        {"{\"id\":\"B8\",\"kind\":\"achievement\",\"maturity\":10}", LM_ERECORD, "field 'maturity'"},
+        {"{\"id\":\"B9\",\"kind\":\"achievement\",\"maturity\":3.5}", LM_ERECORD, "field 'maturity'"},
+        {"{\"id\":\"B10\",\"kind\":\"achievement\",\"maturity\":\"7\"}", LM_ERECORD, "field 'maturity'"},
+        {"{\"id\":\"B11\",\"kind\":\"problem\",\"title\":\"a\\u0000b\"}", LM_EINVAL_UTF8, "NUL"},
+        {"{\"id\":\"B12\",\"kind\":\"problem\",\"title\":\"\\ud800\"}", LM_EJSON, "malformed"},
+        {"{\"id\":\"B13\",\"kind\":\"problem\"} trailing", LM_EJSON, "after the JSON object"},
+        {"{\"id\":\"B14\",\"kind\":\"problem\",\"title\":\"a\",\"title\":\"b\"}", LM_ERECORD, "appears twice"},
+        {"{\"id\":\"B15\",\"kind\":\"expert\",\"achievements\":[\"\"]}", LM_ERECORD, "field 'achievements'"},
+        {"{\"id\":\"B16\",\"kind\":\"problem\",\"region\":5}", LM_ERECORD, "field 'region'"},
+        {"", LM_EJSON, "malformed"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int rc = lm_put(db, bad[i].json, LM_NUL_TERMINATED);
+        if (rc != bad[i].code || !strstr(lm_errmsg(db), bad[i].in_msg))
+            fprintf(stderr, "  case %zu: rc=%d msg=%s\n", i, rc, lm_errmsg(db));
+        CHECK_EQ_INT(rc, bad[i].code);
+        CHECK_CONTAINS(lm_errmsg(db), bad[i].in_msg);
+        CHECK_EQ_INT(lm_errcode(db), bad[i].code);
+    }
+    /* Invalid UTF-8 bytes and an embedded NUL (explicit length). */
+    const char inv[] = "{\"id\":\"U1\",\"kind\":\"problem\",\"title\":\"\xe7\xa2\"}";
+    CHECK_EQ_INT(lm_put(db, inv, LM_NUL_TERMINATED), LM_EINVAL_UTF8);
+    CHECK_CONTAINS(lm_errmsg(db), "byte offset");
+    const char nul[] = "{\"id\":\"U2\",\"kind\":\"problem\",\"title\":\"a\0b\"}";
+    CHECK_EQ_INT(lm_put(db, nul, sizeof nul - 1), LM_EINVAL_UTF8);
+    const char overlong[] = "{\"id\":\"U3\",\"kind\":\"problem\",\"title\":\"\xc0\xaf\"}";
+    CHECK_EQ_INT(lm_put(db, overlong, LM_NUL_TERMINATED), LM_EINVAL_UTF8);
+    const char surrogate[] = "{\"id\":\"U4\",\"kind\":\"problem\",\"title\":\"\xed\xa0\x80\"}";
+    CHECK_EQ_INT(lm_put(db, surrogate, LM_NUL_TERMINATED), LM_EINVAL_UTF8);
+    /* Limits: a too long id, a too big field, too deep JSON, too many items. */
+    char *big = malloc(LM_MAX_FIELD_BYTES + 200);
+    int n = sprintf(big, "{\"id\":\"");
+    memset(big + n, 'i', LM_MAX_ID_BYTES + 1);
+    n += LM_MAX_ID_BYTES + 1;
+    sprintf(big + n, "\",\"kind\":\"problem\"}");
+    CHECK_EQ_INT(lm_put(db, big, LM_NUL_TERMINATED), LM_ETOOBIG);
+    CHECK_CONTAINS(lm_errmsg(db), "field 'id'");
+    n = sprintf(big, "{\"id\":\"T1\",\"kind\":\"problem\",\"description\":\"");
+    memset(big + n, 'a', LM_MAX_FIELD_BYTES + 1);
+    n += LM_MAX_FIELD_BYTES + 1;
+    sprintf(big + n, "\"}");
+    CHECK_EQ_INT(lm_put(db, big, LM_NUL_TERMINATED), LM_ETOOBIG);
+    CHECK_CONTAINS(lm_errmsg(db), "record 'T1': field 'description'");
+    n = sprintf(big, "{\"id\":\"T2\",\"kind\":\"problem\",\"meta\":");
+    for (int i = 0; i < 100; i++) big[n++] = '[';
+    for (int i = 0; i < 100; i++) big[n++] = ']';
+    sprintf(big + n, "}");
+    CHECK_EQ_INT(lm_put(db, big, LM_NUL_TERMINATED), LM_ETOOBIG);
+    CHECK_CONTAINS(lm_errmsg(db), "nested deeper");
+    n = sprintf(big, "{\"id\":\"T3\",\"kind\":\"problem\",\"keywords\":[");
+    for (int i = 0; i <= LM_MAX_LIST_ITEMS; i++) n += sprintf(big + n, "%s\"k\"", i ? "," : "");
+    sprintf(big + n, "]}");
+    CHECK_EQ_INT(lm_put(db, big, LM_NUL_TERMINATED), LM_ETOOBIG);
+    CHECK_CONTAINS(lm_errmsg(db), "field 'keywords'");
+    free(big);
+    CHECK_EQ_INT(lm_put(db, NULL, 0), LM_EINVAL);
+    CHECK_EQ_INT(lm_put(NULL, records[0], LM_NUL_TERMINATED), LM_EINVAL);
+    /* Nothing stored or lost. */
+    CHECK_EQ_INT(count(db, 0), NREC);
+    char *js = NULL;
+    CHECK_EQ_INT(lm_get(db, LM_PROBLEM, "P1", &js), LM_OK);
+    lm_free(js);
+    lm_close(db);
+}
+
+/* ---- bulk loading -------------------------------------------------------- */
+
+static void test_load_jsonl(void)
+{
+    lm_db *db = open_fresh("load.db");
+    const char *good = tmp_path("good.jsonl");
+    char buf[8192] = "";
+    for (int i = 0; i < NREC; i++) { strcat(buf, records[i]); strcat(buf, i == 3 ? "\r\n\n" : "\n"); }
+    buf[strlen(buf) - 1] = 0;                   /* no final newline */
+    write_file(good, buf);
+    lm_report *rep = NULL;
+    CHECK_EQ_INT(lm_load_jsonl(db, good, LM_LOAD_ATOMIC, &rep), LM_OK);
+    CHECK_EQ_INT(lm_report_loaded(rep), NREC);
+    CHECK_EQ_INT(lm_report_skipped(rep), 0);
+    CHECK_EQ_INT(lm_report_error_count(rep), 0);
+    lm_report_free(rep);
+    CHECK_EQ_INT(count(db, 0), NREC);
+
+    /* Lines 2 and 4 are bad. */
+    const char *mixed = tmp_path("mixed.jsonl");
+    write_file(mixed,
+        "{\"id\":\"N1\",\"kind\":\"problem\",\"title\":\"新问题一\"}\n"
+        "{\"id\":\"N2\",\"kind\":\"problem\",\"title\":5}\n"
+        "\n"
+        "{\"id\":\"N3\",\"kind\":\"problem\",\"title\":\"新问题三\"\n"
+        "{\"id\":\"N4\",\"kind\":\"expert\",\"name\":\"赵六\"}\n");
+    CHECK_EQ_INT(lm_load_jsonl(db, mixed, LM_LOAD_ATOMIC, &rep), LM_ERECORD);
+    CHECK_CONTAINS(lm_errmsg(db), "mixed.jsonl line 2");
+    CHECK_CONTAINS(lm_errmsg(db), "record 'N2': field 'title'");
+    CHECK_EQ_INT(lm_report_loaded(rep), 0);
+    CHECK_EQ_INT(lm_report_error_count(rep), 1);
+    CHECK_EQ_INT(lm_report_error_line(rep, 0), 2);
+    CHECK_STR(lm_report_error_id(rep, 0), "N2");
+    lm_report_free(rep);
+    CHECK_EQ_INT(count(db, 0), NREC);           /* rolled back: N1 not stored */
+
+    CHECK_EQ_INT(lm_load_jsonl(db, mixed, LM_LOAD_SKIP_BAD, &rep), LM_OK);
+    CHECK_EQ_INT(lm_report_loaded(rep), 2);
+    CHECK_EQ_INT(lm_report_skipped(rep), 2);
+    CHECK_EQ_INT(lm_report_error_count(rep), 2);
+    CHECK_EQ_INT(lm_report_error_line(rep, 0), 2);
+    CHECK_EQ_INT(lm_report_error_line(rep, 1), 4);
+    CHECK_STR(lm_report_error_id(rep, 1), "");     /* unparseable: id unknown */
+    CHECK_CONTAINS(lm_report_error_reason(rep, 1), "malformed JSON");
+    CHECK(lm_report_error_reason(rep, 2) == NULL);
+    char *js = NULL;
+    CHECK_EQ_INT(lm_report_json(rep, &js), LM_OK);
+    CHECK_CONTAINS(js, "\"loaded\":2");
+    CHECK_CONTAINS(js, "\"line\":4");
+    lm_free(js);
+    lm_report_free(rep);
+    CHECK_EQ_INT(count(db, 0), NREC + 2);
+
+    /* Empty file, missing file, bad policy, buffer. */
+    const char *empty = tmp_path("empty.jsonl");
+    write_file(empty, "");
+    CHECK_EQ_INT(lm_load_jsonl(db, empty, LM_LOAD_ATOMIC, &rep), LM_OK);
+    CHECK_EQ_INT(lm_report_loaded(rep), 0);
+    lm_report_free(rep);
+    CHECK_EQ_INT(lm_load_jsonl(db, tmp_path("missing.jsonl"), LM_LOAD_ATOMIC, &rep), LM_EIO);
+    CHECK(rep == NULL);
+    CHECK_CONTAINS(lm_errmsg(db), "missing.jsonl");
+    CHECK_EQ_INT(lm_load_jsonl(db, good, 7, NULL), LM_EINVAL);
+    const char *dup = "{\"id\":\"D1\",\"kind\":\"problem\",\"title\":\"第一版\"}\n"
+                      "{\"id\":\"D1\",\"kind\":\"problem\",\"title\":\"第二版\"}";
+    CHECK_EQ_INT(lm_load_jsonl_buffer(db, dup, strlen(dup), LM_LOAD_ATOMIC, NULL), LM_OK);
+    CHECK_EQ_INT(lm_get(db, LM_PROBLEM, "D1", &js), LM_OK);
+    CHECK_CONTAINS(js, "第二版");              /* the later line wins */
+    lm_free(js);
+    lm_close(db);
+}
+
+/* ---- matching ------------------------------------------------------------ */
+
+static void test_six_directions(void)
+{
+    lm_db *db = open_loaded("six.db");
+    static const struct { int from; const char *id; int to; const char *expect; } cases[] = {
+        {LM_PROBLEM, "P1", LM_ACHIEVEMENT, "A1"},
+        {LM_PROBLEM, "P2", LM_ACHIEVEMENT, "A2"},
+        {LM_PROBLEM, "P3", LM_ACHIEVEMENT, "A3"},
+        {LM_PROBLEM, "P1", LM_EXPERT, "E1"},
+        {LM_PROBLEM, "P2", LM_EXPERT, "E2"},
+        {LM_PROBLEM, "P3", LM_EXPERT, "E3"},
+        {LM_ACHIEVEMENT, "A1", LM_PROBLEM, "P1"},
+        {LM_ACHIEVEMENT, "A2", LM_PROBLEM, "P2"},
+        {LM_ACHIEVEMENT, "A2", LM_EXPERT, "E2"},
+        {LM_ACHIEVEMENT, "A3", LM_EXPERT, "E3"},
+        {LM_EXPERT, "E1", LM_PROBLEM, "P1"},
+        {LM_EXPERT, "E3", LM_PROBLEM, "P3"},
+        {LM_EXPERT, "E1", LM_ACHIEVEMENT, "A1"},
+        {LM_EXPERT, "E2", LM_ACHIEVEMENT, "A2"},
+        {LM_ACHIEVEMENT, "A1", LM_ACHIEVEMENT, "A4"},  /* same kind: itself excluded */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        lm_results *r = NULL;
+        int rc = lm_match(db, cases[i].from, cases[i].id, cases[i].to, NULL, &r);
+        if (rc) fprintf(stderr, "  %s\n", lm_errmsg(db));
+        CHECK_EQ_INT(rc, LM_OK);
+        if (strcmp(top_id(r), cases[i].expect) != 0)
+            fprintf(stderr, "  %s %s -> %s: got %s\n", lm_kind_name(cases[i].from), cases[i].id,
+                    lm_kind_name(cases[i].to), top_id(r));
+        CHECK_STR(top_id(r), cases[i].expect);
+        for (int j = 0; j < lm_results_count(r); j++) {
+            CHECK_EQ_INT(lm_result_kind(r, j), cases[i].to);
+            CHECK(strcmp(lm_result_id(r, j), cases[i].id) != 0 || cases[i].from != cases[i].to);
+            if (j) CHECK(lm_result_score(r, j - 1) >= lm_result_score(r, j));
+        }
+        lm_results_free(r);
+    }
+    lm_results *r = NULL;
+    CHECK_EQ_INT(lm_match(db, LM_PROBLEM, "nope", LM_ACHIEVEMENT, NULL, &r), LM_ENOTFOUND);
+    CHECK(r == NULL);
+    CHECK_EQ_INT(lm_match(db, LM_PROBLEM, "P1", 9, NULL, &r), LM_EINVAL);
+    lm_close(db);
+}
+
+static double component(lm_results *r, int i, const char *name)
+{
+    for (int j = 0; j < lm_result_component_count(r, i); j++)
+        if (!strcmp(lm_result_component_name(r, i, j), name)) return lm_result_component_value(r, i, j);
+    return -1;
+}
+
+static int has_term(lm_results *r, int i, const char *t)
+{
+    for (int j = 0; j < lm_result_term_count(r, i); j++)
+        if (!strcmp(lm_result_term(r, i, j), t)) return 1;
+    return 0;
+}
+
+static void test_explanations_and_json(void)
+{
+    lm_db *db = open_loaded("explain.db");
+    lm_results *r = NULL;
+    CHECK_EQ_INT(lm_match(db, LM_PROBLEM, "P1", LM_ACHIEVEMENT, NULL, &r), LM_OK);
+    CHECK(lm_results_count(r) >= 2);
+    CHECK_STR(top_id(r), "A1");
+    CHECK(component(r, 0, "bm25") == 1.0);                  /* normalized by the best */
+    CHECK(component(r, 0, "bm25_raw") > 0);
+    CHECK(component(r, 0, "fields") == 0.5);                /* 半导体 of 半导体, 新能源汽车 */
+    CHECK(component(r, 0, "region") == 1.0);                /* same city */
+    CHECK(component(r, 0, "maturity") > 0.77 && component(r, 0, "maturity") < 0.78);
+    CHECK(has_term(r, 0, "碳化硅"));
+    CHECK(lm_result_term_count(r, 0) >= 3);
+    double expect = 1.0 * 1.0 + 0.1 * 0.5 + 0.05 * 1.0 + 0.05 * 7 / 9.0;
+    CHECK(lm_result_score(r, 0) > expect - 1e-9 && lm_result_score(r, 0) < expect + 1e-9);
+    CHECK(lm_results_query_term_count(r) > 0);
+    CHECK(lm_result_id(r, 99) == NULL && lm_result_term(r, 0, 999) == NULL);
+    char *js = NULL;
+    CHECK_EQ_INT(lm_results_json(r, &js), LM_OK);
+    CHECK_CONTAINS(js, "\"id\":\"A1\"");
+    CHECK_CONTAINS(js, "\"components\":{\"bm25\":1");
+    CHECK_CONTAINS(js, "\"terms\":[");
+    CHECK_CONTAINS(js, "碳化硅");
+    lm_free(js);
+    lm_results_free(r);
+    /* Traditional-script A4 is found by the simplified problem too. */
+    CHECK_EQ_INT(lm_match(db, LM_PROBLEM, "P1", LM_ACHIEVEMENT, NULL, &r), LM_OK);
+    int found = 0;
+    for (int i = 0; i < lm_results_count(r); i++) found |= !strcmp(lm_result_id(r, i), "A4");
+    CHECK(found);
+    lm_results_free(r);
+    lm_close(db);
+}
+
+static void test_text_queries(void)
+{
+    lm_db *db = open_loaded("text.db");
+    lm_results *r = NULL;
+    CHECK_EQ_INT(lm_match_text(db, "碳化矽功率元件的封裝散熱", LM_NUL_TERMINATED, LM_EXPERT, NULL, &r), LM_OK);
+    CHECK_STR(top_id(r), "E1");
+    lm_results_free(r);
+    CHECK_EQ_INT(lm_match_text(db, "猕猴桃 溃疡病", LM_NUL_TERMINATED, LM_ACHIEVEMENT, NULL, &r), LM_OK);
+    CHECK_STR(top_id(r), "A3");
+    lm_results_free(r);
+    /* FTS5 syntax and SQL in user text are plain text. */
+    static const char *hostile[] = {
+        "NEAR(碳化硅 封装)", "\"碳化硅", "碳化硅*", "^热失控", "热失控 OR 储能", "AND", "-储能",
+        "'; DROP TABLE record; --", "\"\"\"", "(((", "碳化硅 NOT 封装", "{title}: 热失控",
+    };
+    for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+        int rc = lm_match_text(db, hostile[i], LM_NUL_TERMINATED, LM_ACHIEVEMENT, NULL, &r);
+        if (rc) fprintf(stderr, "  hostile '%s': %s\n", hostile[i], lm_errmsg(db));
+        CHECK_EQ_INT(rc, LM_OK);
+        lm_results_free(r);
+    }
+    CHECK_EQ_INT(lm_match_text(db, "热失控 OR 储能", LM_NUL_TERMINATED, LM_ACHIEVEMENT, NULL, &r), LM_OK);
+    CHECK_STR(top_id(r), "A2");
+    lm_results_free(r);
+    CHECK_EQ_INT(count(db, 0), NREC);
+    /* Empty text and stopwords only: an empty result, not an error. */
+    CHECK_EQ_INT(lm_match_text(db, "", 0, LM_ACHIEVEMENT, NULL, &r), LM_OK);
+    CHECK_EQ_INT(lm_results_count(r), 0);
+    lm_results_free(r);
+    CHECK_EQ_INT(lm_match_text(db, "的了和", LM_NUL_TERMINATED, LM_ACHIEVEMENT, NULL, &r), LM_OK);
+    CHECK_EQ_INT(lm_results_count(r), 0);
+    lm_results_free(r);
+    CHECK_EQ_INT(lm_match_text(db, "\xff\xfe", 2, LM_ACHIEVEMENT, NULL, &r), LM_EINVAL_UTF8);
+    CHECK_EQ_INT(lm_match_text(db, NULL, 0, LM_ACHIEVEMENT, NULL, &r), LM_EINVAL);
+    /* An unstored record as the query. */
+    const char *q = "{\"kind\":\"problem\",\"title\":\"电池热失控\",\"description\":\"储能电站需要热失控预警\"}";
+    CHECK_EQ_INT(lm_match_record(db, q, LM_NUL_TERMINATED, LM_ACHIEVEMENT, NULL, &r), LM_OK);
+    CHECK_STR(top_id(r), "A2");
+    lm_results_free(r);
+    CHECK_EQ_INT(lm_match_record(db, "{\"kind\":\"problem\",\"bogus\":1}", LM_NUL_TERMINATED, LM_ACHIEVEMENT, NULL, &r),
+                 LM_ERECORD);
+    CHECK_CONTAINS(lm_errmsg(db), "bogus");
+    lm_close(db);
+}
+
+static void test_filters_and_options(void)
+{
+    lm_db *db = open_loaded("filters.db");
+    lm_opts *o = NULL;
+    lm_results *r = NULL;
+    CHECK_EQ_INT(lm_opts_new(&o), LM_OK);
+    CHECK_EQ_INT(lm_opts_set_int(o, LM_OPT_K, 0), LM_ERANGE);
+    CHECK_EQ_INT(lm_opts_set_int(o, LM_OPT_K, LM_MAX_K + 1), LM_ERANGE);
+    CHECK_EQ_INT(lm_opts_set_int(o, LM_OPT_MIN_MATURITY, 10), LM_ERANGE);
+    CHECK_EQ_INT(lm_opts_set_int(o, 999, 1), LM_EINVAL);
+    CHECK_EQ_INT(lm_opts_set_double(o, LM_OPT_W_BM25, -1), LM_ERANGE);
+    CHECK_EQ_INT(lm_opts_set_double(o, LM_OPT_W_BM25, 0.0 / 0.0), LM_ERANGE);
+    CHECK_EQ_INT(lm_opts_set_double(o, 999, 1), LM_EINVAL);
+    CHECK_EQ_INT(lm_opts_set_str(o, 999, "x"), LM_EINVAL);
+
+    /* Region prefix: A4 (江苏) is the second hit without the filter. */
+    CHECK_EQ_INT(lm_opts_set_str(o, LM_OPT_REGION, "江苏省"), LM_OK);
+    CHECK_EQ_INT(lm_match(db, LM_PROBLEM, "P1", LM_ACHIEVEMENT, o, &r), LM_OK);
+    CHECK_EQ_INT(lm_results_count(r), 1);
+    CHECK_STR(top_id(r), "A4");
+    lm_results_free(r);
+    CHECK_EQ_INT(lm_opts_set_str(o, LM_OPT_REGION, NULL), LM_OK);
+    /* Minimum maturity removes A4 (TRL 3). */
+    CHECK_EQ_INT(lm_opts_set_int(o, LM_OPT_MIN_MATURITY, 5), LM_OK);
+    CHECK_EQ_INT(lm_match(db, LM_PROBLEM, "P1", LM_ACHIEVEMENT, o, &r), LM_OK);
+    for (int i = 0; i < lm_results_count(r); i++) CHECK(strcmp(lm_result_id(r, i), "A4") != 0);
+    CHECK(lm_results_count(r) >= 1);
+    lm_results_free(r);
+    CHECK_EQ_INT(lm_opts_set_int(o, LM_OPT_MIN_MATURITY, 0), LM_OK);
+    /* Fields any-of. */
+    CHECK_EQ_INT(lm_opts_set_str(o, LM_OPT_FIELD, "现代农业"), LM_OK);
+    CHECK_EQ_INT(lm_opts_set_str(o, LM_OPT_FIELD, "新能源"), LM_OK);
+    CHECK_EQ_INT(lm_match_text(db, "热失控 猕猴桃 碳化硅", LM_NUL_TERMINATED, LM_ACHIEVEMENT, o, &r), LM_OK);
+    CHECK_EQ_INT(lm_results_count(r), 2);
+    for (int i = 0; i < lm_results_count(r); i++)
+        CHECK(!strcmp(lm_result_id(r, i), "A2") || !strcmp(lm_result_id(r, i), "A3"));
+    lm_results_free(r);
+    CHECK_EQ_INT(lm_opts_set_str(o, LM_OPT_FIELD, NULL), LM_OK);
+    /* k and offset page through the same order. */
+    lm_results *all = NULL;
+    CHECK_EQ_INT(lm_match_text(db, "碳化硅 热失控 猕猴桃 封装", LM_NUL_TERMINATED, LM_ACHIEVEMENT, o, &all), LM_OK);
+    CHECK_EQ_INT(lm_results_count(all), 4);
+    CHECK_EQ_INT(lm_opts_set_int(o, LM_OPT_K, 2), LM_OK);
+    CHECK_EQ_INT(lm_opts_set_int(o, LM_OPT_OFFSET, 1), LM_OK);
+    CHECK_EQ_INT(lm_match_text(db, "碳化硅 热失控 猕猴桃 封装", LM_NUL_TERMINATED, LM_ACHIEVEMENT, o, &r), LM_OK);
+    CHECK_EQ_INT(lm_results_count(r), 2);
+    CHECK_STR(lm_result_id(r, 0), lm_result_id(all, 1));
+    CHECK_STR(lm_result_id(r, 1), lm_result_id(all, 2));
+    lm_results_free(r);
+    lm_results_free(all);
+    CHECK_EQ_INT(lm_opts_set_int(o, LM_OPT_OFFSET, 10), LM_OK);
+    CHECK_EQ_INT(lm_match_text(db, "碳化硅", LM_NUL_TERMINATED, LM_ACHIEVEMENT, o, &r), LM_OK);
+    CHECK_EQ_INT(lm_results_count(r), 0);
+    lm_results_free(r);
+    lm_opts_free(o);
+
+    /* Weights: region weight decides between two equal texts. */
+    CHECK_EQ_INT(lm_put(db, "{\"id\":\"R1\",\"kind\":\"achievement\",\"title\":\"石墨烯导热膜\",\"region\":\"陕西省宝鸡市\"}", LM_NUL_TERMINATED), LM_OK);
+    CHECK_EQ_INT(lm_put(db, "{\"id\":\"R2\",\"kind\":\"achievement\",\"title\":\"石墨烯导热膜\",\"region\":\"陕西省西安市\"}", LM_NUL_TERMINATED), LM_OK);
+    CHECK_EQ_INT(lm_put(db, "{\"id\":\"Q1\",\"kind\":\"problem\",\"title\":\"石墨烯导热膜\",\"region\":\"陕西省西安市\"}", LM_NUL_TERMINATED), LM_OK);
+    CHECK_EQ_INT(lm_match(db, LM_PROBLEM, "Q1", LM_ACHIEVEMENT, NULL, &r), LM_OK);
+    CHECK_STR(top_id(r), "R2");
+    CHECK(component(r, 0, "region") == 1.0);
+    CHECK(component(r, 1, "region") == 0.5);
+    lm_results_free(r);
+    CHECK_EQ_INT(lm_opts_new(&o), LM_OK);
+    CHECK_EQ_INT(lm_opts_set_double(o, LM_OPT_W_REGION, 0), LM_OK);
+    CHECK_EQ_INT(lm_match(db, LM_PROBLEM, "Q1", LM_ACHIEVEMENT, o, &r), LM_OK);
+    CHECK(lm_result_score(r, 0) == lm_result_score(r, 1));
+    lm_results_free(r);
+    lm_opts_free(o);
+    lm_close(db);
+}
+
+static void test_update_delete_visible(void)
+{
+    lm_db *db = open_loaded("update.db");
+    lm_results *r = NULL;
+    /* Replace A3's text: the old topic no longer finds it, the new does. */
+    CHECK_EQ_INT(lm_put(db, "{\"id\":\"A3\",\"kind\":\"achievement\",\"title\":\"小麦抗旱育种新品种\"}", LM_NUL_TERMINATED), LM_OK);
+    CHECK_EQ_INT(count(db, LM_ACHIEVEMENT), 4);
+    CHECK_EQ_INT(lm_match_text(db, "猕猴桃溃疡病", LM_NUL_TERMINATED, LM_ACHIEVEMENT, NULL, &r), LM_OK);
+    for (int i = 0; i < lm_results_count(r); i++) CHECK(strcmp(lm_result_id(r, i), "A3") != 0);
+    lm_results_free(r);
+    CHECK_EQ_INT(lm_match_text(db, "小麦育种", LM_NUL_TERMINATED, LM_ACHIEVEMENT, NULL, &r), LM_OK);
+    CHECK_STR(top_id(r), "A3");
+    lm_results_free(r);
+    /* Delete: gone from get, count and matches. */
+    CHECK_EQ_INT(lm_delete(db, LM_ACHIEVEMENT, "A2"), LM_OK);
+    CHECK_EQ_INT(lm_delete(db, LM_ACHIEVEMENT, "A2"), LM_ENOTFOUND);
+    CHECK_CONTAINS(lm_errmsg(db), "A2");
+    CHECK_EQ_INT(lm_delete(db, 0, "A2"), LM_EINVAL);
+    CHECK_EQ_INT(lm_delete(db, LM_ACHIEVEMENT, NULL), LM_EINVAL);
+    CHECK_EQ_INT(count(db, LM_ACHIEVEMENT), 3);
+    CHECK_EQ_INT(lm_match(db, LM_PROBLEM, "P2", LM_ACHIEVEMENT, NULL, &r), LM_OK);
+    for (int i = 0; i < lm_results_count(r); i++) CHECK(strcmp(lm_result_id(r, i), "A2") != 0);
+    lm_results_free(r);
+    char *st = NULL;
+    CHECK_EQ_INT(lm_stats_json(db, &st), LM_OK);
+    CHECK_CONTAINS(st, "\"achievement\":3");
+    CHECK_CONTAINS(st, "\"links\":2");         /* E1-A1 and E3... A3 no longer lists E3 */
+    lm_free(st);
+    lm_close(db);
+}
+
+static void test_persistence_and_wal(void)
+{
+    lm_db *db = open_loaded("persist.db");
+    lm_close(db);
+    char wal[600];
+    snprintf(wal, sizeof wal, "%s-wal", tmp_path("persist.db"));
+    db = NULL;
+    CHECK_EQ_INT(lm_open(&db, tmp_path("persist.db"), 0), LM_OK);
+    CHECK_EQ_INT(count(db, 0), NREC);
+    lm_results *r = NULL;
+    CHECK_EQ_INT(lm_match(db, LM_PROBLEM, "P2", LM_ACHIEVEMENT, NULL, &r), LM_OK);
+    CHECK_STR(top_id(r), "A2");
+    lm_results_free(r);
+    CHECK_EQ_INT(lm_put(db, "{\"id\":\"W1\",\"kind\":\"problem\",\"title\":\"测试\"}", LM_NUL_TERMINATED), LM_OK);
+    CHECK(access(wal, F_OK) == 0);              /* WAL mode */
+    /* A read-only handle sees the data and refuses writes. */
+    lm_db *ro = NULL;
+    CHECK_EQ_INT(lm_open(&ro, tmp_path("persist.db"), LM_OPEN_READONLY), LM_OK);
+    CHECK_EQ_INT(count(ro, 0), NREC + 1);
+    CHECK_EQ_INT(lm_put(ro, records[0], LM_NUL_TERMINATED), LM_ESTATE);
+    lm_close(ro);
+    lm_close(db);
+    /* Open errors. */
+    CHECK_EQ_INT(lm_open(NULL, "x", 0), LM_EINVAL);
+    db = NULL;
+    CHECK_EQ_INT(lm_open(&db, "/nonexistent-dir/x.db", 0), LM_EIO);
+    CHECK_CONTAINS(lm_errmsg(db), "/nonexistent-dir/x.db");
+    lm_close(db);
+    db = NULL;
+    CHECK_EQ_INT(lm_open(&db, ":memory:", 0), LM_OK);
+    CHECK_EQ_INT(count(db, 0), 0);
+    lm_close(db);
+}
+
+static void test_analyzer_identity(void)
+{
+    lm_db *db = open_loaded("ident.db");
+    CHECK_CONTAINS(lm_analyzer_id(db), "libmatch-zh/");
+    lm_close(db);
+    /* Pretend another analyzer built the index. */
+    sqlite3 *s;
+    CHECK_EQ_INT(sqlite3_open(tmp_path("ident.db"), &s), SQLITE_OK);
+    CHECK_EQ_INT(sqlite3_exec(s, "UPDATE meta SET value='libmatch-zh/0 words' WHERE key='analyzer'", 0, 0, 0), SQLITE_OK);
+    sqlite3_close(s);
+    db = NULL;
+    CHECK_EQ_INT(lm_open(&db, tmp_path("ident.db"), 0), LM_EMISMATCH);
+    CHECK_CONTAINS(lm_errmsg(db), "libmatch-zh/0 words");
+    CHECK_CONTAINS(lm_errmsg(db), "LM_OPEN_REINDEX");
+    lm_close(db);
+    db = NULL;
+    CHECK_EQ_INT(lm_open(&db, tmp_path("ident.db"), LM_OPEN_REINDEX), LM_OK);
+    lm_results *r = NULL;
+    CHECK_EQ_INT(lm_match(db, LM_PROBLEM, "P3", LM_ACHIEVEMENT, NULL, &r), LM_OK);
+    CHECK_STR(top_id(r), "A3");
+    lm_results_free(r);
+    lm_close(db);
+    db = NULL;
+    CHECK_EQ_INT(lm_open(&db, tmp_path("ident.db"), 0), LM_OK);  /* now consistent */
+    /* Analyzer modes: bigram-only still matches; the id says which mode. */
+    CHECK_EQ_INT(lm_set_analyzer_mode(db, LM_ANALYZE_BIGRAMS), LM_OK);
+    CHECK_CONTAINS(lm_analyzer_id(db), "bigrams");
+    CHECK_EQ_INT(lm_match(db, LM_PROBLEM, "P2", LM_ACHIEVEMENT, NULL, &r), LM_OK);
+    CHECK_STR(top_id(r), "A2");
+    lm_results_free(r);
+    CHECK_EQ_INT(lm_set_analyzer_mode(db, 0), LM_EINVAL);
+    CHECK_EQ_INT(lm_set_analyzer_mode(db, 64), LM_EINVAL);
+    lm_close(db);
+    db = NULL;
+    CHECK_EQ_INT(lm_open(&db, tmp_path("ident.db"), 0), LM_OK);  /* the mode is stored */
+    CHECK_CONTAINS(lm_analyzer_id(db), "bigrams");
+    lm_close(db);
+}
+
+static void test_user_dict_and_synonyms(void)
+{
+    lm_db *db = open_fresh("lex.db");
+    CHECK_EQ_INT(lm_put(db, "{\"id\":\"S1\",\"kind\":\"achievement\",\"title\":\"SiC MOSFET驱动电路\"}", LM_NUL_TERMINATED), LM_OK);
+    CHECK_EQ_INT(lm_put(db, "{\"id\":\"S2\",\"kind\":\"achievement\",\"title\":\"无人驾驶航空器巡检系统\"}", LM_NUL_TERMINATED), LM_OK);
+    lm_results *r = NULL;
+    CHECK_EQ_INT(lm_match_text(db, "碳化硅驱动", LM_NUL_TERMINATED, LM_ACHIEVEMENT, NULL, &r), LM_OK);
+    CHECK_EQ_INT(lm_results_count(r), 1);       /* only 驱动 matches */
+    lm_results_free(r);
+    CHECK_EQ_INT(lm_synonym_add(db, "碳化硅", "SiC"), LM_OK);
+    CHECK_EQ_INT(lm_match_text(db, "碳化硅", LM_NUL_TERMINATED, LM_ACHIEVEMENT, NULL, &r), LM_OK);
+    CHECK_STR(top_id(r), "S1");
+    CHECK(has_term(r, 0, "sic"));
+    lm_results_free(r);
+    const char *tsv = tmp_path("syn.tsv");
+    write_file(tsv, "# synonyms\n无人机\t无人驾驶航空器\n锂电池\t锂离子电池\t锂电\n\n");
+    int64_t n = 0;
+    CHECK_EQ_INT(lm_synonyms_load_tsv(db, tsv, &n), LM_OK);
+    CHECK_EQ_INT(n, 4);
+    CHECK_EQ_INT(lm_match_text(db, "无人机巡检", LM_NUL_TERMINATED, LM_ACHIEVEMENT, NULL, &r), LM_OK);
+    CHECK_STR(top_id(r), "S2");
+    lm_results_free(r);
+    write_file(tsv, "碳化硅\tSiC\n只有一个\n");
+    CHECK_EQ_INT(lm_synonyms_load_tsv(db, tsv, &n), LM_EINVAL);
+    CHECK_CONTAINS(lm_errmsg(db), "line 2");
+    CHECK_EQ_INT(lm_synonyms_load_tsv(db, tmp_path("nofile.tsv"), &n), LM_EIO);
+
+    /* User dictionary changes segmentation; reindex applies it to stored text. */
+    lm_tokens *t = NULL;
+    CHECK_EQ_INT(lm_analyze(db, "秦创原总窗口", LM_NUL_TERMINATED, 0, &t), LM_OK);
+    int whole = 0;
+    for (int i = 0; i < lm_tokens_count(t); i++) whole |= !strcmp(lm_token_text(t, i), "秦创原");
+    lm_tokens_free(t);
+    CHECK(!whole);
+    CHECK_EQ_INT(lm_dict_add(db, "秦创原", 0), LM_OK);
+    CHECK_EQ_INT(lm_analyze(db, "秦創原總窗口", LM_NUL_TERMINATED, 0, &t), LM_OK);
+    whole = 0;
+    for (int i = 0; i < lm_tokens_count(t); i++) whole |= !strcmp(lm_token_text(t, i), "秦创原");
+    CHECK(whole);
+    lm_tokens_free(t);
+    CHECK_EQ_INT(lm_dict_add(db, "", 0), LM_EINVAL);
+    char *st = NULL;
+    CHECK_EQ_INT(lm_stats_json(db, &st), LM_OK);
+    CHECK_CONTAINS(st, "\"index_stale\":true");
+    CHECK_CONTAINS(st, "\"user_words\":1");
+    lm_free(st);
+    CHECK_EQ_INT(lm_reindex(db), LM_OK);
+    CHECK_EQ_INT(lm_stats_json(db, &st), LM_OK);
+    CHECK_CONTAINS(st, "\"index_stale\":false");
+    lm_free(st);
+    lm_close(db);
+    /* The user words are stored: a new handle segments the same way. */
+    db = NULL;
+    CHECK_EQ_INT(lm_open(&db, tmp_path("lex.db"), 0), LM_OK);
+    CHECK_EQ_INT(lm_analyze(db, "秦创原", LM_NUL_TERMINATED, 0, &t), LM_OK);
+    CHECK(lm_tokens_count(t) >= 1);
+    CHECK_STR(lm_token_text(t, 0), "秦创原");
+    lm_tokens_free(t);
+    lm_close(db);
+}
+
+static void test_analyze_api(void)
+{
+    lm_tokens *t = NULL;
+    CHECK_EQ_INT(lm_analyze(NULL, "基于5G的PEM燃料电池", LM_NUL_TERMINATED, 0, &t), LM_OK);
+    int has5g = 0, haspem = 0, hasde = 0;
+    for (int i = 0; i < lm_tokens_count(t); i++) {
+        has5g |= !strcmp(lm_token_text(t, i), "5g");
+        haspem |= !strcmp(lm_token_text(t, i), "pem");
+        hasde |= !strcmp(lm_token_text(t, i), "的");
+    }
+    CHECK(has5g && haspem && !hasde);
+    const char *src = "基于5G的PEM燃料电池";
+    for (int i = 0; i < lm_tokens_count(t); i++) {
+        CHECK(lm_token_start(t, i) >= 0 && lm_token_end(t, i) <= (int)strlen(src));
+        CHECK(lm_token_start(t, i) < lm_token_end(t, i));
+    }
+    CHECK(lm_token_text(t, -1) == NULL && lm_token_start(t, 9999) == -1);
+    lm_tokens_free(t);
+    CHECK_EQ_INT(lm_analyze(NULL, "\xc3\x28", 2, 0, &t), LM_EINVAL_UTF8);
+    CHECK(t == NULL);
+    CHECK_EQ_INT(lm_analyze(NULL, "", 0, 0, &t), LM_OK);
+    CHECK_EQ_INT(lm_tokens_count(t), 0);
+    lm_tokens_free(t);
+    CHECK_EQ_INT(lm_analyze(NULL, "x", 1, 0x100, &t), LM_EINVAL);
+    CHECK_EQ_INT(lm_set_dictionary("/tmp/whatever.txt"), LM_ESTATE);   /* already loaded */
+}
+
+int main(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/lmtest-api-%d", (int)getpid());
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s", tmpdir, tmpdir);
+    if (system(cmd) != 0) return 1;
+    RUN(test_version);
+    RUN(test_put_get_roundtrip);
+    RUN(test_bad_records);
+    RUN(test_load_jsonl);
+    RUN(test_six_directions);
+    RUN(test_explanations_and_json);
+    RUN(test_text_queries);
+    RUN(test_filters_and_options);
+    RUN(test_update_delete_visible);
+    RUN(test_persistence_and_wal);
+    RUN(test_analyzer_identity);
+    RUN(test_user_dict_and_synonyms);
+    RUN(test_analyze_api);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    if (system(cmd) != 0) return 1;
+    return lmt_done();
+}
