@@ -276,6 +276,17 @@ typedef struct lm_opts lm_opts;
                                      long query (default 48) */
 #define LM_OPT_CANDIDATES     5   /* text candidates scored per query
                                      (default 200) */
+#define LM_OPT_EVIDENCE_MODE  6   /* how an expert's linked achievements are
+                                     aggregated: LM_EVIDENCE_* (default
+                                     LM_EVIDENCE_TOPM) */
+#define LM_OPT_EVIDENCE_M     7   /* m of LM_EVIDENCE_TOPM (default 3) */
+#define LM_OPT_EVIDENCE_CANDIDATES 8 /* achievements scored for expert
+                                     evidence (default 1000) */
+/* Evidence aggregation modes (see lm_match()). */
+#define LM_EVIDENCE_MAX   1       /* the best linked achievement's score */
+#define LM_EVIDENCE_SUM   2       /* the sum over all linked achievements */
+#define LM_EVIDENCE_TOPM  3       /* the sum over the best m, each divided by
+                                     its rank (1, 1/2, 1/3, ...) */
 /* String options. */
 #define LM_OPT_REGION        20   /* keep records whose region starts with it */
 #define LM_OPT_FIELD         21   /* any-of domain tag filter; repeatable */
@@ -292,6 +303,8 @@ typedef struct lm_opts lm_opts;
 #define LM_OPT_W_FIELDS      61   /* domain tag overlap (default 0.1) */
 #define LM_OPT_W_REGION      62   /* region proximity (default 0.05) */
 #define LM_OPT_W_MATURITY    63   /* maturity fit (default 0.05) */
+#define LM_OPT_W_EVIDENCE    64   /* expert evidence from linked achievements
+                                     (default 1.0) */
 
 /* Create options holding the defaults; free with lm_opts_free(). */
 LM_API int lm_opts_new(lm_opts **out);
@@ -323,6 +336,15 @@ typedef struct lm_results lm_results;
 **   fields    share of the query's domain tags that the hit has
 **   region    1 same city, 0.5 same province, 0 otherwise/unknown
 **   maturity  an achievement's TRL/9 (0 for other kinds)
+**   evidence  experts only: the document-centric expert model.  The query is
+**             also run against achievements; each linked achievement's BM25
+**             (divided by the best achievement's) is its relevance, and an
+**             expert's evidence aggregates the relevance of their linked
+**             achievements (LM_OPT_EVIDENCE_MODE), divided by the best
+**             expert's.  Links come from "experts" on achievements and
+**             "achievements" on experts.  An expert with no profile match
+**             but strong achievements is still found.
+**   bm25_raw  the unnormalized BM25 (informational, weight 0)
 ** Filters (region prefix, fields, minimum maturity) restrict the candidates.
 ** `opts` may be NULL for the defaults.  *out is a new result set, possibly
 ** empty; free it with lm_results_free().
@@ -355,12 +377,18 @@ LM_API double lm_result_component_value(const lm_results *r, int i, int j);
 /* The query terms (analyzer tokens) that matched in hit i. */
 LM_API int lm_result_term_count(const lm_results *r, int i);
 LM_API const char *lm_result_term(const lm_results *r, int i, int j);
+/* Experts: the linked achievements supporting hit i, best first (at most
+   5): their number, ids and relevance in [0,1].  0 for other kinds. */
+LM_API int lm_result_evidence_count(const lm_results *r, int i);
+LM_API const char *lm_result_evidence_id(const lm_results *r, int i, int j);
+LM_API double lm_result_evidence_score(const lm_results *r, int i, int j);
 /* The query terms the set was computed with (after analysis, selection and
    synonyms). */
 LM_API int lm_results_query_term_count(const lm_results *r);
 LM_API const char *lm_results_query_term(const lm_results *r, int j);
 /* The whole set as JSON: {"query_terms":[...],"results":[{"id","kind",
-   "score","components":{...},"terms":[...]}...]}.  Free with lm_free(). */
+   "score","components":{...},"terms":[...],"evidence":[{"id","score"}]}]}.
+   Free with lm_free(). */
 LM_API int lm_results_json(const lm_results *r, char **out);
 LM_API void lm_results_free(lm_results *r);
 

@@ -20,10 +20,12 @@
 
 /* ---- options ------------------------------------------------------------- */
 
-enum { W_TITLE, W_BODY, W_KEYWORDS, W_EXTRA, W_BM25, W_FIELDS, W_REGION, W_MATURITY, W_K1, W_B, NW };
+enum { W_TITLE, W_BODY, W_KEYWORDS, W_EXTRA, W_BM25, W_FIELDS, W_REGION, W_MATURITY, W_EVIDENCE,
+       W_K1, W_B, NW };
 
 struct lm_opts {
     int k, offset, min_maturity, max_terms, candidates;
+    int ev_mode, ev_m, ev_candidates;
     char *region;
     char **fields;
     int nfields;
@@ -44,6 +46,10 @@ static void opts_defaults(lm_opts *o)
     o->w[W_FIELDS] = 0.1;
     o->w[W_REGION] = 0.05;
     o->w[W_MATURITY] = 0.05;
+    o->w[W_EVIDENCE] = 1.0;
+    o->ev_mode = LM_EVIDENCE_TOPM;
+    o->ev_m = 3;
+    o->ev_candidates = 1000;
     o->w[W_K1] = 1.2;
     o->w[W_B] = 0.75;
 }
@@ -82,6 +88,15 @@ LM_API int lm_opts_set_int(lm_opts *o, int key, int64_t v)
     case LM_OPT_MIN_MATURITY: if (v < 0 || v > 9) return LM_ERANGE; o->min_maturity = (int)v; return LM_OK;
     case LM_OPT_MAX_TERMS:    if (v < 1 || v > 1024) return LM_ERANGE; o->max_terms = (int)v; return LM_OK;
     case LM_OPT_CANDIDATES:   if (v < 1 || v > 100000) return LM_ERANGE; o->candidates = (int)v; return LM_OK;
+    case LM_OPT_EVIDENCE_MODE:
+        if (v < LM_EVIDENCE_MAX || v > LM_EVIDENCE_TOPM) return LM_ERANGE;
+        o->ev_mode = (int)v;
+        return LM_OK;
+    case LM_OPT_EVIDENCE_M:   if (v < 1 || v > 1000) return LM_ERANGE; o->ev_m = (int)v; return LM_OK;
+    case LM_OPT_EVIDENCE_CANDIDATES:
+        if (v < 0 || v > 1000000) return LM_ERANGE;
+        o->ev_candidates = (int)v;
+        return LM_OK;
     default: return LM_EINVAL;
     }
 }
@@ -101,6 +116,7 @@ LM_API int lm_opts_set_double(lm_opts *o, int key, double v)
     case LM_OPT_W_FIELDS: i = W_FIELDS; break;
     case LM_OPT_W_REGION: i = W_REGION; break;
     case LM_OPT_W_MATURITY: i = W_MATURITY; break;
+    case LM_OPT_W_EVIDENCE: i = W_EVIDENCE; break;
     default: return LM_EINVAL;
     }
     if (!isfinite(v) || v < 0 || v > 1e6) return LM_ERANGE;
@@ -135,8 +151,10 @@ LM_API int lm_opts_set_str(lm_opts *o, int key, const char *v)
 
 /* ---- results ------------------------------------------------------------- */
 
-enum { C_BM25, C_FIELDS, C_REGION, C_MATURITY, C_BM25_RAW, NCOMP };
-static const char *const comp_names[NCOMP] = { "bm25", "fields", "region", "maturity", "bm25_raw" };
+enum { C_BM25, C_FIELDS, C_REGION, C_MATURITY, C_EVIDENCE, C_BM25_RAW, NCOMP };
+static const char *const comp_names[NCOMP] = { "bm25", "fields", "region", "maturity", "evidence", "bm25_raw" };
+
+#define MAX_EVIDENCE 5
 
 typedef struct {
     char *id;
@@ -147,6 +165,11 @@ typedef struct {
     char **terms;
     int64_t rid;
     unsigned char *mask;   /* matched query terms (while building) */
+    int nev;               /* supporting achievements, best first */
+    char *ev_id[MAX_EVIDENCE];
+    double ev_score[MAX_EVIDENCE];
+    double ev_total;       /* aggregated evidence before normalization */
+    int ev_seen;           /* linked achievements among the candidates */
 } hit;
 
 struct lm_results {
@@ -162,6 +185,7 @@ static void hit_free(hit *h)
     for (int j = 0; j < h->nterms; j++) free(h->terms[j]);
     free(h->terms);
     free(h->mask);
+    for (int j = 0; j < h->nev; j++) free(h->ev_id[j]);
 }
 
 LM_API void lm_results_free(lm_results *r)
@@ -199,6 +223,17 @@ LM_API const char *lm_result_term(const lm_results *r, int i, int j)
     const hit *h = HIT(r, i);
     return h && j >= 0 && j < h->nterms ? h->terms[j] : NULL;
 }
+LM_API int lm_result_evidence_count(const lm_results *r, int i) { const hit *h = HIT(r, i); return h ? h->nev : 0; }
+LM_API const char *lm_result_evidence_id(const lm_results *r, int i, int j)
+{
+    const hit *h = HIT(r, i);
+    return h && j >= 0 && j < h->nev ? h->ev_id[j] : NULL;
+}
+LM_API double lm_result_evidence_score(const lm_results *r, int i, int j)
+{
+    const hit *h = HIT(r, i);
+    return h && j >= 0 && j < h->nev ? h->ev_score[j] : 0;
+}
 LM_API int lm_results_query_term_count(const lm_results *r) { return r ? r->nq : 0; }
 LM_API const char *lm_results_query_term(const lm_results *r, int j)
 {
@@ -226,6 +261,15 @@ LM_API int lm_results_json(const lm_results *r, char **out)
         for (int j = 0; j < NCOMP; j++) cJSON_AddNumberToObject(c, comp_names[j], h->comp[j]);
         cJSON *t = cJSON_AddArrayToObject(e, "terms");
         for (int j = 0; j < h->nterms; j++) cJSON_AddItemToArray(t, cJSON_CreateString(h->terms[j]));
+        if (h->kind == LM_EXPERT) {
+            cJSON *ev = cJSON_AddArrayToObject(e, "evidence");
+            for (int j = 0; j < h->nev; j++) {
+                cJSON *x = cJSON_CreateObject();
+                cJSON_AddStringToObject(x, "id", h->ev_id[j]);
+                cJSON_AddNumberToObject(x, "score", h->ev_score[j]);
+                cJSON_AddItemToArray(ev, x);
+            }
+        }
         cJSON_AddItemToArray(res, e);
     }
     *out = cJSON_PrintUnformatted(o);
@@ -381,132 +425,276 @@ static char *fields_json(const lm_opts *o, cJSON *qfields, int from_opts)
     return s;
 }
 
-static int run_query(lm_db *db, const query_ctx *qc, lmx_qterms *q, const lm_opts *o, lm_results **out)
+/* A candidate list: hits with features, unsorted. */
+typedef struct { hit *h; int n, cap; } hitlist;
+
+static hit *hitlist_push(hitlist *l)
 {
+    if (l->n == l->cap) {
+        int nc = l->cap ? l->cap * 2 : 64;
+        hit *nh = realloc(l->h, sizeof *nh * (size_t)nc);
+        if (!nh) return NULL;
+        l->h = nh;
+        l->cap = nc;
+    }
+    hit *h = &l->h[l->n++];
+    memset(h, 0, sizeof *h);
+    return h;
+}
+
+static void hitlist_free(hitlist *l)
+{
+    for (int i = 0; i < l->n; i++) hit_free(&l->h[i]);
+    free(l->h);
+    memset(l, 0, sizeof *l);
+}
+
+/* Shared SQL pieces: filters and the structured features of a record r. */
+typedef struct {
+    char *qfields, *ffilter;
+    int nq;                     /* query domain tags */
+} sqlparts;
+
+static void bind_parts(sqlite3_stmt *st, const sqlparts *p, const lm_opts *o, const query_ctx *qc, int filters)
+{
+    if (p->nq) sqlite3_bind_text(st, 4, p->qfields, -1, SQLITE_STATIC);
+    if (!filters) return;
+    if (o->region) sqlite3_bind_text(st, 5, o->region, -1, SQLITE_STATIC);
+    if (o->min_maturity) sqlite3_bind_int(st, 6, o->min_maturity);
+    if (p->ffilter) sqlite3_bind_text(st, 7, p->ffilter, -1, SQLITE_STATIC);
+    if (qc->exclude_rid) sqlite3_bind_int64(st, 8, qc->exclude_rid);
+}
+
+static void filter_sql(char *buf, size_t n, const sqlparts *p, const lm_opts *o, const query_ctx *qc, int kind)
+{
+    snprintf(buf, n, "%s%s%s%s",
+             o->region ? " AND substr(r.region, 1, length(?5)) = ?5" : "",
+             o->min_maturity && kind == LM_ACHIEVEMENT ? " AND r.maturity >= ?6" : "",
+             p->ffilter ? " AND EXISTS(SELECT 1 FROM record_field rf2 WHERE rf2.rid = r.rid AND rf2.field IN "
+                          "(SELECT value FROM json_each(?7)))" : "",
+             qc->exclude_rid ? " AND r.rid != ?8" : "");
+}
+
+#define FIELD_COUNT_SQL "(SELECT count(*) FROM record_field rf WHERE rf.rid = r.rid AND rf.field IN " \
+                        "(SELECT value FROM json_each(?4)))"
+
+static void set_features(hit *h, sqlite3_stmt *st, int col, const query_ctx *qc, const sqlparts *p, int kind)
+{
+    h->kind = kind;
+    h->comp[C_REGION] = lmx_region_score(qc->region, (const char *)sqlite3_column_text(st, col));
+    h->comp[C_MATURITY] = kind == LM_ACHIEVEMENT ? sqlite3_column_int(st, col + 1) / 9.0 : 0;
+    h->comp[C_FIELDS] = p->nq ? (double)sqlite3_column_int(st, col + 2) / p->nq : 0;
+    if (h->comp[C_FIELDS] > 1) h->comp[C_FIELDS] = 1;
+}
+
+/* BM25 candidates of `kind` for the selected terms, best first. */
+static int retrieve(lm_db *db, int kind, const selected *sel, const lm_opts *o, const query_ctx *qc,
+                    const sqlparts *p, int filters, int limit, hitlist *out)
+{
+    if (sel->n == 0 || limit <= 0) return LM_OK;
     int rc;
-    lm_results *res = calloc(1, sizeof *res);
-    if (!res) return lmx_err(db, LM_ENOMEM, "out of memory");
-    selected sel;
-    if ((rc = lmx_synonyms_expand(db, q, 0.8))) { free(res); return rc; }
-    if ((rc = select_terms(db, q, qc->to, o, &sel))) { free(res); return rc; }
-    res->qterms = sel.tok;          /* shared: freed with the results */
-    res->nq = sel.n;
-    if (sel.n == 0) {               /* nothing to look for: an empty set */
-        free(sel.w);
-        *out = res;
-        return lmx_ok(db);
-    }
-    char *match = build_match(&sel);
-    char *qfields = fields_json(o, qc->fields, 0);
-    char *ffilter = o->nfields ? fields_json(o, NULL, 1) : NULL;
-    size_t nblob = 2 + LMX_NCOLS + (size_t)sel.n;
+    char *match = build_match(sel);
+    size_t nblob = 2 + LMX_NCOLS + (size_t)sel->n;
     double *blob = malloc(sizeof(double) * nblob);
-    if (!match || !qfields || !blob || (o->nfields && !ffilter)) {
-        rc = lmx_err(db, LM_ENOMEM, "out of memory");
-        goto done;
-    }
+    if (!match || !blob) { free(match); free(blob); return lmx_err(db, LM_ENOMEM, "out of memory"); }
     blob[0] = o->w[W_K1];
     blob[1] = o->w[W_B];
     for (int c = 0; c < LMX_NCOLS; c++) blob[2 + c] = o->w[W_TITLE + c];
-    for (int j = 0; j < sel.n; j++) blob[2 + LMX_NCOLS + j] = sel.w[j];
+    for (int j = 0; j < sel->n; j++) blob[2 + LMX_NCOLS + j] = sel->w[j];
 
-    const char *fts = lmx_fts_table(qc->to);
-    char sql[1024];
-    int nq = qc->fields && qc->fields->child ? cJSON_GetArraySize(qc->fields) : 0;
+    const char *fts = lmx_fts_table(kind);
+    char sql[1400], filt[600];
+    filter_sql(filt, sizeof filt, p, o, qc, kind);
     snprintf(sql, sizeof sql,
-             "SELECT f.rowid, lm_bm25(f.%s, ?1) AS s, lm_terms(f.%s), r.id, r.region, r.maturity, "
-             "%s FROM %s f JOIN record r ON r.rid = f.rowid WHERE f.%s MATCH ?2%s%s%s%s "
-             "ORDER BY s DESC LIMIT ?3",
-             fts, fts,
-             nq ? "(SELECT count(*) FROM record_field rf WHERE rf.rid = f.rowid AND rf.field IN "
-                  "(SELECT value FROM json_each(?4)))" : "0",
-             fts, fts,
-             o->region ? " AND substr(r.region, 1, length(?5)) = ?5" : "",
-             o->min_maturity && qc->to == LM_ACHIEVEMENT ? " AND r.maturity >= ?6" : "",
-             ffilter ? " AND EXISTS(SELECT 1 FROM record_field rf2 WHERE rf2.rid = f.rowid AND rf2.field IN "
-                       "(SELECT value FROM json_each(?7)))" : "",
-             qc->exclude_rid ? " AND f.rowid != ?8" : "");
+             "SELECT f.rowid, lm_bm25(f.%s, ?1) AS s, lm_terms(f.%s), r.id, r.region, r.maturity, %s "
+             "FROM %s f JOIN record r ON r.rid = f.rowid WHERE f.%s MATCH ?2%s ORDER BY s DESC LIMIT ?3",
+             fts, fts, p->nq ? FIELD_COUNT_SQL : "0", fts, fts, filters ? filt : "");
     sqlite3_stmt *st;
     if ((rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL)) != SQLITE_OK) {
-        rc = lmx_sqlerr(db, rc, "preparing the match query");
-        goto done;
+        free(match);
+        free(blob);
+        return lmx_sqlerr(db, rc, "preparing the match query");
     }
-    int limit = o->candidates > o->offset + o->k ? o->candidates : o->offset + o->k;
     sqlite3_bind_blob(st, 1, blob, (int)(sizeof(double) * nblob), SQLITE_STATIC);
     sqlite3_bind_text(st, 2, match, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 3, limit);
-    if (nq) sqlite3_bind_text(st, 4, qfields, -1, SQLITE_STATIC);
-    if (o->region) sqlite3_bind_text(st, 5, o->region, -1, SQLITE_STATIC);
-    if (o->min_maturity) sqlite3_bind_int(st, 6, o->min_maturity);
-    if (ffilter) sqlite3_bind_text(st, 7, ffilter, -1, SQLITE_STATIC);
-    if (qc->exclude_rid) sqlite3_bind_int64(st, 8, qc->exclude_rid);
-
-    int cap = 0;
-    double maxbm = 0;
+    bind_parts(st, p, o, qc, filters);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (res->n == cap) {
-            cap = cap ? cap * 2 : 64;
-            hit *nh = realloc(res->h, sizeof *nh * (size_t)cap);
-            if (!nh) { rc = SQLITE_NOMEM; break; }
-            res->h = nh;
-        }
-        hit *h = &res->h[res->n];
-        memset(h, 0, sizeof *h);
+        hit *h = hitlist_push(out);
+        if (!h) { rc = SQLITE_NOMEM; break; }
         h->rid = sqlite3_column_int64(st, 0);
         h->comp[C_BM25_RAW] = sqlite3_column_double(st, 1);
-        int mb = sqlite3_column_bytes(st, 2);
-        h->mask = calloc((size_t)sel.n, 1);
+        h->mask = calloc((size_t)sel->n, 1);
         h->id = lmx_strdup((const char *)sqlite3_column_text(st, 3));
-        if (!h->mask || !h->id) { hit_free(h); rc = SQLITE_NOMEM; break; }
-        if (mb == sel.n) memcpy(h->mask, sqlite3_column_blob(st, 2), (size_t)mb);
-        h->kind = qc->to;
-        h->comp[C_REGION] = lmx_region_score(qc->region, (const char *)sqlite3_column_text(st, 4));
-        h->comp[C_MATURITY] = qc->to == LM_ACHIEVEMENT ? sqlite3_column_int(st, 5) / 9.0 : 0;
-        h->comp[C_FIELDS] = nq ? (double)sqlite3_column_int(st, 6) / nq : 0;
-        if (h->comp[C_FIELDS] > 1) h->comp[C_FIELDS] = 1;
-        if (h->comp[C_BM25_RAW] > maxbm) maxbm = h->comp[C_BM25_RAW];
-        res->n++;
+        if (!h->mask || !h->id) { rc = SQLITE_NOMEM; break; }
+        if (sqlite3_column_bytes(st, 2) == sel->n) memcpy(h->mask, sqlite3_column_blob(st, 2), (size_t)sel->n);
+        set_features(h, st, 4, qc, p, kind);
     }
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        rc = rc == SQLITE_NOMEM ? lmx_err(db, LM_ENOMEM, "out of memory") : lmx_sqlerr(db, rc, "matching");
-        goto done;
+    free(match);
+    free(blob);
+    if (rc != SQLITE_DONE)
+        return rc == SQLITE_NOMEM ? lmx_err(db, LM_ENOMEM, "out of memory") : lmx_sqlerr(db, rc, "matching");
+    return LM_OK;
+}
+
+static int add_term(hit *h, const char *t)
+{
+    for (int j = 0; j < h->nterms; j++)
+        if (!strcmp(h->terms[j], t)) return LM_OK;
+    char **nt = realloc(h->terms, sizeof(char *) * (size_t)(h->nterms + 1));
+    if (!nt) return LM_ENOMEM;
+    h->terms = nt;
+    if (!(h->terms[h->nterms] = lmx_strdup(t))) return LM_ENOMEM;
+    h->nterms++;
+    return LM_OK;
+}
+
+static int terms_from_mask(hit *h, const selected *sel)
+{
+    if (!h->mask) return LM_OK;
+    for (int j = 0; j < sel->n; j++)
+        if (h->mask[j] && add_term(h, sel->tok[j])) return LM_ENOMEM;
+    free(h->mask);
+    h->mask = NULL;
+    return LM_OK;
+}
+
+/*
+** Expert evidence: run the query against achievements, then credit each
+** expert linked to a retrieved achievement.  Experts found only this way
+** join the candidates (when they pass the filters).
+*/
+static int add_evidence(lm_db *db, lmx_qterms *q, const lm_opts *o, const query_ctx *qc,
+                        const sqlparts *p, hitlist *experts)
+{
+    if (o->ev_candidates <= 0 || o->w[W_EVIDENCE] <= 0) return LM_OK;
+    selected sel;
+    int rc = select_terms(db, q, LM_ACHIEVEMENT, o, &sel);
+    if (rc) return rc;
+    hitlist ach = {0};
+    query_ctx aq = { LM_ACHIEVEMENT, 0, NULL, NULL };
+    sqlparts none = {0};
+    rc = retrieve(db, LM_ACHIEVEMENT, &sel, o, &aq, &none, 0, o->ev_candidates, &ach);
+    double maxa = 0;
+    for (int i = 0; i < ach.n; i++)
+        if (ach.h[i].comp[C_BM25_RAW] > maxa) maxa = ach.h[i].comp[C_BM25_RAW];
+    sqlite3_stmt *links = NULL, *info = NULL;
+    char filt[600], sql[1400];
+    if (!rc && ach.n) {
+        rc = sqlite3_prepare_v2(db->sql,
+            "SELECT DISTINCT l.expert FROM link l WHERE l.achievement = ?1", -1, &links, NULL);
+        filter_sql(filt, sizeof filt, p, o, qc, LM_EXPERT);
+        snprintf(sql, sizeof sql, "SELECT r.rid, r.region, r.maturity, %s FROM record r "
+                 "WHERE r.kind = 3 AND r.id = ?1%s", p->nq ? FIELD_COUNT_SQL : "0", filt);
+        if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db->sql, sql, -1, &info, NULL);
+        rc = rc == SQLITE_OK ? LM_OK : lmx_sqlerr(db, rc, "preparing the evidence query");
     }
-    for (int i = 0; i < res->n; i++) {
-        hit *h = &res->h[i];
-        h->comp[C_BM25] = maxbm > 0 ? h->comp[C_BM25_RAW] / maxbm : 0;
-        h->score = o->w[W_BM25] * h->comp[C_BM25] + o->w[W_FIELDS] * h->comp[C_FIELDS] +
-                   o->w[W_REGION] * h->comp[C_REGION] + o->w[W_MATURITY] * h->comp[C_MATURITY];
-    }
-    qsort(res->h, (size_t)res->n, sizeof *res->h, by_score);
-    /* Keep [offset, offset+k). */
-    int from = o->offset < res->n ? o->offset : res->n;
-    int to = from + o->k < res->n ? from + o->k : res->n;
-    for (int i = 0; i < from; i++) hit_free(&res->h[i]);
-    for (int i = to; i < res->n; i++) hit_free(&res->h[i]);
-    memmove(res->h, res->h + from, sizeof *res->h * (size_t)(to - from));
-    res->n = to - from;
-    for (int i = 0; i < res->n; i++) {
-        hit *h = &res->h[i];
-        int nt = 0;
-        for (int j = 0; j < sel.n; j++) nt += h->mask[j] != 0;
-        h->terms = calloc((size_t)(nt ? nt : 1), sizeof(char *));
-        if (!h->terms) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); goto done; }
-        for (int j = 0; j < sel.n; j++)
-            if (h->mask[j]) {
-                if (!(h->terms[h->nterms] = lmx_strdup(sel.tok[j]))) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); goto done; }
-                h->nterms++;
+    /* Per expert: the relevance of each linked achievement, best first
+       (achievements arrive sorted by score). */
+    for (int i = 0; i < ach.n && !rc; i++) {
+        double rel = maxa > 0 ? ach.h[i].comp[C_BM25_RAW] / maxa : 0;
+        sqlite3_reset(links);
+        sqlite3_bind_text(links, 1, ach.h[i].id, -1, SQLITE_STATIC);
+        while (!rc && sqlite3_step(links) == SQLITE_ROW) {
+            const char *eid = (const char *)sqlite3_column_text(links, 0);
+            hit *e = NULL;
+            for (int k = 0; k < experts->n; k++)
+                if (!strcmp(experts->h[k].id, eid)) { e = &experts->h[k]; break; }
+            if (!e) {
+                /* Not a profile candidate: look it up and apply the filters. */
+                sqlite3_reset(info);
+                sqlite3_bind_text(info, 1, eid, -1, SQLITE_TRANSIENT);
+                bind_parts(info, p, o, qc, 1);
+                if (sqlite3_step(info) != SQLITE_ROW) continue;
+                if (!(e = hitlist_push(experts))) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); break; }
+                e->rid = sqlite3_column_int64(info, 0);
+                e->id = lmx_strdup(eid);
+                if (!e->id) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); break; }
+                set_features(e, info, 1, qc, p, LM_EXPERT);
             }
-        free(h->mask);
-        h->mask = NULL;
+            int rank = e->ev_seen++;
+            switch (o->ev_mode) {
+            case LM_EVIDENCE_MAX: if (rel > e->ev_total) e->ev_total = rel; break;
+            case LM_EVIDENCE_SUM: e->ev_total += rel; break;
+            default: if (rank < o->ev_m) e->ev_total += rel / (rank + 1); break;
+            }
+            if (e->nev < MAX_EVIDENCE) {
+                if (!(e->ev_id[e->nev] = lmx_strdup(ach.h[i].id))) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); break; }
+                e->ev_score[e->nev++] = rel;
+                for (int j = 0; j < sel.n; j++)
+                    if (ach.h[i].mask && ach.h[i].mask[j] && add_term(e, sel.tok[j])) {
+                        rc = lmx_err(db, LM_ENOMEM, "out of memory");
+                        break;
+                    }
+            }
+        }
     }
+    sqlite3_finalize(links);
+    sqlite3_finalize(info);
+    double maxe = 0;
+    for (int k = 0; k < experts->n; k++)
+        if (experts->h[k].ev_total > maxe) maxe = experts->h[k].ev_total;
+    for (int k = 0; k < experts->n; k++)
+        experts->h[k].comp[C_EVIDENCE] = maxe > 0 ? experts->h[k].ev_total / maxe : 0;
+    hitlist_free(&ach);
+    selected_free(&sel);
+    return rc;
+}
+
+static int run_query(lm_db *db, const query_ctx *qc, lmx_qterms *q, const lm_opts *o, lm_results **out)
+{
+    int rc;
+    selected sel = {0};
+    hitlist hl = {0};
+    sqlparts p = {0};
+    lm_results *res = calloc(1, sizeof *res);
+    if (!res) return lmx_err(db, LM_ENOMEM, "out of memory");
+    if ((rc = lmx_synonyms_expand(db, q, 0.8))) goto done;
+    if ((rc = select_terms(db, q, qc->to, o, &sel))) goto done;
+    p.nq = qc->fields && qc->fields->child ? cJSON_GetArraySize(qc->fields) : 0;
+    p.qfields = fields_json(o, qc->fields, 0);
+    p.ffilter = o->nfields ? fields_json(o, NULL, 1) : NULL;
+    if (!p.qfields || (o->nfields && !p.ffilter)) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); goto done; }
+
+    int limit = o->candidates > o->offset + o->k ? o->candidates : o->offset + o->k;
+    if ((rc = retrieve(db, qc->to, &sel, o, qc, &p, 1, limit, &hl))) goto done;
+    double maxbm = 0;
+    for (int i = 0; i < hl.n; i++)
+        if (hl.h[i].comp[C_BM25_RAW] > maxbm) maxbm = hl.h[i].comp[C_BM25_RAW];
+    for (int i = 0; i < hl.n; i++) {
+        hit *h = &hl.h[i];
+        h->comp[C_BM25] = maxbm > 0 ? h->comp[C_BM25_RAW] / maxbm : 0;
+        if (terms_from_mask(h, &sel)) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); goto done; }
+    }
+    if (qc->to == LM_EXPERT && (rc = add_evidence(db, q, o, qc, &p, &hl))) goto done;
+    for (int i = 0; i < hl.n; i++) {
+        hit *h = &hl.h[i];
+        h->score = o->w[W_BM25] * h->comp[C_BM25] + o->w[W_FIELDS] * h->comp[C_FIELDS] +
+                   o->w[W_REGION] * h->comp[C_REGION] + o->w[W_MATURITY] * h->comp[C_MATURITY] +
+                   o->w[W_EVIDENCE] * h->comp[C_EVIDENCE];
+    }
+    if (hl.n) qsort(hl.h, (size_t)hl.n, sizeof *hl.h, by_score);
+    /* Keep [offset, offset+k). */
+    int from = o->offset < hl.n ? o->offset : hl.n;
+    int to = from + o->k < hl.n ? from + o->k : hl.n;
+    for (int i = 0; i < from; i++) hit_free(&hl.h[i]);
+    for (int i = to; i < hl.n; i++) hit_free(&hl.h[i]);
+    if (to > from) memmove(hl.h, hl.h + from, sizeof *hl.h * (size_t)(to - from));
+    res->h = hl.h;
+    res->n = to - from;
+    hl.h = NULL;
+    hl.n = 0;
+    res->qterms = sel.tok;          /* the set owns the selected terms */
+    res->nq = sel.n;
+    sel.tok = NULL;
+    sel.n = 0;
     rc = LM_OK;
 done:
-    free(match);
-    free(qfields);
-    free(ffilter);
-    free(blob);
-    free(sel.w);
+    selected_free(&sel);
+    hitlist_free(&hl);
+    free(p.qfields);
+    free(p.ffilter);
     if (rc) { lm_results_free(res); return rc; }
     *out = res;
     return lmx_ok(db);
