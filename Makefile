@@ -41,11 +41,11 @@ PC      := $(B)/libmatch.pc
 TEST_SRC := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 ASAN_TESTS := $(TEST_SRC:tests/%.c=$(B)/asan/tests/%)
-TEST_DEPS := tests/lmtest.h
+TEST_DEPS := tests/lmtest.h $(wildcard tests/fuzz/*.c tests/fuzz/*.h)
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: all deps demo test test-c test-asan test-py bench bench-quality bench-speed \
+.PHONY: fuzz all deps demo test test-c test-asan test-py bench bench-quality bench-speed \
         install uninstall clean examples
 
 all: $(SHLIB) $(STLIB) $(CLI) $(PC) examples
@@ -143,3 +143,20 @@ uninstall:
 
 clean:
 	rm -rf $(B) $(B).log
+
+# ---- fuzzing (libFuzzer, clang) ------------------------------------------
+
+FUZZ_TARGETS := record jsonl analyze query
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+fuzz: deps
+	@mkdir -p $(B)/fuzz
+	@for t in $(FUZZ_TARGETS); do \
+	    clang -std=c11 -D_GNU_SOURCE -DLM_LIBFUZZER $(FUZZ_FLAGS) -Ilibmatch/include -Ilibmatch/src \
+	        $(DEP_CFLAGS) tests/fuzz/fuzz_$$t.c $(SRC) -o $(B)/fuzz/fuzz_$$t $(DEP_LIBS) || exit 1; \
+	    mkdir -p $(B)/fuzz/corpus_$$t; \
+	    echo "== fuzz_$$t for $(FUZZ_SECONDS)s"; \
+	    $(B)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	        -artifact_prefix=tests/fuzz/corpus/$$t/crash- $(B)/fuzz/corpus_$$t tests/fuzz/corpus/$$t || exit 1; \
+	done

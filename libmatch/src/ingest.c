@@ -339,7 +339,8 @@ int lmx_record_parse(const char *json, size_t len, int require_id,
     cJSON *mat = cJSON_GetObjectItemCaseSensitive(root, "maturity");
     if (mat && !cJSON_IsNull(mat)) {
         double v = mat->valuedouble;
-        if (!cJSON_IsNumber(mat) || v != (double)(int)v || v < 1 || v > 9) {
+        /* Range first: converting an out-of-range double to int is undefined. */
+        if (!cJSON_IsNumber(mat) || !(v >= 1 && v <= 9) || v != (double)(int)v) {
             rc = fail(&e, LM_ERECORD, "maturity", "expected an integer from 1 to 9 (TRL)");
             goto error;
         }
