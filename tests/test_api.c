@@ -720,7 +720,7 @@ static void test_analyze_api(void)
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/lmtest-api-%d", (int)getpid());
-    char cmd[300];
+    char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s", tmpdir, tmpdir);
     if (system(cmd) != 0) return 1;
     RUN(test_version);
