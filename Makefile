@@ -45,7 +45,7 @@ TEST_DEPS := tests/lmtest.h $(wildcard tests/fuzz/*.c tests/fuzz/*.h)
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: fuzz all deps demo test test-c test-asan test-py bench bench-quality bench-speed \
+.PHONY: abi-check abi-baseline fuzz all deps demo test test-c test-asan test-py bench bench-quality bench-speed \
         install uninstall clean examples
 
 all: $(SHLIB) $(STLIB) $(CLI) $(PC) examples
@@ -160,3 +160,22 @@ fuzz: deps
 	    $(B)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	        -artifact_prefix=tests/fuzz/corpus/$$t/crash- $(B)/fuzz/corpus_$$t tests/fuzz/corpus/$$t || exit 1; \
 	done
+
+# ---- ABI check (abigail-tools) ---------------------------------------------
+# Compares the built library's ABI with the committed baseline: an
+# incompatible change fails, an addition passes.  `make abi-baseline` records
+# a new baseline (only together with a soname bump for incompatible changes).
+
+ABI_BASELINE := libmatch/abi/libmatch.so.$(VERSION_MAJOR).abi
+
+abi-check: $(SHLIB)
+	@abidw --no-corpus-path --headers-dir libmatch/include $(SHLIB) > $(B)/current.abi
+	@abidiff --headers-dir2 libmatch/include $(ABI_BASELINE) $(B)/current.abi > $(B)/abidiff.txt; \
+	 st=$$?; \
+	 if [ $$((st & 8)) -ne 0 ]; then cat $(B)/abidiff.txt; echo "abi-check: incompatible ABI change"; exit 1; fi; \
+	 if [ $$((st & 3)) -ne 0 ]; then cat $(B)/abidiff.txt; echo "abi-check: abidiff failed ($$st)"; exit 1; fi; \
+	 echo "abi-check: compatible with $(ABI_BASELINE)"
+
+abi-baseline: $(SHLIB)
+	@mkdir -p $(dir $(ABI_BASELINE))
+	abidw --no-corpus-path --headers-dir libmatch/include $(SHLIB) > $(ABI_BASELINE)

@@ -690,6 +690,54 @@ static void test_user_dict_and_synonyms(void)
     lm_close(db);
 }
 
+static void test_allocation(void)
+{
+    lm_db *db = open_loaded("alloc.db");
+    lm_allocation *a = NULL;
+    CHECK_EQ_INT(lm_allocate(db, NULL, 0, LM_EXPERT, NULL, 0, NULL, 1, 1, 0.0, NULL, &a), LM_OK);
+    CHECK_EQ_INT(lm_allocation_count(a), 3);
+    double total = 0;
+    for (int i = 0; i < lm_allocation_count(a); i++) {
+        const char *p = lm_allocation_problem(a, i), *e = lm_allocation_candidate(a, i);
+        CHECK(p[1] == e[1]);                     /* P1-E1, P2-E2, P3-E3 */
+        total += lm_allocation_score(a, i);
+    }
+    CHECK(total > lm_allocation_total(a) - 1e-9 && total < lm_allocation_total(a) + 1e-9);
+    char *js = NULL;
+    CHECK_EQ_INT(lm_allocation_json(a, &js), LM_OK);
+    CHECK_CONTAINS(js, "\"problem\":\"P1\",\"candidate\":\"E1\"");
+    lm_free(js);
+    lm_allocation_free(a);
+    /* One expert with capacity 2 for two battery problems. */
+    CHECK_EQ_INT(lm_put(db, "{\"id\":\"P5\",\"kind\":\"problem\",\"title\":\"电池热失控预警需求\"}", LM_NUL_TERMINATED), LM_OK);
+    const char *ps[] = { "P5", "P2" }, *cs[] = { "E2" };
+    int cap2[] = { 2 };
+    CHECK_EQ_INT(lm_allocate(db, ps, 2, LM_EXPERT, cs, 1, cap2, 0, 1, 0.0, NULL, &a), LM_OK);
+    CHECK_EQ_INT(lm_allocation_count(a), 2);
+    CHECK_STR(lm_allocation_candidate(a, 1), "E2");
+    lm_allocation_free(a);
+    int cap0[] = { 0 };
+    CHECK_EQ_INT(lm_allocate(db, ps, 2, LM_EXPERT, cs, 1, cap0, 0, 1, 0.0, NULL, &a), LM_OK);
+    CHECK_EQ_INT(lm_allocation_count(a), 0);
+    CHECK(lm_allocation_total(a) == 0);
+    lm_allocation_free(a);
+    CHECK_EQ_INT(lm_allocate(db, NULL, 0, LM_ACHIEVEMENT, NULL, 0, NULL, 1, 1, 100.0, NULL, &a), LM_OK);
+    CHECK_EQ_INT(lm_allocation_count(a), 0);    /* nothing reaches min_score */
+    lm_allocation_free(a);
+    const char *dup[] = { "P1", "P1" }, *nope[] = { "E9" };
+    CHECK_EQ_INT(lm_allocate(db, dup, 2, LM_EXPERT, NULL, 0, NULL, 1, 1, 0.0, NULL, &a), LM_EINVAL);
+    CHECK_CONTAINS(lm_errmsg(db), "twice");
+    CHECK_EQ_INT(lm_allocate(db, ps, 2, LM_EXPERT, nope, 1, NULL, 1, 1, 0.0, NULL, &a), LM_ENOTFOUND);
+    CHECK_EQ_INT(lm_allocate(db, ps, 2, LM_PROBLEM, NULL, 0, NULL, 1, 1, 0.0, NULL, &a), LM_EINVAL);
+    CHECK_EQ_INT(lm_allocate(db, ps, 2, LM_EXPERT, cs, 1, cap2, 1, -1, 0.0, NULL, &a), LM_EINVAL);
+    CHECK(a == NULL);
+    /* Empty inputs. */
+    CHECK_EQ_INT(lm_allocate(db, ps, 0, LM_EXPERT, cs, 0, NULL, 1, 1, 0.0, NULL, &a), LM_OK);
+    CHECK_EQ_INT(lm_allocation_count(a), 0);
+    lm_allocation_free(a);
+    lm_close(db);
+}
+
 static void test_analyze_api(void)
 {
     lm_tokens *t = NULL;
@@ -735,6 +783,7 @@ int main(void)
     RUN(test_persistence_and_wal);
     RUN(test_analyzer_identity);
     RUN(test_user_dict_and_synonyms);
+    RUN(test_allocation);
     RUN(test_analyze_api);
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd) != 0) return 1;

@@ -8,6 +8,8 @@
 **   lmatch get DB KIND ID | lmatch delete DB KIND ID | lmatch stats DB
 **   lmatch analyze "text" [--db DB] [--mode words|subwords|bigrams|all]
 **   lmatch dict DB WORD [FREQ] | lmatch synonyms DB FILE.tsv | lmatch reindex DB
+**   lmatch allocate DB --to expert|achievement [--problems ID,ID..] [--candidates ID,ID..]
+**                  [--capacity N] [--per-problem M] [--min-score X] [--json]
 **
 ** Match options: -k N, --offset N, --region PREFIX, --field TAG (repeatable),
 ** --min-maturity N, --max-terms N, --w-title X, --w-body X, --w-keywords X,
@@ -37,9 +39,11 @@ static void usage(void)
         "  %s dict DB WORD [FREQ]\n"
         "  %s synonyms DB FILE.tsv\n"
         "  %s reindex DB\n"
+        "  %s allocate DB --to expert|achievement [--problems ID,..] [--candidates ID,..]\n"
+        "       [--capacity N] [--per-problem M] [--min-score X] [--json]\n"
         "filters/weights: --offset N --region PREFIX --field TAG --min-maturity N --max-terms N\n"
         "  --w-title X --w-body X --w-keywords X --w-bm25 X --w-fields X --w-region X --w-maturity X\n",
-        prog, prog, prog, prog, prog, prog, prog, prog, prog, prog, prog);
+        prog, prog, prog, prog, prog, prog, prog, prog, prog, prog, prog, prog);
     exit(2);
 }
 
@@ -292,6 +296,46 @@ int main(int argc, char **argv)
         int64_t n = 0;
         if ((rc = lm_synonyms_load_tsv(db, need(argc, argv, 3), &n))) return fail_db(db, rc);
         printf("%lld synonym pairs\n", (long long)n);
+        lm_close(db);
+        return 0;
+    }
+    if (!strcmp(cmd, "allocate")) {
+        int to = 0, json = 0, capacity = 1, per = 1;
+        double min_score = 0;
+        char *plist = NULL, *clist = NULL;
+        for (int i = 3; i < argc; i++) {
+            if (!strcmp(argv[i], "--to")) to = kind_arg(need(argc, argv, ++i));
+            else if (!strcmp(argv[i], "--json")) json = 1;
+            else if (!strcmp(argv[i], "--capacity")) capacity = atoi(need(argc, argv, ++i));
+            else if (!strcmp(argv[i], "--per-problem")) per = atoi(need(argc, argv, ++i));
+            else if (!strcmp(argv[i], "--min-score")) min_score = atof(need(argc, argv, ++i));
+            else if (!strcmp(argv[i], "--problems")) plist = argv[++i < argc ? i : (usage(), 0)];
+            else if (!strcmp(argv[i], "--candidates")) clist = argv[++i < argc ? i : (usage(), 0)];
+            else usage();
+        }
+        if (!to) { fprintf(stderr, "%s: --to KIND is required\n", prog); exit(2); }
+        const char *pids[4096], *cids[4096];
+        int np = 0, nc = 0;
+        for (char *t = plist ? strtok(plist, ",") : NULL; t && np < 4096; t = strtok(NULL, ",")) pids[np++] = t;
+        for (char *t = clist ? strtok(clist, ",") : NULL; t && nc < 4096; t = strtok(NULL, ",")) cids[nc++] = t;
+        lm_db *db = open_db(dbp, LM_OPEN_READONLY);
+        lm_allocation *a = NULL;
+        rc = lm_allocate(db, plist ? pids : NULL, np, to, clist ? cids : NULL, nc,
+                         NULL, capacity, per, min_score, NULL, &a);
+        if (rc) return fail_db(db, rc);
+        if (json) {
+            char *js = NULL;
+            lm_allocation_json(a, &js);
+            if (js) puts(js);
+            lm_free(js);
+        } else {
+            printf("%-14s %-14s %s\n", "problem", lm_kind_name(to), "score");
+            for (int i = 0; i < lm_allocation_count(a); i++)
+                printf("%-14s %-14s %.4f\n", lm_allocation_problem(a, i), lm_allocation_candidate(a, i),
+                       lm_allocation_score(a, i));
+            printf("total %.4f over %d pairs\n", lm_allocation_total(a), lm_allocation_count(a));
+        }
+        lm_allocation_free(a);
         lm_close(db);
         return 0;
     }

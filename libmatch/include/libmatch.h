@@ -393,6 +393,42 @@ LM_API int lm_results_json(const lm_results *r, char **out);
 LM_API void lm_results_free(lm_results *r);
 
 /* ------------------------------------------------------------------------ */
+/* Allocation for a matchmaking event (对接会)                               */
+/* ------------------------------------------------------------------------ */
+
+typedef struct lm_allocation lm_allocation;
+
+/*
+** Assign records of kind `to` (experts or achievements) to problems so that
+** the total match score is maximal, exactly (min-cost flow), under
+** capacities: each candidate takes at most capacities[j] problems (NULL:
+** `default_capacity` each), each problem gets at most `per_problem` candidates, and no pair
+** scoring below `min_score` is assigned.  Scores are those of lm_match()
+** with `opts` (NULL: defaults), computed for every problem against the
+** candidates.  `problem_ids`/`nproblems` name the problems (NULL: every
+** stored problem); `candidate_ids`/`ncandidates` the candidates (NULL: every
+** stored record of kind `to`; capacities must then be NULL).  Free *out with
+** lm_allocation_free().
+** Errors: LM_ENOTFOUND (an id that is not stored), LM_EINVAL (bad kind,
+** negative capacity, NaN min_score, duplicate id), LM_ENOMEM, LM_EDB.
+*/
+LM_API int lm_allocate(lm_db *db, const char *const *problem_ids, int nproblems,
+                       int to, const char *const *candidate_ids, int ncandidates,
+                       const int *capacities, int default_capacity, int per_problem,
+                       double min_score, const lm_opts *opts, lm_allocation **out);
+/* Assigned pairs: their number, then problem id, candidate id and score of
+   pair i (ordered by problem, then score descending). */
+LM_API int lm_allocation_count(const lm_allocation *a);
+LM_API const char *lm_allocation_problem(const lm_allocation *a, int i);
+LM_API const char *lm_allocation_candidate(const lm_allocation *a, int i);
+LM_API double lm_allocation_score(const lm_allocation *a, int i);
+/* Sum of the assigned pairs' scores. */
+LM_API double lm_allocation_total(const lm_allocation *a);
+/* {"total":..,"pairs":[{"problem","candidate","score"}...]}; lm_free(). */
+LM_API int lm_allocation_json(const lm_allocation *a, char **out);
+LM_API void lm_allocation_free(lm_allocation *a);
+
+/* ------------------------------------------------------------------------ */
 /* Analyzer                                                                 */
 /* ------------------------------------------------------------------------ */
 

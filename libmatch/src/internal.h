@@ -84,6 +84,11 @@ int lmx_load_json(lm_db *db, int kind, const char *id, char **out,
 const char *lmx_fts_table(int kind);
 int64_t lmx_kind_count(lm_db *db, int kind);
 
+/* ---- matching.c ---- */
+/* lm_match() returning every candidate (k = n, no offset). */
+int lmx_match_all(lm_db *db, int from, const char *id, int to, const lm_opts *opts,
+                  int64_t n, lm_results **out);
+
 /* ---- scoring.c ---- */
 /* Register the FTS5 auxiliary functions lm_bm25() and lm_terms(). */
 int lmx_scoring_register(sqlite3 *db);

@@ -742,6 +742,18 @@ LM_API int lm_match(lm_db *db, int from, const char *id, int to, const lm_opts *
     return rc;
 }
 
+int lmx_match_all(lm_db *db, int from, const char *id, int to, const lm_opts *opts,
+                  int64_t n, lm_results **out)
+{
+    lm_opts o;
+    if (opts) o = *opts;            /* shallow: region/fields stay borrowed */
+    else opts_defaults(&o);
+    o.k = n < 1 ? 1 : n > 1000000 ? 1000000 : (int)n;
+    o.offset = 0;
+    if (o.candidates < o.k) o.candidates = o.k;
+    return lm_match(db, from, id, to, &o, out);
+}
+
 LM_API int lm_match_record(lm_db *db, const char *json, size_t len, int to, const lm_opts *o, lm_results **out)
 {
     if (!db) return LM_EINVAL;

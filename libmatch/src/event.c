@@ -1,0 +1,225 @@
+/*
+** event.c -- the public allocation call for a matchmaking event (对接会):
+** scores every problem against the candidates with the matcher, then hands
+** the pairs to the exact optimizer in allocate.c.
+*/
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "allocate.h"
+
+typedef struct { char *problem, *candidate; double score; } apair;
+
+struct lm_allocation {
+    int n;
+    apair *p;
+    double total;
+};
+
+LM_API void lm_allocation_free(lm_allocation *a)
+{
+    if (!a) return;
+    for (int i = 0; i < a->n; i++) { free(a->p[i].problem); free(a->p[i].candidate); }
+    free(a->p);
+    free(a);
+}
+
+LM_API int lm_allocation_count(const lm_allocation *a) { return a ? a->n : 0; }
+LM_API const char *lm_allocation_problem(const lm_allocation *a, int i)
+{
+    return a && i >= 0 && i < a->n ? a->p[i].problem : NULL;
+}
+LM_API const char *lm_allocation_candidate(const lm_allocation *a, int i)
+{
+    return a && i >= 0 && i < a->n ? a->p[i].candidate : NULL;
+}
+LM_API double lm_allocation_score(const lm_allocation *a, int i)
+{
+    return a && i >= 0 && i < a->n ? a->p[i].score : 0;
+}
+LM_API double lm_allocation_total(const lm_allocation *a) { return a ? a->total : 0; }
+
+LM_API int lm_allocation_json(const lm_allocation *a, char **out)
+{
+    if (!out) return LM_EINVAL;
+    *out = NULL;
+    if (!a) return LM_EINVAL;
+    cJSON *o = cJSON_CreateObject();
+    if (!o) return LM_ENOMEM;
+    cJSON_AddNumberToObject(o, "total", a->total);
+    cJSON *arr = cJSON_AddArrayToObject(o, "pairs");
+    for (int i = 0; i < a->n && arr; i++) {
+        cJSON *e = cJSON_CreateObject();
+        if (!e) break;
+        cJSON_AddStringToObject(e, "problem", a->p[i].problem);
+        cJSON_AddStringToObject(e, "candidate", a->p[i].candidate);
+        cJSON_AddNumberToObject(e, "score", a->p[i].score);
+        cJSON_AddItemToArray(arr, e);
+    }
+    *out = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return *out ? LM_OK : LM_ENOMEM;
+}
+
+/* All ids of a kind, in id order. */
+static int all_ids(lm_db *db, int kind, char ***out, int *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(db->sql, "SELECT id FROM record WHERE kind = ? ORDER BY id", -1, &st, NULL);
+    if (rc != SQLITE_OK) return lmx_sqlerr(db, rc, "listing records");
+    sqlite3_bind_int(st, 1, kind);
+    int cap = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **nv = realloc(*out, sizeof(char *) * (size_t)cap);
+            if (!nv) { rc = SQLITE_NOMEM; break; }
+            *out = nv;
+        }
+        if (!((*out)[*n] = lmx_strdup((const char *)sqlite3_column_text(st, 0)))) { rc = SQLITE_NOMEM; break; }
+        (*n)++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return rc == SQLITE_NOMEM ? lmx_err(db, LM_ENOMEM, "out of memory") : lmx_sqlerr(db, rc, "listing records");
+    return LM_OK;
+}
+
+static void free_ids(char **v, int n)
+{
+    for (int i = 0; i < n; i++) free(v[i]);
+    free(v);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A sorted copy of ids for lookups; LM_EINVAL on a duplicate. */
+static int sorted_index(lm_db *db, const char *const *ids, int n, const char ***out)
+{
+    const char **s = malloc(sizeof(char *) * (size_t)(n ? n : 1));
+    if (!s) return lmx_err(db, LM_ENOMEM, "out of memory");
+    memcpy(s, ids, sizeof(char *) * (size_t)n);
+    qsort(s, (size_t)n, sizeof *s, cmp_str);
+    for (int i = 1; i < n; i++)
+        if (!strcmp(s[i - 1], s[i])) {
+            int rc = lmx_err(db, LM_EINVAL, "id '%.200s' is given twice", s[i]);
+            free(s);
+            return rc;
+        }
+    *out = s;
+    return LM_OK;
+}
+
+static int find_index(const char *const *ids, int n, const char **sorted, const char *id)
+{
+    const char **hit = bsearch(&id, sorted, (size_t)n, sizeof *sorted, cmp_str);
+    if (!hit) return -1;
+    for (int i = 0; i < n; i++)
+        if (ids[i] == *hit) return i;
+    return -1;
+}
+
+LM_API int lm_allocate(lm_db *db, const char *const *problem_ids, int nproblems,
+                       int to, const char *const *candidate_ids, int ncandidates,
+                       const int *capacities, int default_capacity, int per_problem,
+                       double min_score, const lm_opts *opts, lm_allocation **out)
+{
+    if (!db) return LM_EINVAL;
+    if (!out) return lmx_err(db, LM_EINVAL, "no output pointer (NULL)");
+    *out = NULL;
+    if (to != LM_EXPERT && to != LM_ACHIEVEMENT)
+        return lmx_err(db, LM_EINVAL, "allocation assigns experts or achievements, not kind %d", to);
+    if (isnan(min_score)) return lmx_err(db, LM_EINVAL, "min_score is NaN");
+    if (per_problem < 0) return lmx_err(db, LM_EINVAL, "per_problem is negative");
+    if (default_capacity < 0) return lmx_err(db, LM_EINVAL, "default_capacity is negative");
+    if ((problem_ids && nproblems < 0) || (candidate_ids && ncandidates < 0))
+        return lmx_err(db, LM_EINVAL, "negative count");
+    if (!candidate_ids && capacities)
+        return lmx_err(db, LM_EINVAL, "capacities need an explicit candidate list");
+
+    int rc = LM_OK;
+    char **own_p = NULL, **own_c = NULL;
+    int np = nproblems, nc = ncandidates;
+    const char *const *pids = problem_ids, *const *cids = candidate_ids;
+    if (!pids) { if ((rc = all_ids(db, LM_PROBLEM, &own_p, &np))) return rc; pids = (const char *const *)own_p; }
+    if (!cids) {
+        if ((rc = all_ids(db, to, &own_c, &nc))) { free_ids(own_p, np); return rc; }
+        cids = (const char *const *)own_c;
+    }
+    const char **csorted = NULL, **psorted = NULL;
+    int *lcap = NULL, *rcap = NULL, *chosen = NULL;
+    lmx_pair *pairs = NULL;
+    int npairs = 0, cap = 0;
+    lm_allocation *a = NULL;
+
+    if ((rc = sorted_index(db, cids, nc, &csorted)) || (rc = sorted_index(db, pids, np, &psorted))) goto done;
+    for (int j = 0; j < nc && capacities; j++)
+        if (capacities[j] < 0) { rc = lmx_err(db, LM_EINVAL, "capacity of '%.200s' is negative", cids[j]); goto done; }
+    for (int j = 0; j < nc; j++) {
+        char *js = NULL;
+        if ((rc = lmx_load_json(db, to, cids[j], &js, NULL))) goto done;
+        free(js);
+    }
+    /* Score every problem against all candidates of the kind, keeping those
+       in the candidate list. */
+    lcap = malloc(sizeof(int) * (size_t)(np ? np : 1));
+    rcap = malloc(sizeof(int) * (size_t)(nc ? nc : 1));
+    if (!lcap || !rcap) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); goto done; }
+    for (int i = 0; i < np; i++) lcap[i] = per_problem;
+    for (int j = 0; j < nc; j++) rcap[j] = capacities ? capacities[j] : default_capacity;
+    int64_t nkind = lmx_kind_count(db, to);
+    for (int i = 0; i < np; i++) {
+        lm_results *r = NULL;
+        if ((rc = lmx_match_all(db, LM_PROBLEM, pids[i], to, opts, nkind, &r))) goto done;
+        for (int h = 0; h < lm_results_count(r); h++) {
+            int j = find_index(cids, nc, csorted, lm_result_id(r, h));
+            if (j < 0) continue;
+            if (npairs == cap) {
+                cap = cap ? cap * 2 : 256;
+                lmx_pair *nv = realloc(pairs, sizeof *nv * (size_t)cap);
+                if (!nv) { lm_results_free(r); rc = lmx_err(db, LM_ENOMEM, "out of memory"); goto done; }
+                pairs = nv;
+            }
+            pairs[npairs].left = i;
+            pairs[npairs].right = j;
+            pairs[npairs].score = lm_result_score(r, h);
+            npairs++;
+        }
+        lm_results_free(r);
+    }
+    chosen = malloc(sizeof(int) * (size_t)(npairs ? npairs : 1));
+    a = calloc(1, sizeof *a);
+    if (!chosen || !a) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); goto done; }
+    int nch = 0;
+    rc = lmx_allocate(np, lcap, nc, rcap, pairs, npairs, min_score, chosen, &nch, &a->total);
+    if (rc) { rc = lmx_err(db, rc, "allocation failed: %s", lm_errstr(rc)); goto done; }
+    a->p = calloc((size_t)(nch ? nch : 1), sizeof *a->p);
+    if (!a->p) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); goto done; }
+    for (int k = 0; k < nch; k++) {
+        const lmx_pair *pr = &pairs[chosen[k]];
+        a->p[k].problem = lmx_strdup(pids[pr->left]);
+        a->p[k].candidate = lmx_strdup(cids[pr->right]);
+        a->p[k].score = pr->score;
+        a->n++;
+        if (!a->p[k].problem || !a->p[k].candidate) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); goto done; }
+    }
+    rc = LM_OK;
+done:
+    free(csorted);
+    free(psorted);
+    free(lcap);
+    free(rcap);
+    free(pairs);
+    free(chosen);
+    free_ids(own_p, own_p ? np : 0);
+    free_ids(own_c, own_c ? nc : 0);
+    if (rc) { lm_allocation_free(a); return rc; }
+    *out = a;
+    return lmx_ok(db);
+}
