@@ -39,6 +39,22 @@ for t in "$B"/asan/tests/test_*; do
 done
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
+# Valgrind memcheck of the C API tests: no definite leaks, no invalid access.
+if command -v valgrind >/dev/null 2>&1 && [ -x "$B/tests/test_api" ]; then
+    echo "== valgrind $B/tests/test_api"
+    valgrind -q --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite \
+        --show-leak-kinds=definite "$B/tests/test_api" >"$log" 2>&1; rc=$?
+    cat "$log"; count "valgrind test_api" "$rc"
+fi
+
+# ABI: compatible with the committed baseline (additions are fine).
+echo "== abi-check"
+if make --no-print-directory -s abi-check >"$log" 2>&1; then
+    cat "$log"; pass=$((pass + 1))
+else
+    cat "$log"; echo "not ok - abi-check"; fail=$((fail + 1))
+fi
+
 dirs=""
 for d in bindings/python/tests bench/tests; do
     [ -d "$d" ] && dirs="$dirs $d"

@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "libmatch.h"
+#include "analysis.h"   /* internal: to check the FTS5 index from a raw connection */
 #include "lmtest.h"
 
 static char tmpdir[256];
@@ -615,7 +616,7 @@ static void test_analyzer_identity(void)
     db = NULL;
     CHECK_EQ_INT(lm_open(&db, tmp_path("ident.db"), 0), LM_OK);  /* now consistent */
     /* Analyzer modes: bigram-only still matches; the id says which mode. */
-    CHECK_EQ_INT(lm_set_analyzer_mode(db, LM_ANALYZE_BIGRAMS), LM_OK);
+    if (lm_set_analyzer_mode(db, LM_ANALYZE_BIGRAMS) != LM_OK) { fprintf(stderr, "  %s\n", lm_errmsg(db)); CHECK(0); }
     CHECK_CONTAINS(lm_analyzer_id(db), "bigrams");
     CHECK_EQ_INT(lm_match(db, LM_PROBLEM, "P2", LM_ACHIEVEMENT, NULL, &r), LM_OK);
     CHECK_STR(top_id(r), "A2");
@@ -627,6 +628,19 @@ static void test_analyzer_identity(void)
     CHECK_EQ_INT(lm_open(&db, tmp_path("ident.db"), 0), LM_OK);  /* the mode is stored */
     CHECK_CONTAINS(lm_analyzer_id(db), "bigrams");
     lm_close(db);
+}
+
+/* Register the analyzer (with lex.db's user words) on a raw connection so
+   that FTS5's own integrity check can re-tokenize the stored text. */
+static lmx_analyzer *raw_an;
+static void lm_tokenizer_for_tests(sqlite3 *raw)
+{
+    char err[256];
+    if (!raw_an && lmx_analyzer_new(&raw_an, 0, err, sizeof err) == LM_OK) {
+        lmx_analyzer_add_word(raw_an, "秦创原", (int)strlen("秦创原"), 0);
+        lmx_analyzer_add_word(raw_an, "硬科技", (int)strlen("硬科技"), 0);
+    }
+    lmx_tokenizer_register(raw, raw_an);
 }
 
 static void test_user_dict_and_synonyms(void)
@@ -676,6 +690,21 @@ static void test_user_dict_and_synonyms(void)
     CHECK_CONTAINS(st, "\"user_words\":1");
     lm_free(st);
     CHECK_EQ_INT(lm_reindex(db), LM_OK);
+    /* A write after a tokenization change re-indexes first, so the index
+       stays consistent (FTS5 deletes by re-tokenizing the stored text). */
+    CHECK_EQ_INT(lm_put(db, "{\"id\":\"S3\",\"kind\":\"achievement\",\"title\":\"秦创原平台硬科技成果\"}", LM_NUL_TERMINATED), LM_OK);
+    CHECK_EQ_INT(lm_dict_add(db, "硬科技", 0), LM_OK);
+    CHECK_EQ_INT(lm_delete(db, LM_ACHIEVEMENT, "S3"), LM_OK);
+    CHECK_EQ_INT(lm_put(db, "{\"id\":\"S4\",\"kind\":\"achievement\",\"title\":\"硬科技成果转化\"}", LM_NUL_TERMINATED), LM_OK);
+    sqlite3 *raw;
+    CHECK_EQ_INT(sqlite3_open(tmp_path("lex.db"), &raw), SQLITE_OK);
+    lm_tokenizer_for_tests(raw);
+    CHECK_EQ_INT(sqlite3_exec(raw, "INSERT INTO fts_achievement(fts_achievement) VALUES('integrity-check')", 0, 0, 0), SQLITE_OK);
+    sqlite3_close(raw);
+    CHECK_EQ_INT(lm_match_text(db, "硬科技", LM_NUL_TERMINATED, LM_ACHIEVEMENT, NULL, &r), LM_OK);
+    CHECK_EQ_INT(lm_results_count(r), 1);
+    CHECK_STR(top_id(r), "S4");
+    lm_results_free(r);
     CHECK_EQ_INT(lm_stats_json(db, &st), LM_OK);
     CHECK_CONTAINS(st, "\"index_stale\":false");
     lm_free(st);
@@ -784,6 +813,7 @@ int main(void)
     RUN(test_analyzer_identity);
     RUN(test_user_dict_and_synonyms);
     RUN(test_allocation);
+    lmx_analyzer_free(raw_an);
     RUN(test_analyze_api);
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd) != 0) return 1;

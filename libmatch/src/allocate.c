@@ -27,20 +27,27 @@
 ** costs), which keeps the invariant and makes the path's arcs tight, and the
 ** path is augmented.  A path L_i -> T (empty slots) takes the whole
 ** remaining supply at once; any other path holds a capacity-1 pair arc and
-** carries one unit.  Arcs leaving T (reverses of arcs into T) are never
-** needed by the searches -- a shortest path to T does not pass through T --
-** but they keep non-negative reduced costs too, since T gets the largest
-** potential increase.  When all supply is routed, the flow is a feasible
-** flow with no negative residual cycle, hence of minimum cost: the
-** assignment is optimal.  Each search only reaches the alternating tree
-** grown from L_i (experts by its free pair arcs, problems through the pairs
-** those experts already hold), not the whole graph.
+** carries one unit.  Arcs leaving T (reverses of arcs into T) keep
+** non-negative reduced costs too, since T gets the largest potential
+** increase.  When all supply is routed, the flow is feasible with no
+** negative residual cycle, hence of minimum cost: the assignment is optimal.
+** Each search only reaches the alternating tree grown from L_i (experts by
+** its free pair arcs, problems through the pairs those experts already
+** hold), not the whole graph.
+**
+** Speed-up for dense instances (see "Exact solver" below): the flow is
+** solved on a subgraph of candidate pairs (each node's best few), then every
+** other pair is priced against the final potentials -- the LP dual -- and
+** violators are added, warm-starting from the current flow, until none is
+** left.  No pair is dropped for good, so the result is exactly optimal;
+** only the work shrinks (1000 x 1000 dense: 0.05-0.6 s instead of
+** 0.6-3.8 s for plain successive shortest paths).
 **
 ** Data: pair arcs in CSR form by problem (target expert, cost, pair index,
 ** flow bit); per expert a doubly linked list of the arcs it currently holds
 ** (the residual reverse arcs R_j -> L_k); an indexed binary heap keyed by
-** (distance, node index), so ties are broken by index and the run is
-** deterministic.  Reduced costs that come out slightly negative through
+** distance, ties broken by node kind and index (see heap_less()), so the run
+** is deterministic.  Reduced costs that come out slightly negative through
 ** rounding are clamped to 0.
 */
 #include <limits.h>
@@ -101,6 +108,7 @@ static int check_args(int nleft, const int *left_cap, int nright,
     if ((nleft > 0 && !left_cap) || (nright > 0 && !right_cap)) return LM_EINVAL;
     if (npairs > 0 && (!pairs || !chosen)) return LM_EINVAL;
     if (isnan(min_score)) return LM_EINVAL;
+    if (nleft > INT_MAX - 1 - nright) return LM_ERANGE;
     for (int i = 0; i < nleft; i++)
         if (left_cap[i] < 0) return LM_EINVAL;
     for (int j = 0; j < nright; j++)
@@ -111,7 +119,6 @@ static int check_args(int nleft, const int *left_cap, int nright,
             return LM_EINVAL;
         if (!isfinite(q->score)) return LM_EINVAL;
     }
-    if (nleft > INT_MAX - 1 - nright) return LM_ERANGE;
     return LM_OK;
 }
 
@@ -230,12 +237,28 @@ typedef struct {
     int *h;             /* heap of nodes */
     int *pos;           /* node -> position in h, -1 when absent */
     const double *key;
+    int nl, sink;       /* for the tie order */
 } heap;
+
+/*
+** Order: by key; equal keys (a plateau of equal distances, common with equal
+** scores) put the sink first, then experts, then problems, each by index.
+** The sink first stops a search as soon as it is reached; experts before
+** problems make a search look for a free expert (a few arcs each) before it
+** goes down to problems (every pair arc of the problem).
+*/
+static int tie_rank(const heap *hp, int v)
+{
+    return v == hp->sink ? 0 : v >= hp->nl ? 1 : 2;
+}
 
 static int heap_less(const heap *hp, int a, int b)
 {
     double ka = hp->key[a], kb = hp->key[b];
-    return ka < kb || (ka == kb && a < b);
+    if (ka != kb) return ka < kb;
+    int ra = tie_rank(hp, a), rb = tie_rank(hp, b);
+    if (ra != rb) return ra < rb;
+    return a < b;
 }
 
 static void heap_up(heap *hp, int i)
@@ -294,23 +317,111 @@ static int heap_pop(heap *hp)
 /* Successive shortest paths                                                */
 /* ------------------------------------------------------------------------ */
 
+/*
+** The state of a solve.  Node ids: problems 0..nl-1, experts nl..nl+nr-1,
+** the sink nl+nr.  Flow is kept per unit: a pair arc holds 0 or 1, a problem
+** has `dflow` units on its empty-slot arc, an expert `rcap - rres` units on
+** its arc to the sink.  Where flow does not balance yet: `excess` per
+** problem (supply still to send), `def` per expert (a unit sent on to the
+** sink that no longer comes in; see release_problem()) and `dT`, what the
+** sink still absorbs.  Always: sum(excess) = dT + sum(def).
+**
+** A search starts at a problem with excess and ends at the first settled
+** target: the sink while dT > 0, or an expert with def > 0.  When dT == 0
+** the sink is an ordinary node: its residual arcs lead back to experts
+** (send one unit less to the sink) and problems (fill an empty slot).
+**
+** The node-indexed part (potentials, balances) lives across pricing rounds;
+** the arc-indexed part is rebuilt for each subgraph by ssp_attach().
+*/
 enum { ST_NEW = 0, ST_OPEN = 1, ST_DONE = 2 };
 
 typedef struct {
+    int nl, nr, nn, sink;
+    /* across rounds */
+    double *pot;
+    int *excess, *dflow;  /* per problem */
+    int *rres, *def;      /* per expert */
+    int64_t dT;
+    /* per subgraph */
     const graph *g;
-    int nn;              /* nodes: nl problems, nr experts, sink */
-    int sink;
-    unsigned char *used; /* per arc: flow 0/1 */
-    int *rres;           /* per expert: residual capacity to the sink */
-    int *head;           /* per expert: first held arc, -1 if none */
-    int *next, *prev;    /* per arc: links of the expert's held arcs */
-    double *pot, *dist;  /* per node */
-    int *pred;           /* per node: arc it was reached by (sink: a node) */
+    unsigned char *used;  /* per arc: flow 0/1 */
+    int *head;            /* per expert: first held arc, -1 if none */
+    int *next, *prev;     /* per arc: links of the expert's held arcs */
+    /* search scratch */
+    double *dist;
+    int *from;            /* per node: previous node on the path */
+    int *via;             /* per node: pair arc used to enter it, -1 for
+                             arcs to or from the sink */
     unsigned char *state;
-    int *touched;        /* nodes with state != ST_NEW */
+    int *touched;         /* nodes with state != ST_NEW */
     int ntouched;
     heap hp;
 } ssp;
+
+static void ssp_free(ssp *s)
+{
+    free(s->pot); free(s->excess); free(s->dflow); free(s->rres); free(s->def);
+    free(s->used); free(s->head); free(s->next); free(s->prev);
+    free(s->dist); free(s->from); free(s->via); free(s->state);
+    free(s->touched); free(s->hp.h); free(s->hp.pos);
+    memset(s, 0, sizeof *s);
+}
+
+/* Allocate the node-indexed arrays; nothing flows yet. */
+static int ssp_init(ssp *s, const graph *g)
+{
+    const int nl = g->nl, nr = g->nr, nn = nl + nr + 1;
+    memset(s, 0, sizeof *s);
+    s->nl = nl;
+    s->nr = nr;
+    s->nn = nn;
+    s->sink = nl + nr;
+    s->pot = xmalloc((size_t)nn, sizeof *s->pot);
+    s->excess = xmalloc((size_t)nl, sizeof *s->excess);
+    s->dflow = xcalloc((size_t)nl, sizeof *s->dflow);
+    s->rres = xmalloc((size_t)nr, sizeof *s->rres);
+    s->def = xcalloc((size_t)nr, sizeof *s->def);
+    s->head = xmalloc((size_t)nr, sizeof *s->head);
+    s->dist = xmalloc((size_t)nn, sizeof *s->dist);
+    s->from = xmalloc((size_t)nn, sizeof *s->from);
+    s->via = xmalloc((size_t)nn, sizeof *s->via);
+    s->state = xcalloc((size_t)nn, 1);
+    s->touched = xmalloc((size_t)nn, sizeof *s->touched);
+    s->hp.h = xmalloc((size_t)nn, sizeof *s->hp.h);
+    s->hp.pos = xmalloc((size_t)nn, sizeof *s->hp.pos);
+    if (!s->pot || !s->excess || !s->dflow || !s->rres || !s->def ||
+        !s->head || !s->dist || !s->from || !s->via || !s->state ||
+        !s->touched || !s->hp.h || !s->hp.pos) {
+        ssp_free(s);
+        return LM_ENOMEM;
+    }
+    s->hp.key = s->dist;
+    s->hp.nl = nl;
+    s->hp.sink = s->sink;
+    for (int v = 0; v < nn; v++) s->hp.pos[v] = -1;
+    memcpy(s->excess, g->lcap, (size_t)nl * sizeof *s->excess);
+    memcpy(s->rres, g->rcap, (size_t)nr * sizeof *s->rres);
+    s->dT = 0;
+    for (int i = 0; i < nl; i++) s->dT += g->lcap[i];
+    return LM_OK;
+}
+
+/*
+** Initial potentials for the zero flow on g: shortest distances from a
+** virtual source joined to every problem at cost 0, over the layered
+** (acyclic) graph -- the one Bellman-Ford pass.
+*/
+static void ssp_initial_potentials(ssp *s, const graph *g)
+{
+    for (int v = 0; v < s->nn; v++) s->pot[v] = 0.0;
+    for (int a = 0; a < g->narcs; a++) {
+        double *pv = &s->pot[s->nl + g->col[a]];
+        if (g->cost[a] < *pv) *pv = g->cost[a];
+    }
+    for (int j = 0; j < s->nr; j++)
+        if (s->pot[s->nl + j] < s->pot[s->sink]) s->pot[s->sink] = s->pot[s->nl + j];
+}
 
 static void hold(ssp *s, int a)
 {
@@ -331,8 +442,25 @@ static void release(ssp *s, int a)
     if (s->next[a] >= 0) s->prev[s->next[a]] = s->prev[a];
 }
 
-/* Tentative distance d for node v reached by pred p. */
-static void relax(ssp *s, int v, double d, int p)
+/* Work on subgraph g, whose arc b carries flow used[b] (the array becomes
+   the solver's; it is freed by ssp_free() or the next ssp_attach()). */
+static int ssp_attach(ssp *s, const graph *g, unsigned char *used)
+{
+    free(s->used); free(s->next); free(s->prev);
+    s->g = g;
+    s->used = used;
+    s->next = xmalloc((size_t)g->narcs, sizeof *s->next);
+    s->prev = xmalloc((size_t)g->narcs, sizeof *s->prev);
+    if (!s->next || !s->prev) return LM_ENOMEM;
+    for (int j = 0; j < s->nr; j++) s->head[j] = -1;
+    for (int a = 0; a < g->narcs; a++)
+        if (used[a]) hold(s, a);
+    return LM_OK;
+}
+
+/* Tentative distance d for node v, entered from node u by pair arc a (-1:
+   an arc to or from the sink). */
+static void relax(ssp *s, int v, double d, int u, int a)
 {
     if (s->state[v] == ST_DONE) return;
     if (s->state[v] == ST_NEW) {
@@ -342,130 +470,428 @@ static void relax(ssp *s, int v, double d, int p)
         return;
     }
     s->dist[v] = d;
-    s->pred[v] = p;
+    s->from[v] = u;
+    s->via[v] = a;
     heap_push_or_decrease(&s->hp, v);
 }
 
+/* d + max(rc, 0): rounding can make a reduced cost a hair negative. */
+#define STEP(d, rc) ((d) + ((rc) > 0 ? (rc) : 0))
+
+static int is_target(const ssp *s, int v)
+{
+    if (v == s->sink) return s->dT > 0;
+    return v >= s->nl && s->def[v - s->nl] > 0;
+}
+
 /*
-** Dijkstra on reduced costs from problem src until the sink is settled, then
-** the potential update.  Returns the sink's predecessor node.
+** Dijkstra on reduced costs from problem src until a target is settled, then
+** the potential update.  Returns the target, or -1 if none can be reached
+** (which the balance invariant rules out).
 */
 static int search(ssp *s, int src)
 {
     const graph *g = s->g;
-    const int nl = g->nl, sink = s->sink;
+    const int nl = s->nl, nr = s->nr, sink = s->sink;
     double *pot = s->pot, *dist = s->dist;
+    int target = -1;
 
     s->ntouched = 0;
-    relax(s, src, 0.0, -1);
-    for (;;) {
-        int u = heap_pop(&s->hp);   /* never empty: src -> sink exists */
+    relax(s, src, 0.0, -1, -1);
+    while (s->hp.n > 0) {
+        int u = heap_pop(&s->hp);
         s->state[u] = ST_DONE;
-        if (u == sink) break;
-        double du = dist[u], pu = pot[u], rc;
+        if (is_target(s, u)) { target = u; break; }
+        double du = dist[u], pu = pot[u];
         if (u < nl) {
-            /* Empty slot first, so that it wins exact ties with a path
-               through a pair of zero gain found later. */
-            rc = pu - pot[sink];
-            relax(s, sink, du + (rc > 0 ? rc : 0), u);
+            /* Empty slot first: it wins exact ties with paths through
+               pairs of zero gain found later. */
+            relax(s, sink, STEP(du, pu - pot[sink]), u, -1);
             for (int a = g->start[u], e = g->start[u + 1]; a < e; a++) {
                 if (s->used[a]) continue;
                 int v = nl + g->col[a];
-                rc = g->cost[a] + pu - pot[v];
-                relax(s, v, du + (rc > 0 ? rc : 0), a);
+                relax(s, v, STEP(du, g->cost[a] + pu - pot[v]), u, a);
             }
-        } else {
+        } else if (u < sink) {
             int j = u - nl;
-            if (s->rres[j] > 0) {
-                rc = pu - pot[sink];
-                relax(s, sink, du + (rc > 0 ? rc : 0), u);
-            }
+            if (s->rres[j] > 0) relax(s, sink, STEP(du, pu - pot[sink]), u, -1);
             for (int a = s->head[j]; a >= 0; a = s->next[a]) {
                 int k = g->row[a];
-                rc = -g->cost[a] + pu - pot[k];
-                relax(s, k, du + (rc > 0 ? rc : 0), a);
+                relax(s, k, STEP(du, -g->cost[a] + pu - pot[k]), u, a);
             }
+        } else {
+            /* The sink, absorbing nothing more: undo a unit sent to it. */
+            for (int j = 0; j < nr; j++)
+                if (s->rres[j] < g->rcap[j])
+                    relax(s, nl + j, STEP(du, pu - pot[nl + j]), u, -1);
+            for (int k = 0; k < nl; k++)
+                if (s->dflow[k] > 0) relax(s, k, STEP(du, pu - pot[k]), u, -1);
         }
     }
 
-    /* Settled nodes: pot += dist - D; the others keep theirs. */
-    double D = dist[sink];
+    /* Settled nodes: pot += dist - D; the others keep theirs (a uniform
+       shift by D, which changes no reduced cost). */
+    double D = target >= 0 ? dist[target] : 0.0;
     for (int t = 0; t < s->ntouched; t++) {
         int v = s->touched[t];
-        if (s->state[v] == ST_DONE) pot[v] += dist[v] - D;
+        if (s->state[v] == ST_DONE && target >= 0) pot[v] += dist[v] - D;
         else s->hp.pos[v] = -1;
         s->state[v] = ST_NEW;
     }
     s->hp.n = 0;
-    return s->pred[sink];
+    return target;
 }
 
-static int solve_exact(const graph *g, unsigned char *used)
+/* Route all excess, problems in index order.  LM_ERROR if stuck (a bug). */
+static int ssp_run(ssp *s)
 {
-    const int nl = g->nl, nr = g->nr, nn = nl + nr + 1;
-    ssp s;
-    memset(&s, 0, sizeof s);
-    s.g = g;
-    s.nn = nn;
-    s.sink = nl + nr;
-    s.used = used;
-    s.rres = xmalloc((size_t)nr, sizeof *s.rres);
-    s.head = xmalloc((size_t)nr, sizeof *s.head);
-    s.next = xmalloc((size_t)g->narcs, sizeof *s.next);
-    s.prev = xmalloc((size_t)g->narcs, sizeof *s.prev);
-    s.pot = xmalloc((size_t)nn, sizeof *s.pot);
-    s.dist = xmalloc((size_t)nn, sizeof *s.dist);
-    s.pred = xmalloc((size_t)nn, sizeof *s.pred);
-    s.state = xcalloc((size_t)nn, 1);
-    s.touched = xmalloc((size_t)nn, sizeof *s.touched);
-    s.hp.h = xmalloc((size_t)nn, sizeof *s.hp.h);
-    s.hp.pos = xmalloc((size_t)nn, sizeof *s.hp.pos);
-    s.hp.key = s.dist;
-    int *supply = xmalloc((size_t)nl, sizeof *supply);
-    int rc = LM_ENOMEM;
-    if (!s.rres || !s.head || !s.next || !s.prev || !s.pot || !s.dist ||
-        !s.pred || !s.state || !s.touched || !s.hp.h || !s.hp.pos || !supply)
-        goto done;
-
-    memcpy(s.rres, g->rcap, (size_t)nr * sizeof *s.rres);
-    memcpy(supply, g->lcap, (size_t)nl * sizeof *supply);
-    for (int j = 0; j < nr; j++) s.head[j] = -1;
-    for (int v = 0; v < nn; v++) s.hp.pos[v] = -1;
-
-    /* Initial potentials: shortest distances from a virtual source joined
-       to every problem at cost 0, over the layered (acyclic) graph. */
-    for (int v = 0; v < nn; v++) s.pot[v] = 0.0;
-    for (int a = 0; a < g->narcs; a++) {
-        double *pv = &s.pot[nl + g->col[a]];
-        if (g->cost[a] < *pv) *pv = g->cost[a];
-    }
-    for (int j = 0; j < nr; j++)
-        if (s.pot[nl + j] < s.pot[s.sink]) s.pot[s.sink] = s.pot[nl + j];
-
+    const int nl = s->nl, sink = s->sink;
     for (int i = 0; i < nl; i++) {
-        while (supply[i] > 0) {
-            int last = search(&s, i);
-            if (last == i) {            /* the rest of i's slots stay empty */
-                supply[i] = 0;
-                break;
+        while (s->excess[i] > 0) {
+            int t = search(s, i);
+            if (t < 0) return LM_ERROR;
+            if (t == sink && s->from[sink] == i) {
+                /* Straight to the empty slots: as many units as the sink
+                   still takes, at once. */
+                int d = s->dT < s->excess[i] ? (int)s->dT : s->excess[i];
+                s->dflow[i] += d;
+                s->excess[i] -= d;
+                s->dT -= d;
+                continue;
             }
-            if (last >= nl) s.rres[last - nl]--;
-            /* else: problem `last` gives up a pair for an empty slot. */
-            int x = last;
-            while (x != i) {
-                int a = s.pred[x];
-                if (x >= nl) { hold(&s, a); x = g->row[a]; }
-                else { release(&s, a); x = nl + g->col[a]; }
+            if (t == sink) s->dT--;
+            else s->def[t - nl]--;
+            for (int x = t; x != i;) {
+                int u = s->from[x];
+                if (x == sink) {
+                    if (u < nl) s->dflow[u]++;
+                    else s->rres[u - nl]--;
+                } else if (u == sink) {
+                    if (x < nl) s->dflow[x]--;
+                    else s->rres[x - nl]++;
+                } else if (x >= nl) {
+                    hold(s, s->via[x]);
+                } else {
+                    release(s, s->via[x]);
+                }
+                x = u;
             }
-            supply[i]--;
+            s->excess[i]--;
         }
     }
-    rc = LM_OK;
+    return LM_OK;
+}
 
+/* ------------------------------------------------------------------------ */
+/* Exact solver: candidate subgraph + pricing                               */
+/* ------------------------------------------------------------------------ */
+
+/*
+** Dense instances make every search scan long adjacency lists, most of whose
+** arcs (poor pairs) can never be in an optimal assignment.  So the exact
+** solver works on a candidate subgraph and prices the rest, as column
+** generation does:
+**
+**   1. candidates: for every problem its lcap + slack best pairs, and for
+**      every expert its rcap + slack best pairs (score ties broken by a
+**      fixed hash of the pair, so that equal scores do not all pick the
+**      same experts); slack < 0 takes every pair;
+**   2. solve the subgraph exactly (ssp_run), with the full supplies;
+**   3. price every other pair with the final potentials: reduced cost
+**      -score + pot[problem] - pot[expert].  If none is negative, the
+**      subgraph's flow is feasible in the full network and every residual
+**      arc there has a non-negative reduced cost -- the optimality condition
+**      of min-cost flow -- so the assignment is optimal for the full
+**      instance.  Otherwise add, per problem, its lcap + slack most violated
+**      pairs (adding all of them would make the subgraph dense again),
+**      release those problems (release_problem(), which restores the
+**      invariant for the new arcs) and route their supply again (step 2,
+**      warm: everything else keeps its flow and potentials).
+**
+** Every round adds at least one pair, so it ends; 1 to 6 rounds on the
+** 1000 x 1000 benchmarks.  A pair priced within LMX_ALLOC_TOL * (largest
+** score) of zero counts as non-violating: that is rounding, not a better
+** assignment.
+*/
+#define LMX_ALLOC_TOL 1e-12
+
+/* A candidate in a top-k buffer: smaller key first, then smaller tie, then
+   smaller arc. */
+typedef struct {
+    double key;
+    uint64_t tie;
+    int arc;
+} ranked;
+
+static int ranked_before(const ranked *x, const ranked *y)
+{
+    if (x->key != y->key) return x->key < y->key;
+    if (x->tie != y->tie) return x->tie < y->tie;
+    return x->arc < y->arc;
+}
+
+static int ranked_cmp(const void *x, const void *y)
+{
+    const ranked *a = x, *b = y;
+    return ranked_before(a, b) ? -1 : ranked_before(b, a) ? 1 : 0;
+}
+
+/*
+** Move the min(n, k) best records of r[0..n) to the front, best first, and
+** return their number.  Small k: one pass keeping a sorted prefix, O(n) when
+** few records displace it; large k: sort.
+*/
+static int best_k(ranked *r, int n, int k)
+{
+    if (k >= n) k = n;
+    if (k <= 0) return 0;
+    if (k > 32) {
+        qsort(r, (size_t)n, sizeof *r, ranked_cmp);
+        return k;
+    }
+    for (int t = 1; t < k; t++) {             /* sort the prefix */
+        ranked x = r[t];
+        int m = t;
+        while (m > 0 && ranked_before(&x, &r[m - 1])) { r[m] = r[m - 1]; m--; }
+        r[m] = x;
+    }
+    for (int t = k; t < n; t++) {
+        if (!ranked_before(&r[t], &r[k - 1])) continue;
+        ranked x = r[t];
+        r[t] = r[k - 1];                      /* the displaced one */
+        int m = k - 1;
+        while (m > 0 && ranked_before(&x, &r[m - 1])) { r[m] = r[m - 1]; m--; }
+        r[m] = x;
+    }
+    return k;
+}
+
+/* A fixed pseudo-random order of the pairs, to break score ties when
+   choosing candidates: by index, every problem would pick the same experts
+   among equals (splitmix64 finalizer). */
+static uint64_t pair_hash(int left, int right)
+{
+    uint64_t z = ((uint64_t)(uint32_t)left << 32 | (uint32_t)right) +
+                 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static ranked candidate(const graph *g, int a)
+{
+    ranked r = { g->cost[a], pair_hash(g->row[a], g->col[a]), a };
+    return r;
+}
+
+/* Candidates kept per node: cap + slack, all when slack < 0. */
+static int slack_k(int cap, int deg, int slack)
+{
+    if (slack < 0) return deg;
+    int64_t k = (int64_t)cap + slack;
+    return k < deg ? (int)k : deg;
+}
+
+/* Mark the candidate arcs of step 1. */
+static int mark_candidates(const graph *g, unsigned char *mark, int slack)
+{
+    const int nl = g->nl, nr = g->nr;
+    if (slack < 0) {
+        memset(mark, 1, (size_t)g->narcs);
+        return LM_OK;
+    }
+    /* The arcs of each expert: CSR by expert (counting sort). */
+    int *rstart = xcalloc((size_t)nr + 1, sizeof *rstart);
+    int *rarcs = xmalloc((size_t)g->narcs, sizeof *rarcs);
+    ranked *buf = NULL;
+    int maxdeg = 0, rc = LM_ENOMEM;
+    if (!rstart || !rarcs) goto done;
+    for (int a = 0; a < g->narcs; a++) rstart[g->col[a] + 1]++;
+    for (int j = 0; j < nr; j++) {
+        if (rstart[j + 1] > maxdeg) maxdeg = rstart[j + 1];
+        rstart[j + 1] += rstart[j];
+    }
+    for (int a = 0; a < g->narcs; a++) rarcs[rstart[g->col[a]]++] = a;
+    for (int j = nr; j > 0; j--) rstart[j] = rstart[j - 1];
+    rstart[0] = 0;
+    for (int i = 0; i < nl; i++)
+        if (g->start[i + 1] - g->start[i] > maxdeg) maxdeg = g->start[i + 1] - g->start[i];
+    buf = xmalloc((size_t)maxdeg, sizeof *buf);
+    if (!buf) goto done;
+
+    for (int i = 0; i < nl; i++) {
+        int b = g->start[i], e = g->start[i + 1];
+        int k = slack_k(g->lcap[i], e - b, slack);
+        if (k == e - b) {
+            memset(mark + b, 1, (size_t)(e - b));
+            continue;
+        }
+        for (int a = b; a < e; a++) buf[a - b] = candidate(g, a);
+        k = best_k(buf, e - b, k);
+        for (int t = 0; t < k; t++) mark[buf[t].arc] = 1;
+    }
+    for (int j = 0; j < nr; j++) {
+        int b = rstart[j], e = rstart[j + 1];
+        int k = slack_k(g->rcap[j], e - b, slack);
+        if (k == e - b) {
+            for (int t = b; t < e; t++) mark[rarcs[t]] = 1;
+            continue;
+        }
+        for (int t = b; t < e; t++) buf[t - b] = candidate(g, rarcs[t]);
+        k = best_k(buf, e - b, k);
+        for (int t = 0; t < k; t++) mark[buf[t].arc] = 1;
+    }
+    rc = LM_OK;
 done:
-    free(s.rres); free(s.head); free(s.next); free(s.prev); free(s.pot);
-    free(s.dist); free(s.pred); free(s.state); free(s.touched);
-    free(s.hp.h); free(s.hp.pos); free(supply);
+    free(rstart);
+    free(rarcs);
+    free(buf);
+    return rc;
+}
+
+/* The subgraph of the marked arcs; its pid[] maps back to arcs of g and it
+   shares g's (full) capacities. */
+static int subgraph(const graph *g, const unsigned char *mark, graph *sg)
+{
+    int n = 0;
+    for (int a = 0; a < g->narcs; a++) n += mark[a];
+    memset(sg, 0, sizeof *sg);
+    sg->nl = g->nl;
+    sg->nr = g->nr;
+    sg->narcs = n;
+    sg->start = xmalloc((size_t)g->nl + 1, sizeof *sg->start);
+    sg->col = xmalloc((size_t)n, sizeof *sg->col);
+    sg->row = xmalloc((size_t)n, sizeof *sg->row);
+    sg->pid = xmalloc((size_t)n, sizeof *sg->pid);
+    sg->cost = xmalloc((size_t)n, sizeof *sg->cost);
+    if (!sg->start || !sg->col || !sg->row || !sg->pid || !sg->cost) {
+        graph_free(sg);
+        return LM_ENOMEM;
+    }
+    int b = 0;
+    for (int i = 0; i < g->nl; i++) {
+        sg->start[i] = b;
+        for (int a = g->start[i]; a < g->start[i + 1]; a++) {
+            if (!mark[a]) continue;
+            sg->col[b] = g->col[a];
+            sg->row[b] = i;
+            sg->pid[b] = a;
+            sg->cost[b] = g->cost[a];
+            b++;
+        }
+    }
+    sg->start[g->nl] = b;
+    sg->lcap = g->lcap;
+    sg->rcap = g->rcap;
+    return LM_OK;
+}
+
+/*
+** Give problem i its whole supply back (warm start of a pricing round whose
+** new pairs leave from i): its pairs are released, each expert it held keeps
+** sending that unit on to the sink and owes it (def), its empty slots are
+** taken back from the sink (dT).  i then has no entering residual arc, so
+** its potential can be raised until all its leaving arcs -- set by
+** ssp_reprice() on the new subgraph -- have non-negative reduced costs.
+** `used` is indexed by arcs of the full graph g.
+*/
+static void release_problem(ssp *s, const graph *g, unsigned char *used, int i)
+{
+    for (int a = g->start[i]; a < g->start[i + 1]; a++)
+        if (used[a]) {
+            used[a] = 0;
+            s->def[g->col[a]]++;
+        }
+    s->excess[i] = g->lcap[i];
+    s->dT += s->dflow[i];
+    s->dflow[i] = 0;
+}
+
+static void ssp_reprice(ssp *s, const graph *sg, int i)
+{
+    double p = s->pot[s->sink];
+    for (int b = sg->start[i]; b < sg->start[i + 1]; b++) {
+        double q = s->pot[s->nl + sg->col[b]] - sg->cost[b];
+        if (q > p) p = q;
+    }
+    s->pot[i] = p;
+}
+
+static int solve_exact(const graph *g, unsigned char *used, int slack)
+{
+    const int nl = g->nl;
+    unsigned char *mark = xcalloc((size_t)g->narcs, 1);
+    unsigned char *released = xcalloc((size_t)nl, 1);
+    ranked *buf = NULL;
+    graph sg;
+    ssp s;
+    int rc = LM_ENOMEM, maxk = 0, round = 0;
+    memset(&sg, 0, sizeof sg);
+    memset(&s, 0, sizeof s);
+    if (!mark || !released) goto done;
+    for (int i = 0; i < nl; i++)
+        if (g->start[i + 1] - g->start[i] > maxk) maxk = g->start[i + 1] - g->start[i];
+    buf = xmalloc((size_t)maxk, sizeof *buf);
+    if (!buf) goto done;
+    rc = mark_candidates(g, mark, slack);
+    if (rc != LM_OK) goto done;
+    rc = ssp_init(&s, g);
+    if (rc != LM_OK) goto done;
+
+    double tol = 0.0;
+    for (int a = 0; a < g->narcs; a++)
+        if (-g->cost[a] > tol) tol = -g->cost[a];
+    tol *= LMX_ALLOC_TOL;
+
+    for (;; round++) {
+        rc = subgraph(g, mark, &sg);
+        if (rc != LM_OK) goto done;
+        unsigned char *sused = xcalloc((size_t)sg.narcs, 1);
+        if (!sused) { rc = LM_ENOMEM; goto done; }
+        for (int b = 0; b < sg.narcs; b++) sused[b] = used[sg.pid[b]];
+        rc = ssp_attach(&s, &sg, sused);
+        if (rc != LM_OK) goto done;
+        if (round == 0) ssp_initial_potentials(&s, &sg);
+        for (int i = 0; i < nl; i++)
+            if (released[i]) {
+                ssp_reprice(&s, &sg, i);
+                released[i] = 0;
+            }
+        rc = ssp_run(&s);
+        if (rc != LM_OK) goto done;
+        for (int b = 0; b < sg.narcs; b++) used[sg.pid[b]] = s.used[b];
+
+        /* Pricing: per problem, its most violated pairs. */
+        int added = 0;
+        for (int i = 0; i < nl; i++) {
+            int n = 0;
+            for (int a = g->start[i]; a < g->start[i + 1]; a++) {
+                if (mark[a]) continue;
+                double red = g->cost[a] + s.pot[i] - s.pot[nl + g->col[a]];
+                if (red < -tol) {
+                    ranked x = { red, 0, a };
+                    buf[n++] = x;
+                }
+            }
+            if (n == 0) continue;
+            n = best_k(buf, n, slack_k(g->lcap[i], n, slack));
+            for (int t = 0; t < n; t++) mark[buf[t].arc] = 1;
+            added += n;
+            release_problem(&s, g, used, i);
+            released[i] = 1;
+        }
+        sg.lcap = sg.rcap = NULL;   /* borrowed from g */
+        graph_free(&sg);
+        if (added == 0) break;
+    }
+    rc = LM_OK;
+done:
+    sg.lcap = sg.rcap = NULL;
+    graph_free(&sg);
+    ssp_free(&s);
+    free(mark);
+    free(released);
+    free(buf);
     return rc;
 }
 
@@ -522,9 +948,9 @@ done:
 /* Entry points                                                             */
 /* ------------------------------------------------------------------------ */
 
-static int allocate(int greedy, int nleft, const int *left_cap, int nright,
-                    const int *right_cap, const lmx_pair *pairs, int npairs,
-                    double min_score, int *chosen, int *nchosen,
+static int allocate(int greedy, int slack, int nleft, const int *left_cap,
+                    int nright, const int *right_cap, const lmx_pair *pairs,
+                    int npairs, double min_score, int *chosen, int *nchosen,
                     double *total)
 {
     graph g;
@@ -533,7 +959,7 @@ static int allocate(int greedy, int nleft, const int *left_cap, int nright,
     if (rc != LM_OK) return rc;
     unsigned char *used = xcalloc((size_t)g.narcs, 1);
     if (!used) rc = LM_ENOMEM;
-    else rc = greedy ? solve_greedy(&g, used) : solve_exact(&g, used);
+    else rc = greedy ? solve_greedy(&g, used) : solve_exact(&g, used, slack);
     if (rc == LM_OK)
         rc = emit(&g, used, npairs, pairs, chosen, nchosen, total);
     free(used);
@@ -545,8 +971,17 @@ int lmx_allocate(int nleft, const int *left_cap, int nright,
                  const int *right_cap, const lmx_pair *pairs, int npairs,
                  double min_score, int *chosen, int *nchosen, double *total)
 {
-    return allocate(0, nleft, left_cap, nright, right_cap, pairs, npairs,
-                    min_score, chosen, nchosen, total);
+    return allocate(0, LMX_ALLOC_SLACK, nleft, left_cap, nright, right_cap,
+                    pairs, npairs, min_score, chosen, nchosen, total);
+}
+
+int lmx_allocate_ex(int nleft, const int *left_cap, int nright,
+                    const int *right_cap, const lmx_pair *pairs, int npairs,
+                    double min_score, int *chosen, int *nchosen,
+                    double *total, int slack)
+{
+    return allocate(0, slack, nleft, left_cap, nright, right_cap, pairs,
+                    npairs, min_score, chosen, nchosen, total);
 }
 
 int lmx_allocate_greedy(int nleft, const int *left_cap, int nright,
@@ -554,6 +989,6 @@ int lmx_allocate_greedy(int nleft, const int *left_cap, int nright,
                         int npairs, double min_score, int *chosen,
                         int *nchosen, double *total)
 {
-    return allocate(1, nleft, left_cap, nright, right_cap, pairs, npairs,
+    return allocate(1, 0, nleft, left_cap, nright, right_cap, pairs, npairs,
                     min_score, chosen, nchosen, total);
 }

@@ -378,7 +378,8 @@ LM_API int lm_put(lm_db *db, const char *json, size_t len)
     int rc = lmx_record_parse(json, len, 1, &r, msg, sizeof msg);
     if (rc) return lmx_err(db, rc, "%s", msg);
     if ((rc = lmx_begin(db)) == LM_OK) {
-        rc = lmx_store_record(db, &r, json, len);
+        rc = lmx_ensure_fresh(db);
+        if (rc == LM_OK) rc = lmx_store_record(db, &r, json, len);
         if (rc == LM_OK) rc = lmx_commit(db);
         else lmx_rollback(db);
     }
@@ -436,6 +437,7 @@ static int load_buffer(lm_db *db, const char *data, size_t len, int policy,
 {
     int rc = lmx_begin(db);
     if (rc) return rc;
+    if ((rc = lmx_ensure_fresh(db))) { lmx_rollback(db); return rc; }
     int64_t lineno = 0;
     size_t pos = 0;
     char msg[768];

@@ -27,6 +27,7 @@ struct lm_db {
     int errcode;
     char errmsg[1024];
     int mode;                /* analyzer mode bits */
+    int stale;               /* tokenization changed since the index was built */
     struct lmx_synset *syn;  /* analyzed synonym pairs (lexicon.c), lazily */
     sqlite3_stmt *stmt[32];  /* prepared-statement cache, see lmx_stmt() */
 };
@@ -72,6 +73,8 @@ void lmx_record_free(lmx_record *r);
 
 /* ---- storage.c ---- */
 int lmx_begin(lm_db *db);
+/* Inside a write transaction: rebuild the index first if it is stale. */
+int lmx_ensure_fresh(lm_db *db);
 int lmx_commit(lm_db *db);
 void lmx_rollback(lm_db *db);
 /* Store a parsed record (inside a transaction the caller manages).

@@ -267,6 +267,7 @@ LM_API int lm_delete(lm_db *db, int kind, const char *id)
     if (rc) return rc;
     if (db->readonly) return lmx_err(db, LM_ESTATE, "database opened read-only");
     if ((rc = lmx_begin(db))) return rc;
+    if ((rc = lmx_ensure_fresh(db))) { lmx_rollback(db); return rc; }
     sqlite3_int64 rid = find_rid(db, kind, id);
     if (rid <= 0) {
         lmx_rollback(db);
@@ -380,33 +381,31 @@ LM_API int lm_stats_json(lm_db *db, char **out)
 
 /* ---- reindex ------------------------------------------------------------- */
 
+/* Re-tokenize every stored text with the current analyzer.  FTS5's
+   'rebuild' drops the index and re-reads the table's own copy of the text.
+   It must run after any change of tokenization (mode, user words) before the
+   next write: FTS5 deletes a row by re-tokenizing its stored text, which
+   would remove the wrong tokens if the tokenizer had changed meanwhile. */
 static int reindex_locked(lm_db *db)
 {
     for (int k = 1; k <= LMX_NKINDS; k++) {
-        char sql[64];
-        snprintf(sql, sizeof sql, "DELETE FROM %s", lmx_fts_table(k));
-        int rc = exec(db, sql, "clearing the index");
+        char sql[128];
+        snprintf(sql, sizeof sql, "INSERT INTO %s(%s) VALUES('rebuild')", lmx_fts_table(k), lmx_fts_table(k));
+        int rc = exec(db, sql, "re-indexing");
         if (rc) return rc;
     }
-    sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(db->sql, "SELECT rid, json FROM record", -1, &st, NULL);
-    if (rc != SQLITE_OK) return lmx_sqlerr(db, rc, "reading records");
-    char msg[768];
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        lmx_record r;
-        const char *json = (const char *)sqlite3_column_text(st, 1);
-        int prc = lmx_record_parse(json, (size_t)sqlite3_column_bytes(st, 1), 1, &r, msg, sizeof msg);
-        if (prc) { sqlite3_finalize(st); return lmx_err(db, prc, "reindexing: stored %s", msg); }
-        prc = fts_insert(db, r.kind, sqlite3_column_int64(st, 0), &r);
-        lmx_record_free(&r);
-        if (prc) { sqlite3_finalize(st); return prc; }
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) return lmx_sqlerr(db, rc, "reading records");
     char id[256];
     base_analyzer_id(db->an, id, sizeof id);
-    if ((rc = meta_set(db, "analyzer", id))) return rc;
+    int rc = meta_set(db, "analyzer", id);
+    if (rc) return rc;
+    db->stale = 0;
     return meta_set(db, "index_stale", "0");
+}
+
+/* Called inside every write transaction before records change. */
+int lmx_ensure_fresh(lm_db *db)
+{
+    return db->stale ? reindex_locked(db) : LM_OK;
 }
 
 LM_API int lm_reindex(lm_db *db)
@@ -448,7 +447,10 @@ LM_API int lm_dict_add(lm_db *db, const char *word, int64_t freq)
     if (rc != SQLITE_DONE) return lmx_sqlerr(db, rc, "storing a user word");
     if ((rc = lmx_analyzer_add_word(db->an, word, (int)strlen(word), (long long)freq)))
         return lmx_err(db, rc, "adding '%s' to the analyzer: %s", word, lm_errstr(rc));
-    if (lmx_kind_count(db, 0) > 0 && (rc = meta_set(db, "index_stale", "1"))) return rc;
+    if (lmx_kind_count(db, 0) > 0) {
+        if ((rc = meta_set(db, "index_stale", "1"))) return rc;
+        db->stale = 1;
+    }
     return lmx_ok(db);
 }
 
@@ -527,6 +529,7 @@ LM_API int lm_open(lm_db **out, const char *path, int flags)
     if (meta_get(db, "schema_version", buf, sizeof buf) && atoi(buf) != LMX_SCHEMA_VERSION)
         return lmx_err(db, LM_EMISMATCH, "database '%s' has schema version %s; this libmatch %s reads version %d",
                        path, buf, LM_VERSION_STRING, LMX_SCHEMA_VERSION);
+    if (meta_get(db, "index_stale", buf, sizeof buf)) db->stale = buf[0] == '1';
     char cur[256];
     base_analyzer_id(db->an, cur, sizeof cur);
     int have = meta_get(db, "analyzer", stored, sizeof stored);
