@@ -386,7 +386,9 @@ static void test_explanations_and_json(void)
     CHECK(component(r, 0, "maturity") > 0.77 && component(r, 0, "maturity") < 0.78);
     CHECK(has_term(r, 0, "碳化硅"));
     CHECK(lm_result_term_count(r, 0) >= 3);
-    double expect = 1.0 * 1.0 + 0.1 * 0.5 + 0.05 * 1.0 + 0.05 * 7 / 9.0;
+    CHECK(component(r, 0, "topic") == 1.0);               /* 半导体 wins the vote */
+    CHECK(component(r, 0, "evidence") == 0);
+    double expect = 1.0 * 1.0 + 0.1 * 0.5 + 0.05 * 1.0 + 0.05 * 7 / 9.0 + 0.5 * 1.0;
     CHECK(lm_result_score(r, 0) > expect - 1e-9 && lm_result_score(r, 0) < expect + 1e-9);
     CHECK(lm_results_query_term_count(r) > 0);
     CHECK(lm_result_id(r, 99) == NULL && lm_result_term(r, 0, 999) == NULL);

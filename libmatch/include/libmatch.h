@@ -275,13 +275,19 @@ typedef struct lm_opts lm_opts;
 #define LM_OPT_MAX_TERMS      4   /* most informative query terms kept from a
                                      long query (default 48) */
 #define LM_OPT_CANDIDATES     5   /* text candidates scored per query
-                                     (default 200) */
+                                     (default 400) */
 #define LM_OPT_EVIDENCE_MODE  6   /* how an expert's linked achievements are
                                      aggregated: LM_EVIDENCE_* (default
                                      LM_EVIDENCE_TOPM) */
 #define LM_OPT_EVIDENCE_M     7   /* m of LM_EVIDENCE_TOPM (default 3) */
 #define LM_OPT_EVIDENCE_CANDIDATES 8 /* achievements scored for expert
                                      evidence (default 1000) */
+#define LM_OPT_PRF_DOCS       9   /* pseudo-relevance feedback: top hits whose
+                                     terms expand the query (default 0: off;
+                                     it did not raise nDCG@10 in bench/) */
+#define LM_OPT_PRF_TERMS     10   /* feedback terms added (default 20) */
+#define LM_OPT_TOPIC_DOCS    11   /* best BM25 hits whose domain tags vote for
+                                     the query's topic (default 10; 0 off) */
 /* Evidence aggregation modes (see lm_match()). */
 #define LM_EVIDENCE_MAX   1       /* the best linked achievement's score */
 #define LM_EVIDENCE_SUM   2       /* the sum over all linked achievements */
@@ -292,11 +298,11 @@ typedef struct lm_opts lm_opts;
 #define LM_OPT_FIELD         21   /* any-of domain tag filter; repeatable */
 /* Weights (doubles).  Field weights scale the BM25 term frequency of a text
    column and the weight of the query's terms taken from that column. */
-#define LM_OPT_W_TITLE       40   /* title / expert research (default 3.0) */
+#define LM_OPT_W_TITLE       40   /* title / expert research (default 2.0) */
 #define LM_OPT_W_BODY        41   /* description / abstract / bio (1.0) */
 #define LM_OPT_W_KEYWORDS    42   /* keywords (2.0) */
 #define LM_OPT_W_EXTRA       43   /* expert name, org (0.5) */
-#define LM_OPT_BM25_K1       44   /* BM25 term-frequency saturation (1.2) */
+#define LM_OPT_BM25_K1       44   /* BM25 term-frequency saturation (2.0) */
 #define LM_OPT_BM25_B        45   /* BM25 length normalization (0.75) */
 /* Fusion weights of the score components (see lm_match()). */
 #define LM_OPT_W_BM25        60   /* normalized BM25 (default 1.0) */
@@ -305,6 +311,10 @@ typedef struct lm_opts lm_opts;
 #define LM_OPT_W_MATURITY    63   /* maturity fit (default 0.05) */
 #define LM_OPT_W_EVIDENCE    64   /* expert evidence from linked achievements
                                      (default 1.0) */
+#define LM_OPT_W_TOPIC       66   /* topic: domain tags voted by the best
+                                     hits (default 0.5) */
+#define LM_OPT_W_PRF         65   /* weight of feedback terms relative to the
+                                     query's strongest term (default 0.5) */
 
 /* Create options holding the defaults; free with lm_opts_free(). */
 LM_API int lm_opts_new(lm_opts **out);
@@ -344,6 +354,10 @@ typedef struct lm_results lm_results;
 **             expert's.  Links come from "experts" on achievements and
 **             "achievements" on experts.  An expert with no profile match
 **             but strong achievements is still found.
+**   topic     how strongly the hit's domain tags are voted for by the
+**             query's best BM25 hits (their tags, weighted by score), divided
+**             by the top vote: relevant records usually share the query's
+**             domain even when they share few words with it
 **   bm25_raw  the unnormalized BM25 (informational, weight 0)
 ** Filters (region prefix, fields, minimum maturity) restrict the candidates.
 ** `opts` may be NULL for the defaults.  *out is a new result set, possibly

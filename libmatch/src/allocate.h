@@ -95,11 +95,11 @@ typedef struct lmx_pair {
 ** On any error nothing is written to chosen, nchosen or total.
 **
 ** Cost: O(npairs + nleft + nright) memory (peak about 25 bytes per pair on
-** dense inputs, 50 with slack < 0).  Time:
-** one search per assigned pair (plus one per problem), each O(E_s log V)
-** for the E_s arcs it scans, plus O(npairs) per pricing round.  1000 x 1000
-** dense pairs with capacities 1-3 take 0.05-0.6 s on one core depending on
-** the score structure (tests/test_allocate.c --bench).
+** dense inputs, 50 with slack < 0).  Time: one search per assigned pair
+** (plus one per problem), each O(E_s log V) for the E_s arcs it scans, plus
+** O(npairs) per pricing round.  1000 x 1000 dense pairs with capacities 1-3
+** take 0.05-0.6 s on one core depending on the score structure
+** (tests/test_allocate.c --bench).
 */
 int lmx_allocate(int nleft, const int *left_cap, int nright,
                  const int *right_cap, const lmx_pair *pairs, int npairs,

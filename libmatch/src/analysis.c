@@ -489,6 +489,19 @@ static int seg_run(emitter *e, const char *t, const int *toff, const int *ooff, 
                         rc = emit(e, LMX_TOK_COLOCATED, t + toff[s], toff[s + len] - toff[s], ooff[s], ooff[s + len]);
                 }
         }
+        if (bigr) {
+            /* Overlapping bigrams starting inside this word (the last one
+               reaches into the next word), except those already emitted. */
+            for (int k = i; k < j && k + 1 < nc && !rc; k++) {
+                if (k == i && j == i + 2) continue;              /* the word itself */
+                if (subs && k + 2 <= j && j - i > 2) {
+                    int known;
+                    word_logp(a, t + toff[k], toff[k + 2] - toff[k], &known);
+                    if (known == 1) continue;                     /* a sub-word */
+                }
+                rc = emit(e, LMX_TOK_COLOCATED, t + toff[k], toff[k + 2] - toff[k], ooff[k], ooff[k + 2]);
+            }
+        }
         i = j;
     }
     free(best);

@@ -21,11 +21,12 @@
 /* ---- options ------------------------------------------------------------- */
 
 enum { W_TITLE, W_BODY, W_KEYWORDS, W_EXTRA, W_BM25, W_FIELDS, W_REGION, W_MATURITY, W_EVIDENCE,
-       W_K1, W_B, NW };
+       W_K1, W_B, W_PRF, W_TOPIC, NW };
 
 struct lm_opts {
     int k, offset, min_maturity, max_terms, candidates;
     int ev_mode, ev_m, ev_candidates;
+    int prf_docs, prf_terms, topic_docs;
     char *region;
     char **fields;
     int nfields;
@@ -37,8 +38,8 @@ static void opts_defaults(lm_opts *o)
     memset(o, 0, sizeof *o);
     o->k = 10;
     o->max_terms = 48;
-    o->candidates = 200;
-    o->w[W_TITLE] = 3.0;
+    o->candidates = 400;
+    o->w[W_TITLE] = 2.0;
     o->w[W_BODY] = 1.0;
     o->w[W_KEYWORDS] = 2.0;
     o->w[W_EXTRA] = 0.5;
@@ -50,7 +51,12 @@ static void opts_defaults(lm_opts *o)
     o->ev_mode = LM_EVIDENCE_TOPM;
     o->ev_m = 3;
     o->ev_candidates = 1000;
-    o->w[W_K1] = 1.2;
+    o->prf_docs = 0;
+    o->prf_terms = 20;
+    o->w[W_PRF] = 0.5;
+    o->w[W_TOPIC] = 0.5;
+    o->topic_docs = 10;
+    o->w[W_K1] = 2.0;
     o->w[W_B] = 0.75;
 }
 
@@ -92,6 +98,9 @@ LM_API int lm_opts_set_int(lm_opts *o, int key, int64_t v)
         if (v < LM_EVIDENCE_MAX || v > LM_EVIDENCE_TOPM) return LM_ERANGE;
         o->ev_mode = (int)v;
         return LM_OK;
+    case LM_OPT_PRF_DOCS:     if (v < 0 || v > 1000) return LM_ERANGE; o->prf_docs = (int)v; return LM_OK;
+    case LM_OPT_PRF_TERMS:    if (v < 0 || v > 1000) return LM_ERANGE; o->prf_terms = (int)v; return LM_OK;
+    case LM_OPT_TOPIC_DOCS:   if (v < 0 || v > 1000) return LM_ERANGE; o->topic_docs = (int)v; return LM_OK;
     case LM_OPT_EVIDENCE_M:   if (v < 1 || v > 1000) return LM_ERANGE; o->ev_m = (int)v; return LM_OK;
     case LM_OPT_EVIDENCE_CANDIDATES:
         if (v < 0 || v > 1000000) return LM_ERANGE;
@@ -117,6 +126,8 @@ LM_API int lm_opts_set_double(lm_opts *o, int key, double v)
     case LM_OPT_W_REGION: i = W_REGION; break;
     case LM_OPT_W_MATURITY: i = W_MATURITY; break;
     case LM_OPT_W_EVIDENCE: i = W_EVIDENCE; break;
+    case LM_OPT_W_PRF: i = W_PRF; break;
+    case LM_OPT_W_TOPIC: i = W_TOPIC; break;
     default: return LM_EINVAL;
     }
     if (!isfinite(v) || v < 0 || v > 1e6) return LM_ERANGE;
@@ -151,8 +162,8 @@ LM_API int lm_opts_set_str(lm_opts *o, int key, const char *v)
 
 /* ---- results ------------------------------------------------------------- */
 
-enum { C_BM25, C_FIELDS, C_REGION, C_MATURITY, C_EVIDENCE, C_BM25_RAW, NCOMP };
-static const char *const comp_names[NCOMP] = { "bm25", "fields", "region", "maturity", "evidence", "bm25_raw" };
+enum { C_BM25, C_FIELDS, C_REGION, C_MATURITY, C_EVIDENCE, C_TOPIC, C_BM25_RAW, NCOMP };
+static const char *const comp_names[NCOMP] = { "bm25", "fields", "region", "maturity", "evidence", "topic", "bm25_raw" };
 
 #define MAX_EVIDENCE 5
 
@@ -642,6 +653,161 @@ static int add_evidence(lm_db *db, lmx_qterms *q, const lm_opts *o, const query_
     return rc;
 }
 
+/*
+** Pseudo-relevance feedback (RM3-like): the terms that best characterize the
+** top BM25 hits, P(t|d) weighted by the hit's normalized score and by IDF,
+** are added to the query with weight w_prf relative to the query's own
+** terms.  Helps topical matching, where relevant records share the subject
+** rather than the words.
+*/
+typedef struct { lmx_qterms *q; double w; int n; } prfctx;
+
+static int prf_tok(void *ctx, int flags, const char *tok, int n, int start, int end)
+{
+    prfctx *c = ctx;
+    if (flags & LMX_TOK_COLOCATED) return 0;      /* main words only */
+    if (n <= 0 || n > 255) return 0;
+    c->n++;
+    return lmx_qterms_add(c->q, tok, n, c->w, 0);
+}
+
+static int expand_prf(lm_db *db, lmx_qterms *q, int to, const hitlist *hl, const lm_opts *o)
+{
+    int nd = hl->n < o->prf_docs ? hl->n : o->prf_docs;
+    if (nd <= 0 || o->prf_terms <= 0 || o->w[W_PRF] <= 0) return LM_OK;
+    double maxbm = hl->h[0].comp[C_BM25_RAW];
+    if (maxbm <= 0) return LM_OK;
+    lmx_qterms acc = {0};
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT title, body, keywords FROM %s WHERE rowid = ?", lmx_fts_table(to));
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) return lmx_sqlerr(db, rc, "reading feedback records");
+    rc = LM_OK;
+    for (int i = 0; i < nd && !rc; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, hl->h[i].rid);
+        if (sqlite3_step(st) != SQLITE_ROW) continue;
+        /* P(t|d): term counts of this record divided by its length. */
+        lmx_qterms doc = {0};
+        prfctx c = { &doc, 1.0, 0 };
+        for (int col = 0; col < 3 && !rc; col++) {
+            const char *t = (const char *)sqlite3_column_text(st, col);
+            if (t && *t) rc = lmx_analyze(db->an, t, sqlite3_column_bytes(st, col), 0, prf_tok, &c);
+        }
+        double sd = hl->h[i].comp[C_BM25_RAW] / maxbm;
+        for (int j = 0; j < doc.n && !rc; j++)
+            rc = lmx_qterms_add(&acc, doc.t[j].tok, doc.t[j].len, sd * doc.t[j].w / (c.n ? c.n : 1), 0);
+        lmx_qterms_free(&doc);
+    }
+    sqlite3_finalize(st);
+    if (rc) { lmx_qterms_free(&acc); return lmx_err(db, rc, "feedback analysis failed"); }
+    /* Rank candidate expansion terms by P(t|R) x IDF. */
+    int64_t N = lmx_kind_count(db, to);
+    ranked *rk = malloc(sizeof *rk * (size_t)(acc.n ? acc.n : 1));
+    if (!rk) { lmx_qterms_free(&acc); return lmx_err(db, LM_ENOMEM, "out of memory"); }
+    int nr = 0;
+    double qmax = 0;
+    for (int i = 0; i < q->n; i++) if (q->t[i].w > qmax) qmax = q->t[i].w;
+    for (int i = 0; i < acc.n; i++) {
+        int64_t df = doc_freq(db, to, acc.t[i].tok, acc.t[i].len);
+        if (df <= 0 || df >= N) continue;
+        rk[nr].idx = i;
+        rk[nr].key = acc.t[i].w * log(1.0 + ((double)N - (double)df + 0.5) / ((double)df + 0.5));
+        nr++;
+    }
+    qsort(rk, (size_t)nr, sizeof *rk, by_key_desc);
+    int added = 0;
+    for (int j = 0; j < nr && added < o->prf_terms && !rc; j++) {
+        const lmx_qterm *t = &acc.t[rk[j].idx];
+        double w = o->w[W_PRF] * qmax * rk[j].key / rk[0].key;
+        rc = lmx_qterms_add(q, t->tok, t->len, w, 1);
+        added++;
+    }
+    free(rk);
+    lmx_qterms_free(&acc);
+    return rc ? lmx_err(db, rc, "out of memory") : LM_OK;
+}
+
+/*
+** Topic: the domain tags ("fields") of the query's best BM25 hits vote for
+** the query's domain, each hit by its normalized score shared among its
+** tags; a candidate's topic component is the vote of its best tag, divided
+** by the top vote.  Relevant records usually share the query's domain even
+** when they share few words with it.
+*/
+typedef struct { char *field; double v; } vote;
+
+static int hit_fields(sqlite3_stmt *st, int64_t rid, char ***out, int *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, rid);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        char **nv = realloc(*out, sizeof(char *) * (size_t)(*n + 1));
+        if (!nv) return LM_ENOMEM;
+        *out = nv;
+        if (!((*out)[*n] = lmx_strdup((const char *)sqlite3_column_text(st, 0)))) return LM_ENOMEM;
+        (*n)++;
+    }
+    return LM_OK;
+}
+
+static int add_topic(lm_db *db, hitlist *hl, const lm_opts *o)
+{
+    if (o->topic_docs <= 0 || o->w[W_TOPIC] <= 0 || hl->n == 0) return LM_OK;
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(db->sql, "SELECT field FROM record_field WHERE rid = ?", -1, &st, NULL);
+    if (rc != SQLITE_OK) return lmx_sqlerr(db, rc, "reading domain tags");
+    vote *votes = NULL;
+    int nv = 0;
+    rc = LM_OK;
+    /* hl is in BM25 order here. */
+    double maxbm = hl->h[0].comp[C_BM25_RAW];
+    for (int i = 0; i < hl->n && i < o->topic_docs && !rc && maxbm > 0; i++) {
+        char **f;
+        int nf;
+        if ((rc = hit_fields(st, hl->h[i].rid, &f, &nf))) { for (int k = 0; k < nf; k++) free(f[k]); free(f); break; }
+        double w = hl->h[i].comp[C_BM25_RAW] / maxbm / (nf ? nf : 1);
+        for (int k = 0; k < nf && !rc; k++) {
+            int j = 0;
+            while (j < nv && strcmp(votes[j].field, f[k])) j++;
+            if (j == nv) {
+                vote *nvv = realloc(votes, sizeof *votes * (size_t)(nv + 1));
+                if (!nvv) { rc = LM_ENOMEM; break; }
+                votes = nvv;
+                votes[nv].field = f[k];
+                votes[nv].v = 0;
+                f[k] = NULL;
+                nv++;
+            }
+            votes[j].v += w;
+        }
+        for (int k = 0; k < nf; k++) free(f[k]);
+        free(f);
+    }
+    double top = 0;
+    for (int j = 0; j < nv; j++) if (votes[j].v > top) top = votes[j].v;
+    for (int i = 0; i < hl->n && !rc && top > 0; i++) {
+        char **f;
+        int nf;
+        if ((rc = hit_fields(st, hl->h[i].rid, &f, &nf)) == LM_OK) {
+            double best = 0;
+            for (int k = 0; k < nf; k++)
+                for (int j = 0; j < nv; j++)
+                    if (!strcmp(votes[j].field, f[k]) && votes[j].v > best) best = votes[j].v;
+            hl->h[i].comp[C_TOPIC] = best / top;
+        }
+        for (int k = 0; k < nf; k++) free(f[k]);
+        free(f);
+    }
+    sqlite3_finalize(st);
+    for (int j = 0; j < nv; j++) free(votes[j].field);
+    free(votes);
+    return rc ? lmx_err(db, rc, "out of memory") : LM_OK;
+}
+
 static int run_query(lm_db *db, const query_ctx *qc, lmx_qterms *q, const lm_opts *o, lm_results **out)
 {
     int rc;
@@ -659,6 +825,17 @@ static int run_query(lm_db *db, const query_ctx *qc, lmx_qterms *q, const lm_opt
 
     int limit = o->candidates > o->offset + o->k ? o->candidates : o->offset + o->k;
     if ((rc = retrieve(db, qc->to, &sel, o, qc, &p, 1, limit, &hl))) goto done;
+    if (qc->to != LM_EXPERT && o->prf_docs > 0 && hl.n > 0) {
+        /* Second round with the feedback terms; the first round's hits are
+           sorted by BM25 (the SQL orders them). */
+        lm_opts o2 = *o;
+        o2.max_terms = o->max_terms + o->prf_terms;
+        if ((rc = expand_prf(db, q, qc->to, &hl, o))) goto done;
+        hitlist_free(&hl);
+        selected_free(&sel);
+        if ((rc = select_terms(db, q, qc->to, &o2, &sel))) goto done;
+        if ((rc = retrieve(db, qc->to, &sel, o, qc, &p, 1, limit, &hl))) goto done;
+    }
     double maxbm = 0;
     for (int i = 0; i < hl.n; i++)
         if (hl.h[i].comp[C_BM25_RAW] > maxbm) maxbm = hl.h[i].comp[C_BM25_RAW];
@@ -667,12 +844,13 @@ static int run_query(lm_db *db, const query_ctx *qc, lmx_qterms *q, const lm_opt
         h->comp[C_BM25] = maxbm > 0 ? h->comp[C_BM25_RAW] / maxbm : 0;
         if (terms_from_mask(h, &sel)) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); goto done; }
     }
+    if ((rc = add_topic(db, &hl, o))) goto done;
     if (qc->to == LM_EXPERT && (rc = add_evidence(db, q, o, qc, &p, &hl))) goto done;
     for (int i = 0; i < hl.n; i++) {
         hit *h = &hl.h[i];
         h->score = o->w[W_BM25] * h->comp[C_BM25] + o->w[W_FIELDS] * h->comp[C_FIELDS] +
                    o->w[W_REGION] * h->comp[C_REGION] + o->w[W_MATURITY] * h->comp[C_MATURITY] +
-                   o->w[W_EVIDENCE] * h->comp[C_EVIDENCE];
+                   o->w[W_EVIDENCE] * h->comp[C_EVIDENCE] + o->w[W_TOPIC] * h->comp[C_TOPIC];
     }
     if (hl.n) qsort(hl.h, (size_t)hl.n, sizeof *hl.h, by_score);
     /* Keep [offset, offset+k). */
