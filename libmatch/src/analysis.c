@@ -180,6 +180,52 @@ static int load_dict_file(const char *path)
     return 0;
 }
 
+/* Which Han code points the converter changes: runs without any of them
+   skip OpenCC entirely (most text on a mainland platform is Simplified). */
+#define TRAD_LO 0x3400
+#define TRAD_HI 0xFAFF
+static unsigned char g_trad[(TRAD_HI - TRAD_LO + 1) / 8 + 1];
+
+static int enc3(uint32_t cp, char *o);
+
+static void build_trad_map(void)
+{
+    size_t n = TRAD_HI - TRAD_LO + 1;
+    char *in = malloc(n * 5 + 1);
+    if (!in) { memset(g_trad, 0xFF, sizeof g_trad); return; }
+    size_t k = 0;
+    for (uint32_t c = TRAD_LO; c <= TRAD_HI; c++) { k += (size_t)enc3(c, in + k); in[k++] = '\n'; }
+    in[k] = 0;
+    char *out = opencc_convert_utf8(g_cc, in, k);
+    if (!out) { free(in); memset(g_trad, 0xFF, sizeof g_trad); return; }
+    /* Compare line by line. */
+    const char *a = in, *b = out;
+    for (uint32_t c = TRAD_LO; c <= TRAD_HI; c++) {
+        const char *ae = strchr(a, '\n'), *be = strchr(b, '\n');
+        if (!ae || !be) { memset(g_trad, 0xFF, sizeof g_trad); break; }
+        if (ae - a != be - b || memcmp(a, b, (size_t)(ae - a)) != 0)
+            g_trad[(c - TRAD_LO) >> 3] |= (unsigned char)(1u << ((c - TRAD_LO) & 7));
+        a = ae + 1;
+        b = be + 1;
+    }
+    opencc_convert_utf8_free(out);
+    free(in);
+}
+
+static int is_trad(uint32_t c)
+{
+    if (c < TRAD_LO || c > TRAD_HI) return c > 0xFFFF;   /* rare planes: let OpenCC decide */
+    return (g_trad[(c - TRAD_LO) >> 3] >> ((c - TRAD_LO) & 7)) & 1;
+}
+
+static int enc3(uint32_t cp, char *o)
+{
+    o[0] = (char)(0xE0 | (cp >> 12));
+    o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    o[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+}
+
 static void global_init(void)
 {
     const char *tried[8];
@@ -208,8 +254,11 @@ static void global_init(void)
     g_loaded = 1;
     pthread_mutex_unlock(&g_path_lock);
     if (g_load_rc == LM_OK) {
-        g_cc = opencc_open("/usr/share/opencc/t2s.json");
-        if (g_cc == (opencc_t)-1) g_cc = opencc_open("t2s.json");
+        /* tw2sp: Traditional to Simplified with Taiwan variants and phrases
+           (矽 -> 硅, 軟體 -> 软件), a superset of t2s for platform text. */
+        g_cc = opencc_open("/usr/share/opencc/tw2sp.json");
+        if (g_cc == (opencc_t)-1) g_cc = opencc_open("/usr/share/opencc/t2s.json");
+        if (g_cc != (opencc_t)-1) build_trad_map();
     }
 }
 
@@ -312,10 +361,32 @@ static const char *const stopwords[] = {
     "does", "did", "i", "you", "he", "she", "them", "there", "here", "so", "very", "via", "using",
 };
 
+/* Open-addressing set of the stopwords, built once. */
+#define STOP_SLOTS 512
+static const char *g_stop[STOP_SLOTS];
+static unsigned char g_stop_len[STOP_SLOTS];
+static pthread_once_t g_stop_once = PTHREAD_ONCE_INIT;
+
+static void stop_init(void)
+{
+    for (size_t i = 0; i < sizeof stopwords / sizeof stopwords[0]; i++) {
+        size_t n = strlen(stopwords[i]);
+        uint32_t h = hashb(stopwords[i], n) & (STOP_SLOTS - 1);
+        while (g_stop[h]) h = (h + 1) & (STOP_SLOTS - 1);
+        g_stop[h] = stopwords[i];
+        g_stop_len[h] = (unsigned char)n;
+    }
+}
+
 int lmx_is_stopword(const char *tok, int len)
 {
-    for (size_t i = 0; i < sizeof stopwords / sizeof stopwords[0]; i++)
-        if ((int)strlen(stopwords[i]) == len && memcmp(stopwords[i], tok, (size_t)len) == 0) return 1;
+    if (len <= 0 || len > 12) return 0;
+    pthread_once(&g_stop_once, stop_init);
+    uint32_t h = hashb(tok, (size_t)len) & (STOP_SLOTS - 1);
+    while (g_stop[h]) {
+        if (g_stop_len[h] == len && memcmp(g_stop[h], tok, (size_t)len) == 0) return 1;
+        h = (h + 1) & (STOP_SLOTS - 1);
+    }
     return 0;
 }
 
@@ -413,6 +484,13 @@ static int emit_latin(emitter *e, char *t, int n, int s, int end)
     return emit(e, 0, t, n, s, end);
 }
 
+/* A bigram with a one-character stopword in it (电池的, 的应) is noise. */
+static int bigram_has_stop(const char *t, int n)
+{
+    int l1 = u8len((unsigned char)t[0]);
+    return lmx_is_stopword(t, l1) || lmx_is_stopword(t + l1, n - l1);
+}
+
 static double word_logp(const lmx_analyzer *a, const char *w, int n, int *known)
 {
     int i = dict_find(&a->user, w, (size_t)n);
@@ -460,7 +538,8 @@ static int seg_run(emitter *e, const char *t, const int *toff, const int *ooff, 
             /* Pure bigram mode: overlapping bigrams of the run (chars for length 1). */
             if (nc == 1) rc = emit(e, 0, t, toff[1], ooff[0], ooff[1]);
             for (int k = 0; k + 1 < nc && !rc; k++)
-                rc = emit(e, 0, t + toff[k], toff[k + 2] - toff[k], ooff[k], ooff[k + 2]);
+                if (!bigram_has_stop(t + toff[k], toff[k + 2] - toff[k]))
+                    rc = emit(e, 0, t + toff[k], toff[k + 2] - toff[k], ooff[k], ooff[k + 2]);
             break;
         }
         if (j - i == 1) {
@@ -472,7 +551,7 @@ static int seg_run(emitter *e, const char *t, const int *toff, const int *ooff, 
             } else {
                 for (int m = i; m < k && !rc; m++) {
                     rc = emit(e, 0, t + toff[m], toff[m + 1] - toff[m], ooff[m], ooff[m + 1]);
-                    if (bigr && m + 1 < k && !rc)
+                    if (bigr && m + 1 < k && !rc && !bigram_has_stop(t + toff[m], toff[m + 2] - toff[m]))
                         rc = emit(e, LMX_TOK_COLOCATED, t + toff[m], toff[m + 2] - toff[m], ooff[m], ooff[m + 2]);
                 }
             }
@@ -499,6 +578,7 @@ static int seg_run(emitter *e, const char *t, const int *toff, const int *ooff, 
                     word_logp(a, t + toff[k], toff[k + 2] - toff[k], &known);
                     if (known == 1) continue;                     /* a sub-word */
                 }
+                if (bigram_has_stop(t + toff[k], toff[k + 2] - toff[k])) continue;
                 rc = emit(e, LMX_TOK_COLOCATED, t + toff[k], toff[k + 2] - toff[k], ooff[k], ooff[k + 2]);
             }
         }
@@ -541,14 +621,15 @@ int lmx_analyze(const lmx_analyzer *a, const char *text, int len, int for_query,
         uint32_t c = fold(cp);
         if (is_han(c)) {
             /* Collect the Han run (chunks of at most 4096 chars). */
-            int start = i, nc = 0;
+            int start = i, nc = 0, trad = 0;
             while (i < len && nc < 4096) {
                 n = decode(s, len, i, &cp);
                 if (!is_han(fold(cp))) break;
+                trad |= is_trad(cp);
                 i += n;
                 nc++;
             }
-            char *conv = t2s(text + start, (size_t)(i - start));
+            char *conv = trad ? t2s(text + start, (size_t)(i - start)) : NULL;
             const char *src = conv ? conv : text + start;
             int srclen = conv ? (int)strlen(conv) : i - start;
             /* Count converted code points. */
