@@ -19,7 +19,7 @@ for f in problems achievements experts; do
 done
 "$CLI" stats "$DB"
 
-for p in ${DEMO_PROBLEMS:-P-001 P-004 P-012}; do
+for p in ${DEMO_PROBLEMS:-P-001 P-011 P-021}; do
     echo
     echo "######## problem $p"
     "$CLI" get "$DB" problem "$p" | sed -n 's/.*"title":"\([^"]*\)".*/  \1/p'

@@ -310,7 +310,8 @@ typedef struct lm_opts lm_opts;
 #define LM_OPT_W_REGION      62   /* region proximity (default 0.05) */
 #define LM_OPT_W_MATURITY    63   /* maturity fit (default 0.05) */
 #define LM_OPT_W_EVIDENCE    64   /* expert evidence from linked achievements
-                                     (default 1.0) */
+                                     (default 2.0: what experts did counts
+                                     more than what their profile says) */
 #define LM_OPT_W_TOPIC       66   /* topic: domain tags voted by the best
                                      hits (default 0.5) */
 #define LM_OPT_W_PRF         65   /* weight of feedback terms relative to the
