@@ -224,7 +224,14 @@ static void *reader(void *arg)
         lm_results *r = NULL;
         int rc = lm_match_text(db, "氢燃料电池双极板", LM_NUL_TERMINATED, LM_ACHIEVEMENT, NULL, &r);
         /* K1 is never touched by the writer: it is always found first. */
-        if (rc != LM_OK || lm_results_count(r) < 1 || strcmp(lm_result_id(r, 0), "K1") != 0) bad++;
+        if (rc != LM_OK || lm_results_count(r) < 1 || strcmp(lm_result_id(r, 0), "K1") != 0) {
+            fprintf(stderr, "  reader: rc=%d (%s) n=%d top=%s\n", rc, rc ? lm_errmsg(db) : "", lm_results_count(r),
+                    lm_results_count(r) ? lm_result_id(r, 0) : "-");
+            for (int j = 0; j < lm_results_count(r) && j < 4; j++)
+                fprintf(stderr, " %s=%.3f/%.3f", lm_result_id(r, j), lm_result_score(r, j), lm_result_component_value(r, j, 6));
+            fprintf(stderr, "\n");
+            bad++;
+        }
         lm_results_free(r);
     }
     lm_close(db);

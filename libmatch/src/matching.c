@@ -359,6 +359,7 @@ static int select_terms(lm_db *db, lmx_qterms *q, int to, const lm_opts *o, sele
         int64_t df = doc_freq(db, to, q->t[i].tok, q->t[i].len);
         if (df < 0) { free(rk); free(idf); return db->errcode; }
         if (df == 0) continue;
+        if (df > N) N = df;     /* never a negative IDF */
         idf[i] = log(1.0 + ((double)N - (double)df + 0.5) / ((double)df + 0.5));
         double qw = sqrt(q->t[i].w);
         rk[nr].idx = i;
@@ -901,7 +902,31 @@ static int match_parsed(lm_db *db, const lmx_record *r, int64_t rid, int to, con
     return rc;
 }
 
+/* All statements of one match read one snapshot of the database, so a
+   concurrent writer cannot make statistics and postings disagree. */
+static int read_begin(lm_db *db)
+{
+    if (!sqlite3_get_autocommit(db->sql)) return 0;
+    return sqlite3_exec(db->sql, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+static void read_end(lm_db *db, int began)
+{
+    if (began) sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
+}
+
+static int match_stored(lm_db *db, int from, const char *id, int to, const lm_opts *o, lm_results **out);
+
 LM_API int lm_match(lm_db *db, int from, const char *id, int to, const lm_opts *o, lm_results **out)
+{
+    if (!db) return LM_EINVAL;
+    int began = read_begin(db);
+    int rc = match_stored(db, from, id, to, o, out);
+    read_end(db, began);
+    return rc;
+}
+
+static int match_stored(lm_db *db, int from, const char *id, int to, const lm_opts *o, lm_results **out)
 {
     if (!db) return LM_EINVAL;
     lm_opts defaults;
@@ -932,9 +957,19 @@ int lmx_match_all(lm_db *db, int from, const char *id, int to, const lm_opts *op
     return lm_match(db, from, id, to, &o, out);
 }
 
+static int match_record(lm_db *db, const char *json, size_t len, int to, const lm_opts *o, lm_results **out);
+
 LM_API int lm_match_record(lm_db *db, const char *json, size_t len, int to, const lm_opts *o, lm_results **out)
 {
     if (!db) return LM_EINVAL;
+    int began = read_begin(db);
+    int rc = match_record(db, json, len, to, o, out);
+    read_end(db, began);
+    return rc;
+}
+
+static int match_record(lm_db *db, const char *json, size_t len, int to, const lm_opts *o, lm_results **out)
+{
     lm_opts defaults;
     int rc = check_to(db, to, &o, &defaults, out);
     if (rc) return rc;
@@ -946,9 +981,19 @@ LM_API int lm_match_record(lm_db *db, const char *json, size_t len, int to, cons
     return rc;
 }
 
+static int match_text(lm_db *db, const char *text, size_t len, int to, const lm_opts *o, lm_results **out);
+
 LM_API int lm_match_text(lm_db *db, const char *text, size_t len, int to, const lm_opts *o, lm_results **out)
 {
     if (!db) return LM_EINVAL;
+    int began = read_begin(db);
+    int rc = match_text(db, text, len, to, o, out);
+    read_end(db, began);
+    return rc;
+}
+
+static int match_text(lm_db *db, const char *text, size_t len, int to, const lm_opts *o, lm_results **out)
+{
     lm_opts defaults;
     int rc = check_to(db, to, &o, &defaults, out);
     if (rc) return rc;
