@@ -845,8 +845,10 @@ static int run_query(lm_db *db, const query_ctx *qc, lmx_qterms *q, const lm_opt
         h->comp[C_BM25] = maxbm > 0 ? h->comp[C_BM25_RAW] / maxbm : 0;
         if (terms_from_mask(h, &sel)) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); goto done; }
     }
-    if ((rc = add_topic(db, &hl, o))) goto done;
+    /* Evidence may add experts found only through their achievements; the
+       topic vote then covers them too (the first hits stay in BM25 order). */
     if (qc->to == LM_EXPERT && (rc = add_evidence(db, q, o, qc, &p, &hl))) goto done;
+    if ((rc = add_topic(db, &hl, o))) goto done;
     for (int i = 0; i < hl.n; i++) {
         hit *h = &hl.h[i];
         h->score = o->w[W_BM25] * h->comp[C_BM25] + o->w[W_FIELDS] * h->comp[C_FIELDS] +
