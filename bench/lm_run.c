@@ -1,0 +1,153 @@
+/*
+** lm_run -- run a benchmark set through libmatch and write a TREC-style run.
+**
+**   lm_run --corpus corpus.jsonl --queries queries.jsonl --out run.tsv
+**          [--db PATH] [--k 100] [--mode words|subwords|bigrams|all]
+**          [--opt NAME=VALUE ...] [--traditional]
+**
+** Record queries go through lm_match_record(), text queries through
+** lm_match_text().  Output lines: qid TAB docid TAB rank TAB score.  Load and
+** query rates go to stderr as "load_rps=..." and "qps=...".  Uses only the
+** public header (plus cJSON to read the queries).
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cjson/cJSON.h>
+
+#include "libmatch.h"
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void die(const char *what, lm_db *db)
+{
+    fprintf(stderr, "lm_run: %s: %s\n", what, db ? lm_errmsg(db) : "error");
+    exit(1);
+}
+
+static const struct { const char *name; int key; int is_int; } opts[] = {
+    {"k", LM_OPT_K, 1}, {"max_terms", LM_OPT_MAX_TERMS, 1}, {"candidates", LM_OPT_CANDIDATES, 1},
+    {"evidence_mode", LM_OPT_EVIDENCE_MODE, 1}, {"evidence_m", LM_OPT_EVIDENCE_M, 1},
+    {"evidence_candidates", LM_OPT_EVIDENCE_CANDIDATES, 1}, {"prf_docs", LM_OPT_PRF_DOCS, 1},
+    {"prf_terms", LM_OPT_PRF_TERMS, 1}, {"topic_docs", LM_OPT_TOPIC_DOCS, 1},
+    {"w_title", LM_OPT_W_TITLE, 0}, {"w_body", LM_OPT_W_BODY, 0}, {"w_keywords", LM_OPT_W_KEYWORDS, 0},
+    {"w_extra", LM_OPT_W_EXTRA, 0}, {"k1", LM_OPT_BM25_K1, 0}, {"b", LM_OPT_BM25_B, 0},
+    {"w_bm25", LM_OPT_W_BM25, 0}, {"w_fields", LM_OPT_W_FIELDS, 0}, {"w_region", LM_OPT_W_REGION, 0},
+    {"w_maturity", LM_OPT_W_MATURITY, 0}, {"w_evidence", LM_OPT_W_EVIDENCE, 0}, {"w_prf", LM_OPT_W_PRF, 0},
+    {"w_topic", LM_OPT_W_TOPIC, 0},
+};
+
+int main(int argc, char **argv)
+{
+    const char *corpus = NULL, *queries = NULL, *out = NULL, *dbpath = NULL;
+    int k = 100, mode = 0;
+    lm_opts *o = NULL;
+    if (lm_opts_new(&o)) return 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--corpus") && v) { corpus = v; i++; }
+        else if (!strcmp(a, "--queries") && v) { queries = v; i++; }
+        else if (!strcmp(a, "--out") && v) { out = v; i++; }
+        else if (!strcmp(a, "--db") && v) { dbpath = v; i++; }
+        else if (!strcmp(a, "--k") && v) { k = atoi(v); i++; }
+        else if (!strcmp(a, "--mode") && v) {
+            mode = !strcmp(v, "words") ? LM_ANALYZE_WORDS
+                 : !strcmp(v, "subwords") ? (LM_ANALYZE_WORDS | LM_ANALYZE_SUBWORDS)
+                 : !strcmp(v, "bigrams") ? LM_ANALYZE_BIGRAMS : !strcmp(v, "all") ? LM_ANALYZE_ALL : -1;
+            if (mode < 0) { fprintf(stderr, "lm_run: unknown mode %s\n", v); return 2; }
+            i++;
+        } else if (!strcmp(a, "--opt") && v) {
+            const char *eq = strchr(v, '=');
+            size_t n = eq ? (size_t)(eq - v) : 0;
+            int found = 0;
+            for (size_t j = 0; eq && j < sizeof opts / sizeof opts[0]; j++)
+                if (strlen(opts[j].name) == n && !strncmp(opts[j].name, v, n)) {
+                    int rc = opts[j].is_int ? lm_opts_set_int(o, opts[j].key, atoll(eq + 1))
+                                            : lm_opts_set_double(o, opts[j].key, atof(eq + 1));
+                    if (rc) { fprintf(stderr, "lm_run: option %s: %s\n", v, lm_errstr(rc)); return 2; }
+                    found = 1;
+                }
+            if (!found) { fprintf(stderr, "lm_run: unknown option %s\n", v); return 2; }
+            i++;
+        } else {
+            fprintf(stderr, "usage: lm_run --corpus F --queries F --out F [--db P] [--k N] [--mode M] [--opt N=V]\n");
+            return 2;
+        }
+    }
+    if (!corpus || !queries || !out) { fprintf(stderr, "lm_run: --corpus, --queries and --out are required\n"); return 2; }
+    char tmp[256];
+    if (!dbpath) {
+        snprintf(tmp, sizeof tmp, "/tmp/lm_run-%d.db", (int)getpid());
+        dbpath = tmp;
+    }
+    char side[300];
+    unlink(dbpath);
+    snprintf(side, sizeof side, "%s-wal", dbpath); unlink(side);
+    snprintf(side, sizeof side, "%s-shm", dbpath); unlink(side);
+    lm_db *db = NULL;
+    if (lm_open(&db, dbpath, 0)) die("open", db);
+    if (mode && lm_set_analyzer_mode(db, mode)) die("mode", db);
+    lm_opts_set_int(o, LM_OPT_K, k);
+    double t0 = now();
+    lm_report *rep = NULL;
+    if (lm_load_jsonl(db, corpus, LM_LOAD_SKIP_BAD, &rep)) die("load", db);
+    double t1 = now();
+    fprintf(stderr, "loaded=%lld skipped=%lld load_rps=%.1f\n", (long long)lm_report_loaded(rep),
+            (long long)lm_report_skipped(rep), (double)lm_report_loaded(rep) / (t1 - t0));
+    lm_report_free(rep);
+
+    FILE *qf = fopen(queries, "r"), *of = fopen(out, "w");
+    if (!qf || !of) { perror("lm_run"); return 1; }
+    char *line = NULL;
+    size_t cap = 0;
+    long nq = 0, lineno = 0;
+    double tq = 0;
+    while (getline(&line, &cap, qf) > 0) {
+        lineno++;
+        cJSON *q = cJSON_Parse(line);
+        if (!q) continue;
+        cJSON *qid = cJSON_GetObjectItem(q, "qid"), *to = cJSON_GetObjectItem(q, "to");
+        cJSON *rec = cJSON_GetObjectItem(q, "record"), *text = cJSON_GetObjectItem(q, "text");
+        if (!cJSON_IsString(qid) || !cJSON_IsString(to) || (!rec && !cJSON_IsString(text))) {
+            fprintf(stderr, "lm_run: %s line %ld: not a query\n", queries, lineno);
+            cJSON_Delete(q);
+            continue;
+        }
+        lm_results *r = NULL;
+        int kind = lm_kind_from_name(to->valuestring), rc;
+        double s = now();
+        if (rec) {
+            char *js = cJSON_PrintUnformatted(rec);
+            rc = lm_match_record(db, js, LM_NUL_TERMINATED, kind, o, &r);
+            free(js);
+        } else {
+            rc = lm_match_text(db, text->valuestring, LM_NUL_TERMINATED, kind, o, &r);
+        }
+        tq += now() - s;
+        if (rc) fprintf(stderr, "lm_run: query %s: %s\n", qid->valuestring, lm_errmsg(db));
+        for (int i = 0; i < lm_results_count(r); i++)
+            fprintf(of, "%s\t%s\t%d\t%.9g\n", qid->valuestring, lm_result_id(r, i), i + 1, lm_result_score(r, i));
+        lm_results_free(r);
+        nq++;
+        cJSON_Delete(q);
+    }
+    free(line);
+    fclose(qf);
+    fclose(of);
+    fprintf(stderr, "queries=%ld qps=%.1f\n", nq, tq > 0 ? (double)nq / tq : 0.0);
+    lm_opts_free(o);
+    lm_close(db);
+    if (dbpath == tmp) {
+        unlink(tmp);
+        snprintf(side, sizeof side, "%s-wal", tmp); unlink(side);
+        snprintf(side, sizeof side, "%s-shm", tmp); unlink(side);
+    }
+    return 0;
+}

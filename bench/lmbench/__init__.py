@@ -1,0 +1,1 @@
+"""libmatch benchmark harness: data sets, metrics, peers."""
