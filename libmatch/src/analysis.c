@@ -40,7 +40,7 @@ static int dict_find(const dict_t *d, const char *w, size_t n)
     uint32_t h = hashb(w, n) & (d->cap - 1);
     while (d->off[h]) {
         const char *s = d->arena + d->off[h] - 1;
-        if (strncmp(s, w, n) == 0 && s[n] == 0) return (int)h;
+        if (s[0] == w[0] && memcmp(s, w, n) == 0 && s[n] == 0) return (int)h;
         h = (h + 1) & (d->cap - 1);
     }
     return -1;

@@ -4,6 +4,7 @@
 ** the weighted query-term set the matcher builds queries from.
 */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +250,16 @@ LM_API int lm_synonyms_load_tsv(lm_db *db, const char *path, int64_t *out_count)
 
 /* ---- lm_analyze ----------------------------------------------------------- */
 
+static pthread_once_t default_once = PTHREAD_ONCE_INIT;
+static lmx_analyzer *default_an;
+static int default_rc;
+static char default_msg[512];
+
+static void default_init(void)
+{
+    default_rc = lmx_analyzer_new(&default_an, 0, default_msg, sizeof default_msg);
+}
+
 typedef struct { char *text; int start, end, flags; } token;
 struct lm_tokens { token *t; int n, cap; };
 
@@ -285,6 +296,13 @@ LM_API int lm_analyze(lm_db *db, const char *text, size_t len, int mode, lm_toke
         return db ? lmx_err(db, LM_EINVAL, "unknown analyzer mode bits %d", mode) : LM_EINVAL;
     lmx_analyzer *an = db ? db->an : NULL, *own = NULL;
     int rc;
+    if (!an && (mode == 0 || mode == LMX_DEFAULT_MODE)) {
+        /* The built-in analyzer without user words: created once per process
+           and shared (analysis only reads it). */
+        pthread_once(&default_once, default_init);
+        if (!default_an) return db ? lmx_err(db, default_rc, "%s", default_msg) : default_rc;
+        an = default_an;
+    }
     if (!an || (mode && mode != lmx_analyzer_mode(an))) {
         char err[512] = "";
         if ((rc = lmx_analyzer_new(&own, mode, err, sizeof err)))

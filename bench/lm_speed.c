@@ -1,0 +1,118 @@
+/*
+** lm_speed -- timing probes for bench/speed.py (one job per process, so
+** that the caller can read each job's peak RSS).
+**
+**   lm_speed load DB corpus.jsonl          records/s, bytes on disk per record
+**   lm_speed query DB queries.jsonl N      p50/p99 latency of N record queries, top-10
+**   lm_speed analyze FILE                  analyzer MB/s on one core
+** Output: one line of "key=value" pairs.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <cjson/cJSON.h>
+
+#include "libmatch.h"
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int cmpd(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static long long fsize(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 ? (long long)st.st_size : 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) { fprintf(stderr, "usage: see the file's comment\n"); return 2; }
+    if (!strcmp(argv[1], "analyze")) {
+        FILE *f = fopen(argv[2], "rb");
+        if (!f) { perror(argv[2]); return 1; }
+        fseek(f, 0, SEEK_END);
+        long n = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        char *buf = malloc((size_t)n + 1);
+        if (fread(buf, 1, (size_t)n, f) != (size_t)n) return 1;
+        fclose(f);
+        lm_tokens *t = NULL;
+        lm_analyze(NULL, "预热", LM_NUL_TERMINATED, 0, &t);   /* load the dictionary first */
+        lm_tokens_free(t);
+        /* Line by line, as fields would be analyzed. */
+        double t0 = now();
+        long tokens = 0;
+        for (char *p = buf, *e; p < buf + n; p = e + 1) {
+            e = memchr(p, '\n', (size_t)(buf + n - p));
+            if (!e) e = buf + n;
+            if (lm_analyze(NULL, p, (size_t)(e - p), 0, &t) == LM_OK) tokens += lm_tokens_count(t);
+            lm_tokens_free(t);
+        }
+        double dt = now() - t0;
+        printf("bytes=%ld seconds=%.3f mb_per_s=%.2f tokens=%ld\n", n, dt, n / 1e6 / dt, tokens);
+        free(buf);
+        return 0;
+    }
+    if (argc < 4) return 2;
+    lm_db *db = NULL;
+    if (lm_open(&db, argv[2], 0)) { fprintf(stderr, "%s\n", lm_errmsg(db)); return 1; }
+    if (!strcmp(argv[1], "load")) {
+        lm_report *r = NULL;
+        double t0 = now();
+        if (lm_load_jsonl(db, argv[3], LM_LOAD_SKIP_BAD, &r)) { fprintf(stderr, "%s\n", lm_errmsg(db)); return 1; }
+        double dt = now() - t0;
+        long long n = lm_report_loaded(r);
+        lm_report_free(r);
+        lm_close(db);
+        char wal[512];
+        snprintf(wal, sizeof wal, "%s-wal", argv[2]);
+        long long bytes = fsize(argv[2]) + fsize(wal);
+        printf("records=%lld seconds=%.3f records_per_s=%.1f bytes_per_record=%.0f\n", n, dt, n / dt,
+               n ? (double)bytes / (double)n : 0.0);
+        return 0;
+    }
+    if (!strcmp(argv[1], "query") && argc >= 5) {
+        int want = atoi(argv[4]), n = 0;
+        double *lat = malloc(sizeof(double) * (size_t)(want > 0 ? want : 1));
+        FILE *f = fopen(argv[3], "r");
+        char *line = NULL;
+        size_t cap = 0;
+        lm_opts *o = NULL;
+        lm_opts_new(&o);
+        lm_opts_set_int(o, LM_OPT_K, 10);
+        while (n < want && f && getline(&line, &cap, f) > 0) {
+            cJSON *q = cJSON_Parse(line), *rec = q ? cJSON_GetObjectItem(q, "record") : NULL;
+            cJSON *to = q ? cJSON_GetObjectItem(q, "to") : NULL;
+            if (rec && cJSON_IsString(to)) {
+                char *js = cJSON_PrintUnformatted(rec);
+                lm_results *r = NULL;
+                double t0 = now();
+                lm_match_record(db, js, LM_NUL_TERMINATED, lm_kind_from_name(to->valuestring), o, &r);
+                lat[n++] = (now() - t0) * 1000;
+                lm_results_free(r);
+                free(js);
+            }
+            cJSON_Delete(q);
+        }
+        free(line);
+        if (f) fclose(f);
+        qsort(lat, (size_t)n, sizeof *lat, cmpd);
+        printf("queries=%d p50_ms=%.3f p99_ms=%.3f\n", n, n ? lat[n / 2] : 0, n ? lat[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1] : 0);
+        free(lat);
+        lm_opts_free(o);
+        lm_close(db);
+        return 0;
+    }
+    return 2;
+}
