@@ -3,7 +3,7 @@
 **
 **   lm_run --corpus corpus.jsonl --queries queries.jsonl --out run.tsv
 **          [--db PATH] [--k 100] [--mode words|subwords|bigrams|all]
-**          [--opt NAME=VALUE ...] [--traditional]
+**          [--opt NAME=VALUE ...] [--vectors DIM]
 **
 ** Record queries go through lm_match_record(), text queries through
 ** lm_match_text().  Output lines: qid TAB docid TAB rank TAB score.  Load and
@@ -41,13 +41,14 @@ static const struct { const char *name; int key; int is_int; } opts[] = {
     {"w_extra", LM_OPT_W_EXTRA, 0}, {"k1", LM_OPT_BM25_K1, 0}, {"b", LM_OPT_BM25_B, 0},
     {"w_bm25", LM_OPT_W_BM25, 0}, {"w_fields", LM_OPT_W_FIELDS, 0}, {"w_region", LM_OPT_W_REGION, 0},
     {"w_maturity", LM_OPT_W_MATURITY, 0}, {"w_evidence", LM_OPT_W_EVIDENCE, 0}, {"w_prf", LM_OPT_W_PRF, 0},
-    {"w_topic", LM_OPT_W_TOPIC, 0},
+    {"w_topic", LM_OPT_W_TOPIC, 0}, {"w_cosine", LM_OPT_W_COSINE, 0},
+    {"dense_candidates", LM_OPT_DENSE_CANDIDATES, 1},
 };
 
 int main(int argc, char **argv)
 {
     const char *corpus = NULL, *queries = NULL, *out = NULL, *dbpath = NULL;
-    int k = 100, mode = 0;
+    int k = 100, mode = 0, vdim = -1;
     lm_opts *o = NULL;
     if (lm_opts_new(&o)) return 1;
     for (int i = 1; i < argc; i++) {
@@ -57,6 +58,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--out") && v) { out = v; i++; }
         else if (!strcmp(a, "--db") && v) { dbpath = v; i++; }
         else if (!strcmp(a, "--k") && v) { k = atoi(v); i++; }
+        else if (!strcmp(a, "--vectors") && v) { vdim = atoi(v); i++; }
         else if (!strcmp(a, "--mode") && v) {
             mode = !strcmp(v, "words") ? LM_ANALYZE_WORDS
                  : !strcmp(v, "subwords") ? (LM_ANALYZE_WORDS | LM_ANALYZE_SUBWORDS)
@@ -102,6 +104,11 @@ int main(int argc, char **argv)
     fprintf(stderr, "loaded=%lld skipped=%lld load_rps=%.1f\n", (long long)lm_report_loaded(rep),
             (long long)lm_report_skipped(rep), (double)lm_report_loaded(rep) / (t1 - t0));
     lm_report_free(rep);
+    if (vdim >= 0) {
+        double tv = now();
+        if (lm_vectors_build(db, vdim)) die("vectors", db);
+        fprintf(stderr, "vectors_seconds=%.2f\n", now() - tv);
+    }
 
     FILE *qf = fopen(queries, "r"), *of = fopen(out, "w");
     if (!qf || !of) { perror("lm_run"); return 1; }

@@ -106,6 +106,7 @@ LM_API const char *lm_errstr(int code);
 #define LM_MAX_JSON_DEPTH      64           /* nesting depth, meta included */
 #define LM_MAX_K               10000        /* results per match call */
 #define LM_BUSY_TIMEOUT_MS     10000        /* wait on a locked database */
+#define LM_MAX_DIM             4096         /* dimension of a vector */
 
 /* ------------------------------------------------------------------------ */
 /* Record kinds                                                             */
@@ -286,6 +287,9 @@ typedef struct lm_opts lm_opts;
                                      terms expand the query (default 0: off;
                                      it did not raise nDCG@10 in bench/) */
 #define LM_OPT_PRF_TERMS     10   /* feedback terms added (default 20) */
+#define LM_OPT_DENSE_CANDIDATES 12 /* nearest records by the semantic vectors
+                                     added to the BM25 candidates (default
+                                     100; needs lm_vectors_build()) */
 #define LM_OPT_TOPIC_DOCS    11   /* best BM25 hits whose domain tags vote for
                                      the query's topic (default 10; 0 off) */
 /* Evidence aggregation modes (see lm_match()). */
@@ -314,6 +318,8 @@ typedef struct lm_opts lm_opts;
                                      more than what their profile says) */
 #define LM_OPT_W_TOPIC       66   /* topic: domain tags voted by the best
                                      hits (default 0.5) */
+#define LM_OPT_W_COSINE      67   /* cosine in the built-in semantic space
+                                     (default 0.25) */
 #define LM_OPT_W_PRF         65   /* weight of feedback terms relative to the
                                      query's strongest term (default 0.5) */
 
@@ -359,6 +365,9 @@ typedef struct lm_results lm_results;
 **             query's best BM25 hits (their tags, weighted by score), divided
 **             by the top vote: relevant records usually share the query's
 **             domain even when they share few words with it
+**   cosine    cosine of query and hit in the built-in semantic space
+**             (lm_vectors_build()), clipped at 0; the nearest records by it
+**             join the candidates, so a hit may share no word with the query
 **   bm25_raw  the unnormalized BM25 (informational, weight 0)
 ** Filters (region prefix, fields, minimum maturity) restrict the candidates.
 ** `opts` may be NULL for the defaults.  *out is a new result set, possibly
@@ -406,6 +415,23 @@ LM_API const char *lm_results_query_term(const lm_results *r, int j);
    Free with lm_free(). */
 LM_API int lm_results_json(const lm_results *r, char **out);
 LM_API void lm_results_free(lm_results *r);
+
+/* ------------------------------------------------------------------------ */
+/* Semantic vectors                                                          */
+/* ------------------------------------------------------------------------ */
+
+/*
+** Build the built-in semantic space over every stored record: a TF-IDF
+** record x term matrix of the analyzer's words, reduced to `dim` dimensions
+** (0: 256; clipped to the data) by a randomized truncated SVD on OpenBLAS and
+** LAPACK (fixed seed: reproducible).  Stores the term projection and one
+** L2-normalized float32 vector per record.  Records added later are folded
+** in on insert without a rebuild; lm_stats_json() reports how many were added
+** since the build ("vectors": {"dim", "built_records", "added_since_build"}),
+** so the caller knows when to rebuild.  Errors: LM_ESTATE (fewer than three
+** records), LM_ERANGE, LM_ENOMEM, LM_EDB.
+*/
+LM_API int lm_vectors_build(lm_db *db, int dim);
 
 /* ------------------------------------------------------------------------ */
 /* Allocation for a matchmaking event (对接会)                               */

@@ -29,6 +29,8 @@ struct lm_db {
     int mode;                /* analyzer mode bits */
     int stale;               /* tokenization changed since the index was built */
     struct lmx_synset *syn;  /* analyzed synonym pairs (lexicon.c), lazily */
+    int64_t write_gen;       /* bumped by every write of this handle */
+    struct lmx_densecache *dense[LMX_NKINDS + 1]; /* per-kind vector matrix */
     sqlite3_stmt *stmt[32];  /* prepared-statement cache, see lmx_stmt() */
 };
 
@@ -103,12 +105,28 @@ double lmx_region_score(const char *a, const char *b);
 typedef struct { char *tok; int len; double w; int from_synonym; } lmx_qterm;
 typedef struct { lmx_qterm *t; int n, cap; int *hash; int hcap; } lmx_qterms;
 int lmx_qterms_add(lmx_qterms *q, const char *tok, int len, double w, int from_synonym);
+/* Index of tok in q, or -1. */
+int lmx_qterms_find(const lmx_qterms *q, const char *tok, int len);
 void lmx_qterms_free(lmx_qterms *q);
 /* Add the synonyms of the terms in q (weight: factor times the weight of the
    term they expand). */
 int lmx_synonyms_expand(lm_db *db, lmx_qterms *q, double factor);
 void lmx_synset_free(struct lmx_synset *s);
 int lmx_synonym_store(lm_db *db, const char *a, const char *b);
+
+/* ---- semantic.c: built-in semantic vectors ---- */
+typedef struct { int64_t rid; float cosine; } lmx_dense_hit;
+/* Dimension of the built model, 0 when none. */
+int lmx_semantic_dim(lm_db *db);
+/* Fold a stored record into the model (no-op without a model). */
+int lmx_semantic_fold(lm_db *db, int64_t rid, const struct lmx_record *r);
+/* Dense top-ncand of kind for the query terms: *out_q is the query vector
+   (NULL when the query has no known term), *out_hits best first. */
+int lmx_semantic_query(lm_db *db, const lmx_qterms *q, int kind, int ncand,
+                       float **out_q, lmx_dense_hit **out_hits, int *out_n);
+/* Cosine of the query vector with a record of kind (0 if it has none). */
+double lmx_semantic_cosine(lm_db *db, int kind, const float *q, int64_t rid);
+void lmx_semantic_free(lm_db *db);
 
 /* ---- small helpers ---- */
 char *lmx_strndup(const char *s, size_t n);

@@ -36,7 +36,7 @@ static int qterms_rehash(lmx_qterms *q, int ncap)
     return LM_OK;
 }
 
-static int qterms_find(const lmx_qterms *q, const char *tok, int len)
+int lmx_qterms_find(const lmx_qterms *q, const char *tok, int len)
 {
     if (!q->hcap) return -1;
     unsigned h = hash_bytes(tok, len) & (unsigned)(q->hcap - 1);
@@ -50,7 +50,7 @@ static int qterms_find(const lmx_qterms *q, const char *tok, int len)
 
 int lmx_qterms_add(lmx_qterms *q, const char *tok, int len, double w, int from_synonym)
 {
-    int i = qterms_find(q, tok, len);
+    int i = lmx_qterms_find(q, tok, len);
     if (i >= 0) {
         if (from_synonym) {           /* a synonym never outweighs the term */
             if (q->t[i].from_synonym && w > q->t[i].w) q->t[i].w = w;
@@ -158,7 +158,7 @@ static int expand_side(lmx_qterms *q, const side *from, const side *to, double f
     if (from->n == 0 || to->n == 0) return LM_OK;
     double w = -1;
     for (int j = 0; j < from->n; j++) {
-        int i = qterms_find(q, from->tok[j], (int)strlen(from->tok[j]));
+        int i = lmx_qterms_find(q, from->tok[j], (int)strlen(from->tok[j]));
         if (i < 0 || q->t[i].from_synonym) return LM_OK;
         if (w < 0 || q->t[i].w < w) w = q->t[i].w;
     }

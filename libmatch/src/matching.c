@@ -21,12 +21,12 @@
 /* ---- options ------------------------------------------------------------- */
 
 enum { W_TITLE, W_BODY, W_KEYWORDS, W_EXTRA, W_BM25, W_FIELDS, W_REGION, W_MATURITY, W_EVIDENCE,
-       W_K1, W_B, W_PRF, W_TOPIC, NW };
+       W_K1, W_B, W_PRF, W_TOPIC, W_COSINE, NW };
 
 struct lm_opts {
     int k, offset, min_maturity, max_terms, candidates;
     int ev_mode, ev_m, ev_candidates;
-    int prf_docs, prf_terms, topic_docs;
+    int prf_docs, prf_terms, topic_docs, dense_candidates;
     char *region;
     char **fields;
     int nfields;
@@ -55,6 +55,8 @@ static void opts_defaults(lm_opts *o)
     o->prf_terms = 20;
     o->w[W_PRF] = 0.5;
     o->w[W_TOPIC] = 0.5;
+    o->w[W_COSINE] = 0.25;
+    o->dense_candidates = 100;
     o->topic_docs = 10;
     o->w[W_K1] = 2.0;
     o->w[W_B] = 0.75;
@@ -100,6 +102,10 @@ LM_API int lm_opts_set_int(lm_opts *o, int key, int64_t v)
         return LM_OK;
     case LM_OPT_PRF_DOCS:     if (v < 0 || v > 1000) return LM_ERANGE; o->prf_docs = (int)v; return LM_OK;
     case LM_OPT_PRF_TERMS:    if (v < 0 || v > 1000) return LM_ERANGE; o->prf_terms = (int)v; return LM_OK;
+    case LM_OPT_DENSE_CANDIDATES:
+        if (v < 0 || v > 100000) return LM_ERANGE;
+        o->dense_candidates = (int)v;
+        return LM_OK;
     case LM_OPT_TOPIC_DOCS:   if (v < 0 || v > 1000) return LM_ERANGE; o->topic_docs = (int)v; return LM_OK;
     case LM_OPT_EVIDENCE_M:   if (v < 1 || v > 1000) return LM_ERANGE; o->ev_m = (int)v; return LM_OK;
     case LM_OPT_EVIDENCE_CANDIDATES:
@@ -128,6 +134,7 @@ LM_API int lm_opts_set_double(lm_opts *o, int key, double v)
     case LM_OPT_W_EVIDENCE: i = W_EVIDENCE; break;
     case LM_OPT_W_PRF: i = W_PRF; break;
     case LM_OPT_W_TOPIC: i = W_TOPIC; break;
+    case LM_OPT_W_COSINE: i = W_COSINE; break;
     default: return LM_EINVAL;
     }
     if (!isfinite(v) || v < 0 || v > 1e6) return LM_ERANGE;
@@ -162,8 +169,9 @@ LM_API int lm_opts_set_str(lm_opts *o, int key, const char *v)
 
 /* ---- results ------------------------------------------------------------- */
 
-enum { C_BM25, C_FIELDS, C_REGION, C_MATURITY, C_EVIDENCE, C_TOPIC, C_BM25_RAW, NCOMP };
-static const char *const comp_names[NCOMP] = { "bm25", "fields", "region", "maturity", "evidence", "topic", "bm25_raw" };
+enum { C_BM25, C_FIELDS, C_REGION, C_MATURITY, C_EVIDENCE, C_TOPIC, C_COSINE, C_BM25_RAW, NCOMP };
+static const char *const comp_names[NCOMP] = { "bm25", "fields", "region", "maturity", "evidence", "topic", "cosine",
+                                               "bm25_raw" };
 
 #define MAX_EVIDENCE 5
 
@@ -731,6 +739,56 @@ static int expand_prf(lm_db *db, lmx_qterms *q, int to, const hitlist *hl, const
 }
 
 /*
+** Dense candidates: the records nearest to the query in the built-in
+** semantic space join the BM25 candidates (when they pass the filters), and
+** every candidate gets its cosine.  Nothing happens without a built model.
+*/
+static int add_dense(lm_db *db, const lmx_qterms *q, const lm_opts *o, const query_ctx *qc,
+                     const sqlparts *p, hitlist *hl)
+{
+    float *qv = NULL;
+    lmx_dense_hit *dh = NULL;
+    int dn = 0;
+    int rc = lmx_semantic_query(db, q, qc->to, o->dense_candidates, &qv, &dh, &dn);
+    if (rc || !qv) { free(dh); return rc; }
+    for (int i = 0; i < hl->n; i++) {
+        double c = lmx_semantic_cosine(db, qc->to, qv, hl->h[i].rid);
+        hl->h[i].comp[C_COSINE] = c > 0 ? c : 0;
+    }
+    char filt[600], sql[1400];
+    filter_sql(filt, sizeof filt, p, o, qc, qc->to);
+    snprintf(sql, sizeof sql, "SELECT r.id, r.region, r.maturity, %s FROM record r WHERE r.rid = ?9%s",
+             p->nq ? FIELD_COUNT_SQL : "0", filt);
+    sqlite3_stmt *st = NULL;
+    if (dn > 0 && (rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL)) != SQLITE_OK) {
+        free(dh);
+        free(qv);
+        return lmx_sqlerr(db, rc, "preparing the dense candidates query");
+    }
+    rc = LM_OK;
+    for (int i = 0; i < dn && !rc; i++) {
+        if (dh[i].cosine <= 0) break;
+        int present = 0;
+        for (int j = 0; j < hl->n && !present; j++) present = hl->h[j].rid == dh[i].rid;
+        if (present) continue;
+        sqlite3_reset(st);
+        bind_parts(st, p, o, qc, 1);
+        sqlite3_bind_int64(st, 9, dh[i].rid);
+        if (sqlite3_step(st) != SQLITE_ROW) continue;
+        hit *h = hitlist_push(hl);
+        if (!h) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); break; }
+        h->rid = dh[i].rid;
+        if (!(h->id = lmx_strdup((const char *)sqlite3_column_text(st, 0)))) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); break; }
+        set_features(h, st, 1, qc, p, qc->to);
+        h->comp[C_COSINE] = dh[i].cosine;
+    }
+    sqlite3_finalize(st);
+    free(dh);
+    free(qv);
+    return rc;
+}
+
+/*
 ** Topic: the domain tags ("fields") of the query's best BM25 hits vote for
 ** the query's domain, each hit by its normalized score shared among its
 ** tags; a candidate's topic component is the vote of its best tag, divided
@@ -845,6 +903,7 @@ static int run_query(lm_db *db, const query_ctx *qc, lmx_qterms *q, const lm_opt
         h->comp[C_BM25] = maxbm > 0 ? h->comp[C_BM25_RAW] / maxbm : 0;
         if (terms_from_mask(h, &sel)) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); goto done; }
     }
+    if (o->w[W_COSINE] > 0 && (rc = add_dense(db, q, o, qc, &p, &hl))) goto done;
     /* Evidence may add experts found only through their achievements; the
        topic vote then covers them too (the first hits stay in BM25 order). */
     if (qc->to == LM_EXPERT && (rc = add_evidence(db, q, o, qc, &p, &hl))) goto done;
@@ -853,7 +912,8 @@ static int run_query(lm_db *db, const query_ctx *qc, lmx_qterms *q, const lm_opt
         hit *h = &hl.h[i];
         h->score = o->w[W_BM25] * h->comp[C_BM25] + o->w[W_FIELDS] * h->comp[C_FIELDS] +
                    o->w[W_REGION] * h->comp[C_REGION] + o->w[W_MATURITY] * h->comp[C_MATURITY] +
-                   o->w[W_EVIDENCE] * h->comp[C_EVIDENCE] + o->w[W_TOPIC] * h->comp[C_TOPIC];
+                   o->w[W_EVIDENCE] * h->comp[C_EVIDENCE] + o->w[W_TOPIC] * h->comp[C_TOPIC] +
+                   o->w[W_COSINE] * h->comp[C_COSINE];
     }
     if (hl.n) qsort(hl.h, (size_t)hl.n, sizeof *hl.h, by_score);
     /* Keep [offset, offset+k). */

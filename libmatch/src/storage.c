@@ -13,6 +13,8 @@
 **                                         rowid = record.rid
 **   fts_<kind>_v                          fts5vocab(row): document frequencies
 **   dict(word, freq), synonym(a, b)       user dictionary and synonyms
+**   lsa_term(term, idf, v), vec(rid, v)   built-in semantic model and vectors
+**                                         (semantic.c)
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +43,9 @@ static const char schema_sql[] =
     "  PRIMARY KEY(achievement, expert, src)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS link_by_expert ON link(expert);"
     "CREATE TABLE IF NOT EXISTS dict(word TEXT PRIMARY KEY, freq INTEGER NOT NULL) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS synonym(a TEXT NOT NULL, b TEXT NOT NULL, PRIMARY KEY(a, b)) WITHOUT ROWID;";
+    "CREATE TABLE IF NOT EXISTS synonym(a TEXT NOT NULL, b TEXT NOT NULL, PRIMARY KEY(a, b)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS lsa_term(term TEXT PRIMARY KEY, idf REAL NOT NULL, v BLOB NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS vec(rid INTEGER PRIMARY KEY, v BLOB NOT NULL);";
 
 /* ---- statements, transactions --------------------------------------------- */
 
@@ -190,6 +194,11 @@ static int unlink_record(lm_db *db, int kind, const char *id, sqlite3_int64 rid)
 {
     int rc = fts_delete(db, kind, rid);
     if (rc) return rc;
+    db->write_gen++;
+    sqlite3_stmt *vs = lmx_stmt(db, 26, "DELETE FROM vec WHERE rid=?");
+    if (!vs) return db->errcode;
+    sqlite3_bind_int64(vs, 1, rid);
+    if ((rc = step_done(db, vs, "removing a vector"))) return rc;
     sqlite3_stmt *st = lmx_stmt(db, 1, "DELETE FROM record_field WHERE rid=?");
     if (!st) return db->errcode;
     sqlite3_bind_int64(st, 1, rid);
@@ -230,6 +239,8 @@ int lmx_store_record(lm_db *db, const lmx_record *r, const char *json, size_t le
     if (rid == 0) rid = sqlite3_last_insert_rowid(db->sql);
 
     if ((rc = fts_insert(db, r->kind, rid, r))) return rc;
+    db->write_gen++;
+    if ((rc = lmx_semantic_fold(db, rid, r))) return rc;
     for (cJSON *f = r->fields ? r->fields->child : NULL; f; f = f->next) {
         if (!*f->valuestring) continue;
         st = lmx_stmt(db, 6, "INSERT OR IGNORE INTO record_field(rid, field) VALUES(?, ?)");
@@ -373,6 +384,13 @@ LM_API int lm_stats_json(lm_db *db, char **out)
     cJSON_AddNumberToObject(o, "schema_version", atoi(buf));
     meta_get(db, "index_stale", buf, sizeof buf);
     cJSON_AddBoolToObject(o, "index_stale", buf[0] == '1');
+    cJSON *vec = cJSON_AddObjectToObject(o, "vectors");
+    int dim = lmx_semantic_dim(db);
+    cJSON_AddNumberToObject(vec, "dim", dim);
+    meta_get(db, "lsa_records", buf, sizeof buf);
+    cJSON_AddNumberToObject(vec, "built_records", dim ? atoi(buf) : 0);
+    meta_get(db, "lsa_folded", buf, sizeof buf);
+    cJSON_AddNumberToObject(vec, "added_since_build", dim ? atoi(buf) : 0);
     cJSON_AddStringToObject(o, "libmatch", LM_VERSION_STRING);
     *out = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
@@ -590,6 +608,7 @@ LM_API int lm_close(lm_db *db)
         sqlite3_finalize(db->stmt[i]);
     if (db->sql) sqlite3_close_v2(db->sql);
     lmx_synset_free(db->syn);
+    lmx_semantic_free(db);
     lmx_analyzer_free(db->an);
     free(db);
     return LM_OK;

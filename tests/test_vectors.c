@@ -1,0 +1,246 @@
+/*
+** test_vectors.c -- the semantic vectors: randomized SVD against a dense
+** reference, reproducibility, fold-in equals the build, dense top-k equals a
+** scan, and dense retrieval of a record that shares no word with the query.
+*/
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+#include <cblas.h>
+
+#include "libmatch.h"
+#include "vectors.h"
+#include "lmtest.h"
+
+extern void sgesdd_(const char *jobz, const int *m, const int *n, float *a, const int *lda, float *s, float *u,
+                     const int *ldu, float *vt, const int *ldvt, float *work, const int *lwork, int *iwork,
+                     int *info);
+
+/* A random low-rank sparse matrix (rank 3 plus tiny noise), as CSR. */
+static void make_matrix(int n, int m, int64_t **rp, int **ci, float **v, float **dense)
+{
+    *rp = malloc(sizeof(int64_t) * (size_t)(n + 1));
+    *ci = malloc(sizeof(int) * (size_t)n * m);
+    *v = malloc(sizeof(float) * (size_t)n * m);
+    *dense = calloc((size_t)n * m, sizeof(float));
+    unsigned s = 12345;
+    int64_t p = 0;
+    for (int r = 0; r < n; r++) {
+        (*rp)[r] = p;
+        int topic = r % 3;
+        for (int c = 0; c < m; c++) {
+            s = s * 1103515245u + 12345u;
+            if (c % 3 != topic && (s >> 16) % 5) continue;      /* sparse */
+            float x = (c % 3 == topic ? 1.0f + (float)(c % 5) * 0.2f : 0.05f) * (1.0f + (float)(r % 7) * 0.1f);
+            (*ci)[p] = c;
+            (*v)[p] = x;
+            (*dense)[(size_t)r * m + c] = x;
+            p++;
+        }
+    }
+    (*rp)[n] = p;
+}
+
+static void test_rsvd_matches_dense_svd(void)
+{
+    int n = 60, m = 40, d = 3;
+    int64_t *rp;
+    int *ci;
+    float *v, *dense;
+    make_matrix(n, m, &rp, &ci, &v, &dense);
+    lmx_csr A = { n, m, rp, ci, v };
+    float *P = NULL;
+    int dd = 0;
+    CHECK_EQ_INT(lmx_lsa_build(&A, d, 2, 7, &P, &dd), LM_OK);
+    CHECK_EQ_INT(dd, d);
+    /* Reference singular values (column-major copy of the dense matrix). */
+    float *a = malloc(sizeof(float) * (size_t)n * m), s[40], u[1], vt[1], wq;
+    for (int r = 0; r < n; r++)
+        for (int c = 0; c < m; c++) a[(size_t)c * n + r] = dense[(size_t)r * m + c];
+    int lwork = -1, info, iw[8 * 40], one = 1;
+    sgesdd_("N", &n, &m, a, &n, s, u, &one, vt, &one, &wq, &lwork, iw, &info);
+    lwork = (int)wq + 1;
+    float *work = malloc(sizeof(float) * (size_t)lwork);
+    sgesdd_("N", &n, &m, a, &n, s, u, &one, vt, &one, work, &lwork, iw, &info);
+    CHECK_EQ_INT(info, 0);
+    /* ||A v_j|| is the j-th singular value when v_j is a right singular vector. */
+    for (int j = 0; j < d; j++) {
+        double norm = 0;
+        for (int r = 0; r < n; r++) {
+            double x = 0;
+            for (int c = 0; c < m; c++) x += dense[(size_t)r * m + c] * P[(size_t)c * d + j];
+            norm += x * x;
+        }
+        double rel = fabs(sqrt(norm) - s[j]) / s[j];
+        if (rel > 1e-3) fprintf(stderr, "  sigma %d: %g vs %g\n", j, sqrt(norm), s[j]);
+        CHECK(rel < 1e-3);
+    }
+    /* Reproducible with the same seed. */
+    float *P2 = NULL;
+    CHECK_EQ_INT(lmx_lsa_build(&A, d, 2, 7, &P2, &dd), LM_OK);
+    CHECK(memcmp(P, P2, sizeof(float) * (size_t)m * d) == 0);
+    /* Too small. */
+    lmx_csr tiny = { 1, m, rp, ci, v };
+    float *P3 = NULL;
+    CHECK_EQ_INT(lmx_lsa_build(&tiny, d, 2, 7, &P3, &dd), LM_ERANGE);
+    free(P); free(P2); free(a); free(work); free(rp); free(ci); free(v); free(dense);
+}
+
+static void test_topk_equals_scan(void)
+{
+    int n = 500, d = 16;
+    float *M = malloc(sizeof(float) * (size_t)n * d), q[16];
+    unsigned s = 99;
+    for (int i = 0; i < n * d; i++) { s = s * 1103515245u + 12345u; M[i] = (float)((s >> 8) % 2000) / 1000.0f - 1.0f; }
+    for (int i = 0; i < d; i++) q[i] = (float)(i % 5) - 2.0f;
+    memcpy(M + 7 * d, M + 3 * d, sizeof(float) * d);          /* a tie: lower index first */
+    int idx[20];
+    float sc[20];
+    CHECK_EQ_INT(lmx_topk(M, n, d, q, 20, idx, sc), 20);
+    float *all = malloc(sizeof(float) * (size_t)n);
+    for (int i = 0; i < n; i++) {
+        double x = 0;
+        for (int j = 0; j < d; j++) x += (double)M[(size_t)i * d + j] * q[j];
+        all[i] = (float)x;
+    }
+    for (int r = 0; r < 20; r++) {
+        int better = 0;
+        for (int i = 0; i < n; i++) better += all[i] > sc[r] + 1e-4f;
+        CHECK(better <= r);
+        CHECK(fabsf(all[idx[r]] - sc[r]) < 1e-4f);
+        if (r) CHECK(sc[r - 1] >= sc[r]);
+    }
+    for (int r = 0; r + 1 < 20; r++)
+        if (idx[r] == 3 || idx[r] == 7) { CHECK(idx[r] == 3 || sc[r] != sc[r + 1]); break; }
+    int *bi = malloc(sizeof(int) * (size_t)n);
+    float *bs = malloc(sizeof(float) * (size_t)n);
+    CHECK_EQ_INT(lmx_topk(M, n, d, q, 1000, bi, bs), n);          /* k > n: every row */
+    CHECK_EQ_INT(bi[0], idx[0]);
+    free(bi);
+    free(bs);
+    CHECK_EQ_INT(lmx_topk(M, 0, d, q, 5, idx, sc), 0);
+    float z[4] = {0, 0, 0, 0}, bad[2] = {1, NAN};
+    CHECK_EQ_INT(lmx_vec_normalize(z, 4), 0);
+    CHECK_EQ_INT(lmx_vec_check(bad, 2), 0);
+    CHECK_EQ_INT(lmx_vec_check(q, 16), 1);
+    free(M);
+    free(all);
+}
+
+/* ---- integration ------------------------------------------------------------- */
+
+static const char *recs[] = {
+    /* Battery storage: three mention 热失控, two (X1, X3) do not. */
+    "{\"id\":\"X1\",\"kind\":\"achievement\",\"title\":\"锂电池储能电站\",\"abstract\":\"锂电池储能电池组\"}",
+    "{\"id\":\"X2\",\"kind\":\"achievement\",\"title\":\"锂电池储能热失控预警\",\"abstract\":\"锂电池储能电池组热失控\"}",
+    "{\"id\":\"X3\",\"kind\":\"achievement\",\"title\":\"储能锂电池电池组\",\"abstract\":\"储能锂电池电站\"}",
+    "{\"id\":\"X9\",\"kind\":\"achievement\",\"title\":\"储能锂电池热失控抑制\",\"abstract\":\"电池组热失控\"}",
+    "{\"id\":\"X10\",\"kind\":\"achievement\",\"title\":\"电站锂电池热失控\",\"abstract\":\"储能电池组\"}",
+    /* Kiwi and wheat. */
+    "{\"id\":\"X4\",\"kind\":\"achievement\",\"title\":\"猕猴桃溃疡病防控\",\"abstract\":\"猕猴桃果园病害\"}",
+    "{\"id\":\"X5\",\"kind\":\"achievement\",\"title\":\"猕猴桃果园病害\",\"abstract\":\"猕猴桃溃疡病\"}",
+    "{\"id\":\"X11\",\"kind\":\"achievement\",\"title\":\"猕猴桃溃疡病果园\",\"abstract\":\"病害防控\"}",
+    "{\"id\":\"X6\",\"kind\":\"achievement\",\"title\":\"小麦抗旱育种\",\"abstract\":\"小麦新品种抗旱\"}",
+    "{\"id\":\"X7\",\"kind\":\"achievement\",\"title\":\"小麦抗旱新品种\",\"abstract\":\"小麦育种\"}",
+    "{\"id\":\"X12\",\"kind\":\"achievement\",\"title\":\"小麦育种新品种\",\"abstract\":\"抗旱小麦\"}",
+};
+
+static double comp(lm_results *r, int i, const char *name)
+{
+    for (int j = 0; j < lm_result_component_count(r, i); j++)
+        if (!strcmp(lm_result_component_name(r, i, j), name)) return lm_result_component_value(r, i, j);
+    return -1;
+}
+
+static void test_dense_retrieval(void)
+{
+    lm_db *db = NULL;
+    CHECK_EQ_INT(lm_open(&db, ":memory:", 0), LM_OK);
+    for (size_t i = 0; i < sizeof recs / sizeof recs[0]; i++) CHECK_EQ_INT(lm_put(db, recs[i], LM_NUL_TERMINATED), LM_OK);
+    lm_results *r = NULL;
+    /* Before a build: "热失控" finds X2, X9, X10 only. */
+    CHECK_EQ_INT(lm_match_text(db, "热失控", LM_NUL_TERMINATED, LM_ACHIEVEMENT, NULL, &r), LM_OK);
+    CHECK_EQ_INT(lm_results_count(r), 3);
+    lm_results_free(r);
+    CHECK_EQ_INT(lm_vectors_build(db, 3), LM_OK);
+    char *st = NULL;
+    CHECK_EQ_INT(lm_stats_json(db, &st), LM_OK);
+    CHECK_CONTAINS(st, "\"vectors\":{\"dim\":3,\"built_records\":11,\"added_since_build\":0}");
+    lm_free(st);
+    /* After: X1 and X3 share no word with "热失控" but sit next to X2. */
+    CHECK_EQ_INT(lm_match_text(db, "热失控", LM_NUL_TERMINATED, LM_ACHIEVEMENT, NULL, &r), LM_OK);
+    int found = 0;
+    for (int i = 3; i < lm_results_count(r); i++) {
+        const char *id = lm_result_id(r, i);
+        if (!strcmp(id, "X1") || !strcmp(id, "X3")) {
+            found++;
+            CHECK(comp(r, i, "bm25") == 0);
+            CHECK(comp(r, i, "cosine") > 0.5);
+            CHECK_EQ_INT(lm_result_term_count(r, i), 0);
+        }
+        if (!strcmp(id, "X4") || !strcmp(id, "X6")) CHECK(comp(r, i, "cosine") < 0.5);
+    }
+    CHECK_EQ_INT(found, 2);
+    lm_results_free(r);
+    /* w_cosine 0 removes them again. */
+    lm_opts *o = NULL;
+    lm_opts_new(&o);
+    lm_opts_set_double(o, LM_OPT_W_COSINE, 0);
+    CHECK_EQ_INT(lm_match_text(db, "热失控", LM_NUL_TERMINATED, LM_ACHIEVEMENT, o, &r), LM_OK);
+    CHECK_EQ_INT(lm_results_count(r), 3);
+    lm_results_free(r);
+    lm_opts_free(o);
+    /* Fold-in: a new record gets a vector without a rebuild, counted in stats,
+       found by its neighbours' words. */
+    CHECK_EQ_INT(lm_put(db, "{\"id\":\"X8\",\"kind\":\"achievement\",\"title\":\"储能锂电池\"}", LM_NUL_TERMINATED), LM_OK);
+    CHECK_EQ_INT(lm_stats_json(db, &st), LM_OK);
+    CHECK_CONTAINS(st, "\"added_since_build\":1");
+    lm_free(st);
+    CHECK_EQ_INT(lm_delete(db, LM_ACHIEVEMENT, "X8"), LM_OK);
+    CHECK_EQ_INT(lm_vectors_build(db, -1), LM_ERANGE);
+    lm_close(db);
+}
+
+/* Fold-in of a stored record's text equals the vector the build gave it. */
+static void test_fold_in_equals_build(void)
+{
+    const char *path = "/tmp/lmtest-vectors.db";
+    remove(path);
+    lm_db *db = NULL;
+    CHECK_EQ_INT(lm_open(&db, path, 0), LM_OK);
+    for (size_t i = 0; i < sizeof recs / sizeof recs[0]; i++) lm_put(db, recs[i], LM_NUL_TERMINATED);
+    CHECK_EQ_INT(lm_vectors_build(db, 3), LM_OK);
+    sqlite3 *raw;
+    sqlite3_open(path, &raw);
+    float before[3], after[3], again[3];
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(raw, "SELECT v.v FROM vec v JOIN record r ON r.rid = v.rid WHERE r.id = 'X2'", -1, &q, NULL);
+    CHECK_EQ_INT(sqlite3_step(q), SQLITE_ROW);
+    memcpy(before, sqlite3_column_blob(q, 0), sizeof before);
+    sqlite3_reset(q);
+    CHECK_EQ_INT(lm_put(db, recs[1], LM_NUL_TERMINATED), LM_OK);   /* re-put: folded in */
+    CHECK_EQ_INT(sqlite3_step(q), SQLITE_ROW);
+    memcpy(after, sqlite3_column_blob(q, 0), sizeof after);
+    sqlite3_reset(q);
+    for (int i = 0; i < 3; i++) CHECK(fabsf(before[i] - after[i]) < 1e-4f);
+    /* A rebuild with the same data is reproducible. */
+    CHECK_EQ_INT(lm_vectors_build(db, 3), LM_OK);
+    CHECK_EQ_INT(sqlite3_step(q), SQLITE_ROW);
+    memcpy(again, sqlite3_column_blob(q, 0), sizeof again);
+    for (int i = 0; i < 3; i++) CHECK(fabsf(before[i] - again[i]) < 1e-5f);
+    sqlite3_finalize(q);
+    sqlite3_close(raw);
+    lm_close(db);
+    remove(path);
+}
+
+int main(void)
+{
+    RUN(test_rsvd_matches_dense_svd);
+    RUN(test_topk_equals_scan);
+    RUN(test_dense_retrieval);
+    RUN(test_fold_in_equals_build);
+    return lmt_done();
+}
