@@ -236,11 +236,120 @@ static void test_fold_in_equals_build(void)
     remove(path);
 }
 
+static void test_external_vectors(void)
+{
+    lm_db *db = NULL;
+    CHECK_EQ_INT(lm_open(&db, ":memory:", 0), LM_OK);
+    for (size_t i = 0; i < sizeof recs / sizeof recs[0]; i++) lm_put(db, recs[i], LM_NUL_TERMINATED);
+    /* Made-up 4-d embeddings: battery records near e0, kiwi near e1, wheat near e2. */
+    static const char *ids[] = { "X1", "X2", "X3", "X9", "X10", "X4", "X5", "X11", "X6", "X7", "X12" };
+    for (int i = 0; i < 11; i++) {
+        float v[4] = { i < 5 ? 1.0f : 0.05f, i >= 5 && i < 8 ? 1.0f : 0.05f, i >= 8 ? 1.0f : 0.05f, 0.01f * (float)i };
+        CHECK_EQ_INT(lm_vector_put(db, LM_ACHIEVEMENT, ids[i], "bge-test", v, 4), LM_OK);
+    }
+    float q[4] = { 0.1f, 0.9f, 0.0f, 0.0f };
+    lm_results *r = NULL;
+    lm_opts *o = NULL;
+    lm_opts_new(&o);
+    lm_opts_set_int(o, LM_OPT_K, 3);
+    CHECK_EQ_INT(lm_match_vector(db, "bge-test", q, 4, LM_ACHIEVEMENT, o, &r), LM_OK);
+    CHECK_EQ_INT(lm_results_count(r), 3);
+    for (int i = 0; i < lm_results_count(r); i++) {
+        const char *id = lm_result_id(r, i);
+        CHECK(!strcmp(id, "X4") || !strcmp(id, "X5") || !strcmp(id, "X11"));
+        CHECK(comp(r, i, "cosine_ext") > 0.9);
+    }
+    lm_results_free(r);
+    /* Errors: the space is fixed by the first vector. */
+    float v4[4] = { 1, 0, 0, 0 }, v3[3] = { 1, 0, 0 }, nan4[4] = { 1, NAN, 0, 0 }, inf4[4] = { INFINITY, 0, 0, 0 }, z4[4] = { 0 };
+    CHECK_EQ_INT(lm_vector_put(db, LM_ACHIEVEMENT, "X1", "other-model", v4, 4), LM_EMISMATCH);
+    CHECK_CONTAINS(lm_errmsg(db), "bge-test");
+    CHECK_EQ_INT(lm_vector_put(db, LM_ACHIEVEMENT, "X1", "bge-test", v3, 3), LM_EMISMATCH);
+    CHECK_EQ_INT(lm_vector_put(db, LM_ACHIEVEMENT, "X1", "bge-test", nan4, 4), LM_EINVAL);
+    CHECK_CONTAINS(lm_errmsg(db), "component 1 is NaN");
+    CHECK_EQ_INT(lm_vector_put(db, LM_ACHIEVEMENT, "X1", "bge-test", inf4, 4), LM_EINVAL);
+    CHECK_EQ_INT(lm_vector_put(db, LM_ACHIEVEMENT, "X1", "bge-test", z4, 4), LM_EINVAL);
+    CHECK_EQ_INT(lm_vector_put(db, LM_ACHIEVEMENT, "nope", "bge-test", v4, 4), LM_ENOTFOUND);
+    CHECK_EQ_INT(lm_vector_put(db, LM_ACHIEVEMENT, "X1", "", v4, 4), LM_EINVAL);
+    CHECK_EQ_INT(lm_vector_put(db, LM_ACHIEVEMENT, "X1", "bge-test", v4, 0), LM_ERANGE);
+    CHECK_EQ_INT(lm_match_vector(db, "bge-test", v3, 3, LM_ACHIEVEMENT, NULL, &r), LM_EMISMATCH);
+    CHECK_EQ_INT(lm_match_vector(db, "bge-test", nan4, 4, LM_ACHIEVEMENT, NULL, &r), LM_EINVAL);
+    /* Deleting a record removes its vector. */
+    CHECK_EQ_INT(lm_delete(db, LM_ACHIEVEMENT, "X4"), LM_OK);
+    CHECK_EQ_INT(lm_match_vector(db, "bge-test", q, 4, LM_ACHIEVEMENT, o, &r), LM_OK);
+    for (int i = 0; i < lm_results_count(r); i++) CHECK(strcmp(lm_result_id(r, i), "X4") != 0);
+    lm_results_free(r);
+    lm_opts_free(o);
+    lm_close(db);
+}
+
+typedef struct { int calls; int mismatches; sqlite3 *raw; } batchctx;
+
+/* One-by-one reference: cosines from the stored vectors, by brute force. */
+static int batch_cb(void *p, const char *from_id, int n, const char *const *ids, const float *scores)
+{
+    batchctx *c = p;
+    c->calls++;
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(c->raw, "SELECT r2.id, v2.v, v1.v FROM record r1 JOIN vec v1 ON v1.rid = r1.rid, "
+                               "record r2 JOIN vec v2 ON v2.rid = r2.rid WHERE r1.id = ? AND r2.kind = 2 AND r2.id != r1.id",
+                       -1, &st, NULL);
+    sqlite3_bind_text(st, 1, from_id, -1, SQLITE_STATIC);
+    float best[64];
+    int nb = 0;
+    while (sqlite3_step(st) == SQLITE_ROW && nb < 64) {
+        const float *a = sqlite3_column_blob(st, 1), *b = sqlite3_column_blob(st, 2);
+        int d = sqlite3_column_bytes(st, 1) / 4;
+        double x = 0;
+        for (int i = 0; i < d; i++) x += (double)a[i] * b[i];
+        best[nb++] = (float)x;
+    }
+    sqlite3_finalize(st);
+    /* The batch's i-th score equals the i-th largest reference cosine. */
+    for (int i = 0; i < n; i++) {
+        int larger = 0;
+        for (int j = 0; j < nb; j++) larger += best[j] > scores[i] + 1e-5f;
+        if (larger > i) c->mismatches++;
+        if (i && scores[i] > scores[i - 1]) c->mismatches++;
+        if (!strcmp(ids[i], from_id)) c->mismatches++;
+    }
+    return 0;
+}
+
+static int stop_cb(void *p, const char *from_id, int n, const char *const *ids, const float *scores)
+{
+    return 7;
+}
+
+static void test_batch_equals_one_by_one(void)
+{
+    const char *path = "/tmp/lmtest-batch.db";
+    remove(path);
+    lm_db *db = NULL;
+    CHECK_EQ_INT(lm_open(&db, path, 0), LM_OK);
+    for (size_t i = 0; i < sizeof recs / sizeof recs[0]; i++) lm_put(db, recs[i], LM_NUL_TERMINATED);
+    CHECK_EQ_INT(lm_batch_match(db, LM_ACHIEVEMENT, LM_ACHIEVEMENT, 3, batch_cb, NULL), LM_ESTATE);
+    CHECK_EQ_INT(lm_vectors_build(db, 3), LM_OK);
+    batchctx c = { 0, 0, NULL };
+    sqlite3_open(path, &c.raw);
+    CHECK_EQ_INT(lm_batch_match(db, LM_ACHIEVEMENT, LM_ACHIEVEMENT, 3, batch_cb, &c), LM_OK);
+    CHECK_EQ_INT(c.calls, 11);
+    CHECK_EQ_INT(c.mismatches, 0);
+    sqlite3_close(c.raw);
+    CHECK_EQ_INT(lm_batch_match(db, LM_ACHIEVEMENT, LM_ACHIEVEMENT, 3, stop_cb, NULL), 7);
+    CHECK_EQ_INT(lm_batch_match(db, LM_ACHIEVEMENT, LM_ACHIEVEMENT, 0, batch_cb, NULL), LM_ERANGE);
+    CHECK_EQ_INT(lm_batch_match(db, LM_PROBLEM, LM_ACHIEVEMENT, 3, batch_cb, &c), LM_OK);  /* no problems: no call */
+    lm_close(db);
+    remove(path);
+}
+
 int main(void)
 {
     RUN(test_rsvd_matches_dense_svd);
     RUN(test_topk_equals_scan);
     RUN(test_dense_retrieval);
     RUN(test_fold_in_equals_build);
+    RUN(test_external_vectors);
+    RUN(test_batch_equals_one_by_one);
     return lmt_done();
 }

@@ -433,6 +433,37 @@ LM_API void lm_results_free(lm_results *r);
 */
 LM_API int lm_vectors_build(lm_db *db, int dim);
 
+/*
+** Bring your own embeddings: store the vector of record (kind, id) computed
+** outside (e.g. by a sentence-embedding model) under `model`.  The first
+** vector fixes the database's external model name and dimension; another
+** name or dimension is LM_EMISMATCH.  Vectors are stored L2-normalized.
+** Errors: LM_ENOTFOUND (no such record), LM_EINVAL (NaN/Inf component, zero
+** vector, empty model name), LM_ERANGE (dim not in 1..LM_MAX_DIM).
+*/
+LM_API int lm_vector_put(lm_db *db, int kind, const char *id, const char *model,
+                         const float *v, int dim);
+
+/*
+** Rank records of kind `to` by cosine with the query vector `q` in the
+** external space of `model` (component "cosine_ext"; the score is the
+** cosine).  Honours k, offset and the filters of `opts`.
+*/
+LM_API int lm_match_vector(lm_db *db, const char *model, const float *q, int dim,
+                           int to, const lm_opts *opts, lm_results **out);
+
+/*
+** Batch matching in the built-in semantic space: every record of kind
+** `from` against every record of kind `to`, top-k each, computed in blocks
+** with cblas_sgemm.  `cb` is called once per `from` record with its id and
+** its hits (ids and cosines, best first; borrowed for the call); a non-zero
+** return stops the batch and is returned.  Needs lm_vectors_build().
+*/
+typedef int (*lm_batch_fn)(void *ctx, const char *from_id, int n,
+                           const char *const *ids, const float *scores);
+LM_API int lm_batch_match(lm_db *db, int from, int to, int k, lm_batch_fn cb,
+                          void *ctx);
+
 /* ------------------------------------------------------------------------ */
 /* Allocation for a matchmaking event (对接会)                               */
 /* ------------------------------------------------------------------------ */

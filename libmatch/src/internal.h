@@ -30,7 +30,8 @@ struct lm_db {
     int stale;               /* tokenization changed since the index was built */
     struct lmx_synset *syn;  /* analyzed synonym pairs (lexicon.c), lazily */
     int64_t write_gen;       /* bumped by every write of this handle */
-    struct lmx_densecache *dense[LMX_NKINDS + 1]; /* per-kind vector matrix */
+    struct lmx_densecache *dense[2 * LMX_NKINDS + 1]; /* vector matrices: built-in
+                                                  1..3, external 4..6 */
     sqlite3_stmt *stmt[32];  /* prepared-statement cache, see lmx_stmt() */
 };
 
@@ -127,6 +128,9 @@ int lmx_semantic_query(lm_db *db, const lmx_qterms *q, int kind, int ncand,
 /* Cosine of the query vector with a record of kind (0 if it has none). */
 double lmx_semantic_cosine(lm_db *db, int kind, const float *q, int64_t rid);
 void lmx_semantic_free(lm_db *db);
+/* Dense top-ncand of kind in the external space of model. */
+int lmx_external_query(lm_db *db, const char *model, const float *q, int dim, int kind, int ncand,
+                       lmx_dense_hit **out, int *nout);
 
 /* ---- small helpers ---- */
 char *lmx_strndup(const char *s, size_t n);

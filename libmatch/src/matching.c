@@ -169,9 +169,9 @@ LM_API int lm_opts_set_str(lm_opts *o, int key, const char *v)
 
 /* ---- results ------------------------------------------------------------- */
 
-enum { C_BM25, C_FIELDS, C_REGION, C_MATURITY, C_EVIDENCE, C_TOPIC, C_COSINE, C_BM25_RAW, NCOMP };
+enum { C_BM25, C_FIELDS, C_REGION, C_MATURITY, C_EVIDENCE, C_TOPIC, C_COSINE, C_COSINE_EXT, C_BM25_RAW, NCOMP };
 static const char *const comp_names[NCOMP] = { "bm25", "fields", "region", "maturity", "evidence", "topic", "cosine",
-                                               "bm25_raw" };
+                                               "cosine_ext", "bm25_raw" };
 
 #define MAX_EVIDENCE 5
 
@@ -1073,5 +1073,66 @@ static int match_text(lm_db *db, const char *text, size_t len, int to, const lm_
         rc = run_query(db, &qc, &q, o, out);
     }
     lmx_qterms_free(&q);
+    return rc;
+}
+
+/* ---- external vectors ------------------------------------------------------- */
+
+static int match_vector(lm_db *db, const char *model, const float *q, int dim, int to, const lm_opts *o,
+                        lm_results **out)
+{
+    lm_opts defaults;
+    int rc = check_to(db, to, &o, &defaults, out);
+    if (rc) return rc;
+    int want = o->offset + o->k;
+    int ncand = o->candidates > want ? o->candidates : want;
+    lmx_dense_hit *dh = NULL;
+    int dn = 0;
+    if ((rc = lmx_external_query(db, model, q, dim, to, ncand, &dh, &dn))) return rc;
+    query_ctx qc = { to, 0, NULL, NULL };
+    sqlparts p = {0};
+    p.ffilter = o->nfields ? fields_json(o, NULL, 1) : NULL;
+    hitlist hl = {0};
+    char filt[600], sql[1400];
+    filter_sql(filt, sizeof filt, &p, o, &qc, to);
+    snprintf(sql, sizeof sql, "SELECT r.id, r.region, r.maturity, 0 FROM record r WHERE r.rid = ?9%s", filt);
+    sqlite3_stmt *st = NULL;
+    if ((o->nfields && !p.ffilter)) rc = lmx_err(db, LM_ENOMEM, "out of memory");
+    else if ((rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL)) != SQLITE_OK) rc = lmx_sqlerr(db, rc, "preparing the vector query");
+    for (int i = 0; i < dn && !rc && hl.n < want; i++) {
+        sqlite3_reset(st);
+        bind_parts(st, &p, o, &qc, 1);
+        sqlite3_bind_int64(st, 9, dh[i].rid);
+        if (sqlite3_step(st) != SQLITE_ROW) continue;
+        hit *h = hitlist_push(&hl);
+        if (!h) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); break; }
+        h->rid = dh[i].rid;
+        if (!(h->id = lmx_strdup((const char *)sqlite3_column_text(st, 0)))) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); break; }
+        set_features(h, st, 1, &qc, &p, to);
+        h->comp[C_COSINE_EXT] = dh[i].cosine;
+        h->score = dh[i].cosine;
+    }
+    sqlite3_finalize(st);
+    free(dh);
+    free(p.ffilter);
+    lm_results *res = rc ? NULL : calloc(1, sizeof *res);
+    if (!rc && !res) rc = lmx_err(db, LM_ENOMEM, "out of memory");
+    if (rc) { hitlist_free(&hl); return rc; }
+    int from = o->offset < hl.n ? o->offset : hl.n;
+    for (int i = 0; i < from; i++) hit_free(&hl.h[i]);
+    if (hl.n > from) memmove(hl.h, hl.h + from, sizeof *hl.h * (size_t)(hl.n - from));
+    res->h = hl.h;
+    res->n = hl.n - from;
+    *out = res;
+    return lmx_ok(db);
+}
+
+LM_API int lm_match_vector(lm_db *db, const char *model, const float *q, int dim, int to, const lm_opts *o,
+                           lm_results **out)
+{
+    if (!db) return LM_EINVAL;
+    int began = read_begin(db);
+    int rc = match_vector(db, model, q, dim, to, o, out);
+    read_end(db, began);
     return rc;
 }

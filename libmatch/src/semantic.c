@@ -16,6 +16,7 @@
 
 #include "internal.h"
 #include "vectors.h"
+#include <cblas.h>
 
 static const double col_w[3] = { 2.0, 1.0, 2.0 };
 
@@ -270,15 +271,23 @@ struct lmx_densecache {
     int64_t gen, version;
     float *M;
     int64_t *rid;      /* ascending */
+    char **id;
 };
+
+static void cache_free(struct lmx_densecache *c)
+{
+    if (!c) return;
+    for (int i = 0; i < c->n; i++) free(c->id[i]);
+    free(c->id);
+    free(c->M);
+    free(c->rid);
+    free(c);
+}
 
 void lmx_semantic_free(lm_db *db)
 {
-    for (int k = 0; k <= LMX_NKINDS; k++) {
-        if (!db->dense[k]) continue;
-        free(db->dense[k]->M);
-        free(db->dense[k]->rid);
-        free(db->dense[k]);
+    for (int k = 0; k <= 2 * LMX_NKINDS; k++) {
+        cache_free(db->dense[k]);
         db->dense[k] = NULL;
     }
 }
@@ -294,21 +303,24 @@ static int64_t data_version(lm_db *db)
     return v;
 }
 
-static struct lmx_densecache *matrix(lm_db *db, int kind, int d)
+static struct lmx_densecache *space_matrix(lm_db *db, int slot, int kind, const char *table, int d)
 {
     int64_t ver = data_version(db);
-    struct lmx_densecache *c = db->dense[kind];
+    struct lmx_densecache *c = db->dense[slot];
     if (c && c->gen == db->write_gen && c->version == ver && c->d == d) return c;
-    if (c) { free(c->M); free(c->rid); free(c); db->dense[kind] = NULL; }
+    cache_free(c);
+    db->dense[slot] = NULL;
     c = calloc(1, sizeof *c);
     if (!c) return NULL;
     c->kind = kind;
     c->d = d;
     c->gen = db->write_gen;
     c->version = ver;
+    char sql[200];
+    snprintf(sql, sizeof sql, "SELECT v.rid, v.v, r.id FROM %s v JOIN record r ON r.rid = v.rid "
+                              "WHERE r.kind = ? ORDER BY v.rid", table);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db->sql, "SELECT v.rid, v.v FROM vec v JOIN record r ON r.rid = v.rid "
-                                    "WHERE r.kind = ? ORDER BY v.rid", -1, &st, NULL) != SQLITE_OK) { free(c); return NULL; }
+    if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK) { free(c); return NULL; }
     sqlite3_bind_int(st, 1, kind);
     int cap = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -316,18 +328,26 @@ static struct lmx_densecache *matrix(lm_db *db, int kind, int d)
         if (c->n == cap) {
             cap = cap ? cap * 2 : 256;
             float *nm = realloc(c->M, sizeof(float) * (size_t)cap * d);
-            int64_t *nr = realloc(c->rid, sizeof(int64_t) * (size_t)cap);
             if (nm) c->M = nm;
+            int64_t *nr = realloc(c->rid, sizeof(int64_t) * (size_t)cap);
             if (nr) c->rid = nr;
-            if (!nm || !nr) { sqlite3_finalize(st); free(c->M); free(c->rid); free(c); return NULL; }
+            char **ni = realloc(c->id, sizeof(char *) * (size_t)cap);
+            if (ni) c->id = ni;
+            if (!nm || !nr || !ni) { sqlite3_finalize(st); cache_free(c); return NULL; }
         }
+        if (!(c->id[c->n] = lmx_strdup((const char *)sqlite3_column_text(st, 2)))) { sqlite3_finalize(st); cache_free(c); return NULL; }
         c->rid[c->n] = sqlite3_column_int64(st, 0);
         memcpy(c->M + (size_t)c->n * d, sqlite3_column_blob(st, 1), sizeof(float) * (size_t)d);
         c->n++;
     }
     sqlite3_finalize(st);
-    db->dense[kind] = c;
+    db->dense[slot] = c;
     return c;
+}
+
+static struct lmx_densecache *matrix(lm_db *db, int kind, int d)
+{
+    return space_matrix(db, kind, kind, "vec", d);
 }
 
 int lmx_semantic_query(lm_db *db, const lmx_qterms *q, int kind, int ncand,
@@ -374,4 +394,158 @@ double lmx_semantic_cosine(lm_db *db, int kind, const float *q, int64_t rid)
         else hi = mid - 1;
     }
     return 0;
+}
+
+/* ---- external vectors (bring your own embeddings) ------------------------------- */
+
+static int meta_text(lm_db *db, const char *key, char *buf, size_t n)
+{
+    sqlite3_stmt *st;
+    buf[0] = 0;
+    if (sqlite3_prepare_v2(db->sql, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL) != SQLITE_OK) return 0;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    if (found) snprintf(buf, n, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return found;
+}
+
+/* Check a vector and the external space; on success *fixed is 1 when the
+   space is already defined. */
+static int check_space(lm_db *db, const char *model, const float *v, int dim, int *fixed)
+{
+    if (!model || !*model || strlen(model) > 256) return lmx_err(db, LM_EINVAL, "a vector needs a model name (1 to 256 bytes)");
+    if (!lmx_utf8_valid(model, strlen(model), NULL)) return lmx_err(db, LM_EINVAL_UTF8, "model name is not valid UTF-8");
+    if (!v) return lmx_err(db, LM_EINVAL, "no vector (NULL)");
+    if (dim < 1 || dim > LM_MAX_DIM) return lmx_err(db, LM_ERANGE, "dimension %d is not in 1..%d", dim, LM_MAX_DIM);
+    for (int i = 0; i < dim; i++)
+        if (!isfinite(v[i])) return lmx_err(db, LM_EINVAL, "vector component %d is %s", i, isnan(v[i]) ? "NaN" : "infinite");
+    char m[300], d[32];
+    *fixed = meta_text(db, "ext_model", m, sizeof m);
+    meta_text(db, "ext_dim", d, sizeof d);
+    if (*fixed && (strcmp(m, model) != 0 || atoi(d) != dim))
+        return lmx_err(db, LM_EMISMATCH, "this database's external vectors are '%s' of dimension %s, not '%s' of dimension %d",
+                       m, d, model, dim);
+    return LM_OK;
+}
+
+LM_API int lm_vector_put(lm_db *db, int kind, const char *id, const char *model, const float *v, int dim)
+{
+    if (!db) return LM_EINVAL;
+    if (db->readonly) return lmx_err(db, LM_ESTATE, "database opened read-only");
+    int fixed, rc = check_space(db, model, v, dim, &fixed);
+    if (rc) return rc;
+    float *x = malloc(sizeof(float) * (size_t)dim);
+    if (!x) return lmx_err(db, LM_ENOMEM, "out of memory");
+    memcpy(x, v, sizeof(float) * (size_t)dim);
+    if (!lmx_vec_normalize(x, dim)) { free(x); return lmx_err(db, LM_EINVAL, "zero vector for %s '%.200s'", lm_kind_name(kind) ? lm_kind_name(kind) : "?", id ? id : ""); }
+    if ((rc = lmx_begin(db))) { free(x); return rc; }
+    char *json = NULL;
+    int64_t rid = 0;
+    rc = lmx_load_json(db, kind, id, &json, &rid);
+    free(json);
+    if (!rc && !fixed) {
+        rc = meta_put(db, "ext_dim", dim);
+        sqlite3_stmt *st;
+        if (!rc && sqlite3_prepare_v2(db->sql, "INSERT OR REPLACE INTO meta(key, value) VALUES('ext_model', ?)", -1, &st, NULL) == SQLITE_OK) {
+            sqlite3_bind_text(st, 1, model, -1, SQLITE_STATIC);
+            if (sqlite3_step(st) != SQLITE_DONE) rc = lmx_sqlerr(db, SQLITE_ERROR, "storing the model name");
+            sqlite3_finalize(st);
+        }
+    }
+    if (!rc) {
+        sqlite3_stmt *st = lmx_stmt(db, 28, "INSERT OR REPLACE INTO xvec(rid, v) VALUES(?, ?)");
+        if (!st) rc = db->errcode;
+        else {
+            sqlite3_bind_int64(st, 1, rid);
+            sqlite3_bind_blob(st, 2, x, (int)(sizeof(float) * (size_t)dim), SQLITE_STATIC);
+            rc = sqlite3_step(st) == SQLITE_DONE ? LM_OK : lmx_sqlerr(db, SQLITE_ERROR, "storing a vector");
+            sqlite3_reset(st);
+        }
+    }
+    free(x);
+    if (!rc) rc = lmx_commit(db);
+    if (rc) { lmx_rollback(db); return rc; }
+    db->write_gen++;
+    return lmx_ok(db);
+}
+
+/* Matrix of one space: kind 1..3 built-in (vec), 4..6 external (xvec). */
+static struct lmx_densecache *space_matrix(lm_db *db, int slot, int kind, const char *table, int d);
+
+int lmx_external_query(lm_db *db, const char *model, const float *q, int dim, int kind, int ncand,
+                       lmx_dense_hit **out, int *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    int fixed, rc = check_space(db, model, q, dim, &fixed);
+    if (rc) return rc;
+    if (!fixed) return lmx_err(db, LM_EMISMATCH, "no external vectors are stored yet");
+    float *qv = malloc(sizeof(float) * (size_t)dim);
+    if (!qv) return lmx_err(db, LM_ENOMEM, "out of memory");
+    memcpy(qv, q, sizeof(float) * (size_t)dim);
+    if (!lmx_vec_normalize(qv, dim)) { free(qv); return lmx_err(db, LM_EINVAL, "zero query vector"); }
+    struct lmx_densecache *c = space_matrix(db, LMX_NKINDS + kind, kind, "xvec", dim);
+    if (!c) { free(qv); return lmx_err(db, LM_ENOMEM, "out of memory loading vectors"); }
+    int k = ncand < c->n ? ncand : c->n;
+    int *idx = malloc(sizeof(int) * (size_t)(k ? k : 1));
+    float *sc = malloc(sizeof(float) * (size_t)(k ? k : 1));
+    lmx_dense_hit *h = malloc(sizeof *h * (size_t)(k ? k : 1));
+    if (!idx || !sc || !h) { free(idx); free(sc); free(h); free(qv); return lmx_err(db, LM_ENOMEM, "out of memory"); }
+    int n = lmx_topk(c->M, c->n, dim, qv, k, idx, sc);
+    for (int i = 0; i < n; i++) { h[i].rid = c->rid[idx[i]]; h[i].cosine = sc[i]; }
+    free(idx);
+    free(sc);
+    free(qv);
+    *out = h;
+    *nout = n < 0 ? 0 : n;
+    return LM_OK;
+}
+
+/* ---- batch matching --------------------------------------------------------------- */
+
+#define BATCH_ROWS 256
+
+LM_API int lm_batch_match(lm_db *db, int from, int to, int k, lm_batch_fn cb, void *ctx)
+{
+    if (!db) return LM_EINVAL;
+    if (!lm_kind_name(from) || !lm_kind_name(to)) return lmx_err(db, LM_EINVAL, "unknown kind");
+    if (k < 1 || k > LM_MAX_K) return lmx_err(db, LM_ERANGE, "k %d is not in 1..%d", k, LM_MAX_K);
+    if (!cb) return lmx_err(db, LM_EINVAL, "no callback (NULL)");
+    int d = lmx_semantic_dim(db);
+    if (d <= 0) return lmx_err(db, LM_ESTATE, "no semantic vectors: call lm_vectors_build() first");
+    struct lmx_densecache *Q = matrix(db, from, d), *M = matrix(db, to, d);
+    if (!Q || !M) return lmx_err(db, LM_ENOMEM, "out of memory loading vectors");
+    if (M->n == 0 || Q->n == 0) return lmx_ok(db);
+    if (k > M->n) k = M->n;
+    float *S = malloc(sizeof(float) * (size_t)BATCH_ROWS * M->n);
+    float *hs = malloc(sizeof(float) * (size_t)k);
+    int *hi = malloc(sizeof(int) * (size_t)k);
+    const char **ids = malloc(sizeof(char *) * (size_t)k);
+    if (!S || !hs || !hi || !ids) { free(S); free(hs); free(hi); free(ids); return lmx_err(db, LM_ENOMEM, "out of memory"); }
+    int rc = LM_OK;
+    for (int b = 0; b < Q->n && !rc; b += BATCH_ROWS) {
+        int rows = Q->n - b < BATCH_ROWS ? Q->n - b : BATCH_ROWS;
+        /* S (rows x n) = Q[b..] (rows x d) * M^T (d x n) */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, M->n, d, 1.0f, Q->M + (size_t)b * d, d,
+                    M->M, d, 0.0f, S, M->n);
+        for (int r = 0; r < rows && !rc; r++) {
+            int n = lmx_topk_scores(S + (size_t)r * M->n, M->n, k, hi, hs);
+            int skip = from == to;   /* a record is not its own match */
+            int m = 0;
+            for (int i = 0; i < n; i++) {
+                if (skip && M->rid[hi[i]] == Q->rid[b + r]) continue;
+                hi[m] = hi[i];
+                hs[m] = hs[i];
+                ids[m] = M->id[hi[i]];
+                m++;
+            }
+            rc = cb(ctx, Q->id[b + r], m, ids, hs);
+        }
+    }
+    free(S);
+    free(hs);
+    free(hi);
+    free(ids);
+    return rc ? lmx_err(db, rc, "batch stopped by the callback (%d)", rc) : lmx_ok(db);
 }

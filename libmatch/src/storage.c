@@ -45,7 +45,8 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS dict(word TEXT PRIMARY KEY, freq INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS synonym(a TEXT NOT NULL, b TEXT NOT NULL, PRIMARY KEY(a, b)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS lsa_term(term TEXT PRIMARY KEY, idf REAL NOT NULL, v BLOB NOT NULL) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS vec(rid INTEGER PRIMARY KEY, v BLOB NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS vec(rid INTEGER PRIMARY KEY, v BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS xvec(rid INTEGER PRIMARY KEY, v BLOB NOT NULL);";
 
 /* ---- statements, transactions --------------------------------------------- */
 
@@ -190,7 +191,9 @@ static sqlite3_int64 find_rid(lm_db *db, int kind, const char *id)
 }
 
 /* Remove what a record owns besides its row: FTS row, tags, declared links. */
-static int unlink_record(lm_db *db, int kind, const char *id, sqlite3_int64 rid)
+/* r_keeps_xvec: an update keeps the record's external vector (the caller
+   owns it); a delete removes it. */
+static int unlink_record(lm_db *db, int kind, const char *id, sqlite3_int64 rid, int r_keeps_xvec)
 {
     int rc = fts_delete(db, kind, rid);
     if (rc) return rc;
@@ -199,6 +202,12 @@ static int unlink_record(lm_db *db, int kind, const char *id, sqlite3_int64 rid)
     if (!vs) return db->errcode;
     sqlite3_bind_int64(vs, 1, rid);
     if ((rc = step_done(db, vs, "removing a vector"))) return rc;
+    if (!r_keeps_xvec) {
+        vs = lmx_stmt(db, 27, "DELETE FROM xvec WHERE rid=?");
+        if (!vs) return db->errcode;
+        sqlite3_bind_int64(vs, 1, rid);
+        if ((rc = step_done(db, vs, "removing a vector"))) return rc;
+    }
     sqlite3_stmt *st = lmx_stmt(db, 1, "DELETE FROM record_field WHERE rid=?");
     if (!st) return db->errcode;
     sqlite3_bind_int64(st, 1, rid);
@@ -221,7 +230,7 @@ int lmx_store_record(lm_db *db, const lmx_record *r, const char *json, size_t le
     int rc;
     sqlite3_stmt *st;
     if (rid > 0) {
-        if ((rc = unlink_record(db, r->kind, r->id, rid))) return rc;
+        if ((rc = unlink_record(db, r->kind, r->id, rid, 1))) return rc;
         st = lmx_stmt(db, 4, "UPDATE record SET json=?, region=?, org=?, maturity=? WHERE rid=?");
         if (!st) return db->errcode;
         sqlite3_bind_int64(st, 5, rid);
@@ -285,7 +294,7 @@ LM_API int lm_delete(lm_db *db, int kind, const char *id)
         if (rid < 0) return db->errcode;
         return lmx_err(db, LM_ENOTFOUND, "no %s with id '%.200s'", lm_kind_name(kind), id);
     }
-    rc = unlink_record(db, kind, id, rid);
+    rc = unlink_record(db, kind, id, rid, 0);
     if (!rc) {
         sqlite3_stmt *st = lmx_stmt(db, 8, "DELETE FROM record WHERE rid=?");
         if (!st) rc = db->errcode;

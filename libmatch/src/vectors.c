@@ -217,10 +217,16 @@ int lmx_topk(const float *M, int n, int d, const float *q, int k, int *idx, floa
     float *s = malloc(sizeof(float) * (size_t)n);
     if (!s) return -1;
     cblas_sgemv(CblasRowMajor, CblasNoTrans, n, d, 1.0f, M, d, q, 1, 0.0f, s, 1);
+    int cnt = lmx_topk_scores(s, n, k, idx, score);
+    free(s);
+    return cnt;
+}
+
+int lmx_topk_scores(const float *s, int n, int k, int *idx, float *score)
+{
     int cnt = 0;
     if (k > n) k = n;
     for (int i = 0; i < n; i++) heap_push(score, idx, &cnt, k, s[i], i);
-    free(s);
     /* Heap to descending order. */
     for (int end = cnt - 1; end > 0; end--) {
         float ts = score[0]; score[0] = score[end]; score[end] = ts;

@@ -37,5 +37,7 @@ int lmx_vec_check(const float *v, int d);
 ** best first, ties by lower index.  Returns the count (<= k), -1 on ENOMEM.
 */
 int lmx_topk(const float *M, int n, int d, const float *q, int k, int *idx, float *score);
+/* The same over precomputed scores s[0..n). */
+int lmx_topk_scores(const float *s, int n, int k, int *idx, float *score);
 
 #endif

@@ -1,0 +1,98 @@
+"""Plain Python values returned by the binding (no C memory behind them)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List, Tuple
+
+
+@dataclass(frozen=True)
+class Token:
+    """One analyzer token.  For str input, start/end are str indexes into the
+    text (text[start:end] is the original surface form, e.g. traditional
+    characters whose token is simplified); for bytes input, byte offsets."""
+    text: str
+    start: int
+    end: int
+    flags: int
+
+    @property
+    def colocated(self) -> bool:
+        """At the same position as the previous token (a sub-word or bigram)."""
+        return bool(self.flags & 0x01)
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "start": self.start, "end": self.end, "flags": self.flags}
+
+
+@dataclass(frozen=True)
+class Match:
+    """One ranked hit.
+
+    score       the final score, a weighted sum of the components
+    components  {name: value in [0,1]}: bm25, fields, region, maturity,
+                evidence, topic, cosine, bm25_raw (see libmatch.h)
+    terms       the query terms found in this record
+    evidence    experts only: [(achievement id, relevance)], best first
+    """
+    id: str
+    kind: str
+    score: float
+    components: dict = field(default_factory=dict)
+    terms: list = field(default_factory=list)
+    evidence: List[Tuple[str, float]] = field(default_factory=list)
+
+    def __hash__(self):
+        return hash((self.id, self.kind, self.score))
+
+    def to_dict(self) -> dict:
+        """The hit in the shape of lm_results_json()."""
+        d = {"id": self.id, "kind": self.kind, "score": self.score,
+             "components": dict(self.components), "terms": list(self.terms)}
+        if self.kind == "expert":
+            d["evidence"] = [{"id": i, "score": s} for i, s in self.evidence]
+        return d
+
+
+class MatchList(list):
+    """The ranked hits (a list of Match) with .query_terms: the terms the
+    query was run with (after analysis, selection and synonyms)."""
+
+    def __init__(self, items=(), query_terms=()):
+        super().__init__(items)
+        self.query_terms = list(query_terms)
+
+    def ids(self) -> list:
+        return [m.id for m in self]
+
+    def to_dict(self) -> dict:
+        """{"query_terms": [...], "results": [...]}, as lm_results_json()."""
+        return {"query_terms": list(self.query_terms), "results": [m.to_dict() for m in self]}
+
+    def __repr__(self):
+        return "MatchList(%s, query_terms=%r)" % (list.__repr__(self), self.query_terms)
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What a bulk load stored and skipped.  errors: [(line, id, reason)],
+    line 1-based (for add_many: the position of the record), id "" when
+    unknown."""
+    loaded: int
+    skipped: int
+    errors: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"loaded": self.loaded, "skipped": self.skipped,
+                "errors": [{"line": ln, "id": i, "reason": r} for ln, i, r in self.errors]}
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """An optimal assignment: total score and [(problem, candidate, score)]
+    ordered by problem, then score descending."""
+    total: float
+    pairs: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"total": self.total,
+                "pairs": [{"problem": p, "candidate": c, "score": s} for p, c, s in self.pairs]}
