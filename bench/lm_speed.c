@@ -5,6 +5,9 @@
 **   lm_speed load DB corpus.jsonl          records/s, bytes on disk per record
 **   lm_speed query DB queries.jsonl N      p50/p99 latency of N record queries, top-10
 **   lm_speed analyze FILE                  analyzer MB/s on one core
+**   lm_speed batch DB K                    all problems x all achievements, top-K,
+**                                          GFLOP/s beside a bare cblas_sgemm of the
+**                                          same shape in the same process
 ** Output: one line of "key=value" pairs.
 */
 #include <stdio.h>
@@ -14,7 +17,16 @@
 #include <time.h>
 #include <cjson/cJSON.h>
 
+#include <cblas.h>
 #include "libmatch.h"
+
+extern char *openblas_get_corename(void);
+
+static int count_cb(void *ctx, const char *id, int n, const char *const *ids, const float *s)
+{
+    (*(long *)ctx)++;
+    return 0;
+}
 
 static double now(void)
 {
@@ -80,6 +92,40 @@ int main(int argc, char **argv)
         long long bytes = fsize(argv[2]) + fsize(wal);
         printf("records=%lld seconds=%.3f records_per_s=%.1f bytes_per_record=%.0f\n", n, dt, n / dt,
                n ? (double)bytes / (double)n : 0.0);
+        return 0;
+    }
+    if (!strcmp(argv[1], "batch")) {
+        int k = atoi(argv[3]);
+        if (lm_vectors_build(db, 0)) { fprintf(stderr, "%s\n", lm_errmsg(db)); return 1; }
+        char *st = NULL;
+        lm_stats_json(db, &st);
+        int dim = 0;
+        const char *p = st ? strstr(st, "\"dim\":") : NULL;
+        if (p) dim = atoi(p + 6);
+        long calls = 0;
+        double t0 = now();
+        if (lm_batch_match(db, LM_ACHIEVEMENT, LM_ACHIEVEMENT, k, count_cb, &calls)) { fprintf(stderr, "%s\n", lm_errmsg(db)); return 1; }
+        double dt = now() - t0;
+        long long n = 0;
+        const char *a = st ? strstr(st, "\"achievement\":") : NULL;
+        if (a) n = atoll(a + 14);
+        lm_free(st);
+        double flops = 2.0 * (double)calls * (double)n * dim;
+        /* Bare sgemm of the same shape: (calls x dim) * (dim x n). */
+        float *A = calloc((size_t)calls * dim, sizeof(float)), *B = calloc((size_t)n * dim, sizeof(float));
+        float *C = malloc(sizeof(float) * (size_t)256 * n);
+        for (long i = 0; i < calls * dim; i++) A[i] = (float)(i % 7) * 0.1f;
+        for (long i = 0; i < n * dim; i++) B[i] = (float)(i % 5) * 0.1f;
+        double t1 = now();
+        for (long b = 0; b < calls; b += 256) {
+            int rows = calls - b < 256 ? (int)(calls - b) : 256;
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, (int)n, dim, 1.0f, A + b * dim, dim, B, dim, 0.0f, C, (int)n);
+        }
+        double dt2 = now() - t1;
+        printf("rows=%ld cols=%lld dim=%d seconds=%.3f gflops=%.2f sgemm_seconds=%.3f sgemm_gflops=%.2f ratio=%.2f core=%s\n",
+               calls, n, dim, dt, flops / dt / 1e9, dt2, flops / dt2 / 1e9, dt2 / dt, openblas_get_corename());
+        free(A); free(B); free(C);
+        lm_close(db);
         return 0;
     }
     if (!strcmp(argv[1], "query") && argc >= 5) {

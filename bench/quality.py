@@ -26,7 +26,11 @@ LM_RUN = os.path.join(ROOT, "build", "bench", "lm_run")
 # libmatch configurations: name -> lm_run arguments.
 LM_CONFIGS = {
     "libmatch": [],
+    "libmatch-hybrid": ["--vectors", "0"],
     "libmatch-bm25-only": ["--opt", "w_topic=0", "--opt", "w_evidence=0"],
+    "libmatch-dense-only": ["--vectors", "0", "--opt", "w_bm25=0", "--opt", "w_topic=0", "--opt", "w_fields=0",
+                            "--opt", "w_cosine=1"],
+    "libmatch-bm25+dense": ["--vectors", "0", "--opt", "w_topic=0", "--opt", "w_evidence=0"],
     "libmatch-words": ["--mode", "words"],
     "libmatch-subwords": ["--mode", "subwords"],
     "libmatch-bigrams": ["--mode", "bigrams"],
@@ -119,8 +123,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", action="append", help="a set folder (repeatable); default: all under ../shared/bench-data")
     ap.add_argument("--systems", nargs="+", default=["xapian", "fts5-trigram", "fts5-unicode61", "libmatch",
-                                                     "libmatch-bm25-only", "libmatch-words", "libmatch-subwords",
-                                                     "libmatch-bigrams", "libmatch-prf", "libmatch-traditional"])
+                                                     "libmatch-traditional", "libmatch-hybrid", "libmatch-bm25-only",
+                                                     "libmatch-dense-only", "libmatch-bm25+dense", "libmatch-words",
+                                                     "libmatch-subwords", "libmatch-bigrams", "libmatch-prf"])
     ap.add_argument("--json", help="write the figures as JSON")
     ap.add_argument("--plot", help="write a PNG bar chart of nDCG@10")
     a = ap.parse_args()

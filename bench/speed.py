@@ -150,6 +150,11 @@ def main():
             for s in ("libmatch-query", "xapian-query"):
                 print("| %s | %.2f | %.2f |" % (s, row[s]["p50_ms"], row[s]["p99_ms"]))
             print("\nquery p50 libmatch/xapian: %.2f" % (row["libmatch-query"]["p50_ms"] / row["xapian-query"]["p50_ms"]))
+            out, rss = rss_job([LM_SPEED, "batch", os.path.join(d, "lm%d.db" % n), "10"])
+            row["batch"] = dict(kv(out), rss_mb=rss, core=re.search(r"core=(\S+)", out).group(1))
+            b = row["batch"]
+            print("\nbatch matching (all x all, top-10, dim %d, OpenBLAS core %s): %.1f GFLOP/s vs bare sgemm %.1f GFLOP/s "
+                  "(%.0f%%; %.1f s)" % (b["dim"], b["core"], b["gflops"], b["sgemm_gflops"], 100 * b["ratio"], b["seconds"]))
         text = os.path.join(d, "text.txt")
         with open(text, "w", encoding="utf-8") as f:
             while f.tell() < 20 << 20:
