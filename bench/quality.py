@@ -35,6 +35,9 @@ LM_CONFIGS = {
     "libmatch-subwords": ["--mode", "subwords"],
     "libmatch-bigrams": ["--mode", "bigrams"],
     "libmatch-prf": ["--opt", "prf_docs=10"],
+    "libmatch-evidence-max": ["--opt", "evidence_mode=1"],
+    "libmatch-evidence-sum": ["--opt", "evidence_mode=2"],
+    "libmatch-no-evidence": ["--opt", "w_evidence=0"],
 }
 
 

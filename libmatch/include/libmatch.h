@@ -279,7 +279,7 @@ typedef struct lm_opts lm_opts;
                                      (default 400) */
 #define LM_OPT_EVIDENCE_MODE  6   /* how an expert's linked achievements are
                                      aggregated: LM_EVIDENCE_* (default
-                                     LM_EVIDENCE_TOPM) */
+                                     LM_EVIDENCE_MAX, best in bench/) */
 #define LM_OPT_EVIDENCE_M     7   /* m of LM_EVIDENCE_TOPM (default 3) */
 #define LM_OPT_EVIDENCE_CANDIDATES 8 /* achievements scored for expert
                                      evidence (default 1000) */

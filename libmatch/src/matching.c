@@ -48,7 +48,7 @@ static void opts_defaults(lm_opts *o)
     o->w[W_REGION] = 0.05;
     o->w[W_MATURITY] = 0.05;
     o->w[W_EVIDENCE] = 2.0;
-    o->ev_mode = LM_EVIDENCE_TOPM;
+    o->ev_mode = LM_EVIDENCE_MAX;
     o->ev_m = 3;
     o->ev_candidates = 1000;
     o->prf_docs = 0;
