@@ -133,7 +133,8 @@ install: $(SHLIB) $(STLIB) $(CLI) $(PC)
 	ln -sf libmatch.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libmatch.so
 	install -m 644 $(STLIB) $(DESTDIR)$(LIBDIR)/
-	install -m 644 $(PC) $(DESTDIR)$(PCDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' libmatch/libmatch.pc.in > $(DESTDIR)$(PCDIR)/libmatch.pc
 	$(CC) $(ALL_CFLAGS) -o $(DESTDIR)$(BINDIR)/lmatch libmatch/cli/lmatch.c \
 	    -L$(B) -lmatch -Wl,-rpath,$(LIBDIR)
 
