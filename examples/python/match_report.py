@@ -1,47 +1,103 @@
 #!/usr/bin/env python3
-"""Load the sample libraries and print a match report for one problem:
-the best achievements and experts, with scores, components and why.
+"""Match report: load the sample libraries and print, for one problem, the
+best achievements and experts with their scores, score components and the
+terms that matched.
 
-    python3 examples/python/match_report.py [--problem P-011] [--db report.db]
+    python3 examples/python/match_report.py                 # first problem, temp DB
+    python3 examples/python/match_report.py --problem P-011 -k 3
+    python3 examples/python/match_report.py report.db       # keep the database
 """
 import argparse
+import json
 import os
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "bindings", "python"))
 import libmatch  # noqa: E402
 
-DATA = os.path.join(HERE, "..", "data")
+DATA = os.path.normpath(os.path.join(HERE, "..", "data"))
+LIBRARIES = ("problems", "achievements", "experts")
+COMPONENTS = {"bm25": "文本", "fields": "领域", "region": "地域", "maturity": "成熟度",
+              "evidence": "成果佐证", "topic": "主题", "cosine": "语义", "cosine_ext": "向量"}
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--problem", default="P-011")
-    ap.add_argument("--db", default=":memory:")
-    ap.add_argument("-k", type=int, default=5)
-    args = ap.parse_args()
-    with libmatch.open(args.db) as db:
-        with open(os.path.join(DATA, "userdict.txt"), encoding="utf-8") as f:
+def first_problem(data_dir):
+    with open(os.path.join(data_dir, "problems.jsonl"), encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                return json.loads(line)["id"]
+    raise SystemExit("no problem in %s/problems.jsonl" % data_dir)
+
+
+def load(db, data_dir):
+    """User words, synonyms, then the three libraries (each in one transaction)."""
+    userdict = os.path.join(data_dir, "userdict.txt")
+    if os.path.exists(userdict):
+        with open(userdict, encoding="utf-8") as f:
             for line in f:
-                word = line.split("#")[0].strip()
-                if word:
-                    db.add_word(word.split()[0])
-        db.load_synonyms(os.path.join(DATA, "synonyms.tsv"))
-        for name in ("problems", "achievements", "experts"):
-            db.load_jsonl(os.path.join(DATA, name + ".jsonl"))
-        p = db.get("problem", args.problem)
-        print("问题 %s：%s（%s，%s）" % (p["id"], p["title"], p.get("org", ""), p.get("region", "")))
-        print("\n推荐成果：")
-        for i, m in enumerate(db.match(problem=args.problem, to="achievement", k=args.k), 1):
-            a = db.get("achievement", m.id)
-            why = "，".join("%s=%.2f" % kv for kv in m.components.items() if kv[1] and kv[0] != "bm25_raw")
-            print("%d. %s %s  得分 %.3f  [%s]\n   命中词：%s" % (i, m.id, a["title"], m.score, why, " ".join(m.terms[:10])))
-        print("\n推荐专家：")
-        for i, m in enumerate(db.match(problem=args.problem, to="expert", k=3), 1):
-            e = db.get("expert", m.id)
-            ev = "；".join("%s(%.2f)" % x for x in m.evidence) or "无"
-            print("%d. %s %s（%s）得分 %.3f  支撑成果：%s" % (i, m.id, e["name"], e.get("org", ""), m.score, ev))
+                parts = line.split("#")[0].split()
+                if parts:
+                    db.add_word(parts[0], int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0)
+    synonyms = os.path.join(data_dir, "synonyms.tsv")
+    if os.path.exists(synonyms):
+        db.load_synonyms(synonyms)
+    for name in LIBRARIES:
+        db.load_jsonl(os.path.join(data_dir, name + ".jsonl"))
+
+
+def why(m):
+    """The non-zero components, in Chinese: 文本 1.00 · 领域 1.00 · ..."""
+    return " · ".join("%s %.2f" % (COMPONENTS.get(name, name), v)
+                      for name, v in m.components.items() if v and name in COMPONENTS)
+
+
+def report(db, problem_id, k):
+    p = db.get("problem", problem_id)
+    print("问题 %s：%s" % (p["id"], p.get("title", "")))
+    print("  %s · %s · 领域：%s" % (p.get("org", "—"), p.get("region", "—"), "、".join(p.get("fields", [])) or "—"))
+    achievements = db.match(problem=problem_id, to="achievement", k=k)
+    print("  查询词：%s" % " ".join(achievements.query_terms))
+
+    print("\n推荐成果（前 %d）：" % k)
+    for rank, m in enumerate(achievements, 1):
+        a = db.get("achievement", m.id)
+        print("%2d. %s %s  [成熟度 TRL %s，%s]" % (rank, m.id, a.get("title", ""), a.get("maturity", "?"),
+                                              a.get("region", "—")))
+        print("    得分 %.3f = %s" % (m.score, why(m)))
+        print("    命中词：%s" % (" ".join(m.terms) or "—"))
+
+    print("\n推荐专家（前 %d）：" % k)
+    for rank, m in enumerate(db.match(problem=problem_id, to="expert", k=k), 1):
+        e = db.get("expert", m.id)
+        print("%2d. %s %s（%s）  研究方向：%s" % (rank, m.id, e.get("name", ""), e.get("org", "—"),
+                                           e.get("research", "—")))
+        print("    得分 %.3f = %s" % (m.score, why(m)))
+        print("    命中词：%s" % (" ".join(m.terms) or "—"))
+        if m.evidence:
+            print("    支撑成果：%s" % "；".join("%s %s (%.2f)" % (aid, db.get("achievement", aid).get("title", ""), s)
+                                          for aid, s in m.evidence))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Print a match report for one problem of the sample data.")
+    ap.add_argument("db", nargs="?", help="database file to load into and keep (default: a temporary one)")
+    ap.add_argument("--problem", help="problem id (default: the first in problems.jsonl)")
+    ap.add_argument("-k", type=int, default=5, help="results per list (default 5)")
+    ap.add_argument("--data", default=DATA, help="directory of the sample JSONL files (default %(default)s)")
+    args = ap.parse_args(argv)
+    if not os.path.exists(os.path.join(args.data, "problems.jsonl")):
+        raise SystemExit("sample data not found in %s" % args.data)
+    problem_id = args.problem or first_problem(args.data)
+    with tempfile.TemporaryDirectory(prefix="libmatch-report-") as tmp:
+        path = args.db or os.path.join(tmp, "report.db")
+        with libmatch.open(path) as db:
+            load(db, args.data)
+            try:
+                report(db, problem_id, args.k)
+            except libmatch.NotFound:
+                raise SystemExit("no problem %r in %s" % (problem_id, args.data)) from None
 
 
 if __name__ == "__main__":

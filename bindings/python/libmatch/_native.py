@@ -63,6 +63,9 @@ P = ctypes.POINTER
 c_char_ptr = P(ctypes.c_char)        # a char* we must free: keeps the address
 c_char_pp = P(c_char_ptr)            # char **out, freed with lm_free
 handle_p = P(c_void_p)               # lm_xxx **out
+# typedef int (*lm_batch_fn)(void *ctx, const char *from_id, int n,
+#                            const char *const *ids, const float *scores);
+BATCH_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_char_p, c_int, P(c_char_p), P(c_float))
 
 # name: (restype, argtypes[, "optional"]).  Handles are c_void_p; borrowed
 # strings (const char *) are c_char_p; owned strings come through c_char_pp.
@@ -105,8 +108,11 @@ _DECLS = {
     "lm_match_record": (c_int, [c_void_p, c_char_p, c_size_t, c_int, c_void_p, handle_p]),
     "lm_results_json": (c_int, [c_void_p, c_char_pp]),
     "lm_results_free": (None, [c_void_p]),
-    # semantic vectors
+    # semantic vectors: built-in space, bring-your-own embeddings, batch
     "lm_vectors_build": (c_int, [c_void_p, c_int], "optional"),
+    "lm_vector_put": (c_int, [c_void_p, c_int, c_char_p, c_char_p, P(c_float), c_int], "optional"),
+    "lm_match_vector": (c_int, [c_void_p, c_char_p, P(c_float), c_int, c_int, c_void_p, handle_p], "optional"),
+    "lm_batch_match": (c_int, [c_void_p, c_int, c_int, c_int, BATCH_FN, c_void_p], "optional"),
     # allocation
     "lm_allocate": (c_int, [c_void_p, P(c_char_p), c_int, c_int, P(c_char_p), c_int, P(c_int),
                             c_int, c_int, c_double, c_void_p, handle_p]),
@@ -134,6 +140,7 @@ _DECLS = {
 class LibraryNotFound(ImportError):
     """The libmatch shared library could not be loaded (or has the wrong major
     version); the message lists every place looked at and why it failed."""
+    __module__ = "libmatch"      # raised while libmatch is being imported
 
 
 def _candidates():
@@ -223,14 +230,24 @@ def text_bytes(s, what: str = "text") -> bytes:
 
 
 def id_bytes(s, what: str = "id") -> bytes:
+    """A NUL-terminated string argument (id, word, model, region...): str or
+    bytes.  A NUL inside would silently cut it short in C, so it is refused
+    the way the C library refuses NUL in text (InvalidUTF8)."""
     if not isinstance(s, (str, bytes)):
         raise TypeError("%s must be str, not %s" % (what, type(s).__name__))
-    return text_bytes(s, what)
+    b = text_bytes(s, what)
+    if b"\0" in b:
+        from .errors import InvalidUTF8
+        raise InvalidUTF8(LM_EINVAL_UTF8, "%s %r holds a NUL character" % (what, s))
+    return b
 
 
 def path_bytes(p) -> bytes:
     """A filesystem path (str, bytes or os.PathLike) as the OS sees it."""
-    return os.fsencode(p)
+    b = os.fsencode(p)
+    if b"\0" in b:
+        raise ValueError("embedded null byte in path %r" % (p,))
+    return b
 
 
 def take_string(p) -> str:
@@ -268,6 +285,8 @@ def float_vector(v):
     array.array('f'), or any buffer of float32 (memoryview, numpy); returns
     (pointer, length, keepalive).  Contiguous writable float32 buffers are
     used in place; anything else is copied.  For the vector calls."""
+    if isinstance(v, (str, bytes, bytearray)):
+        raise TypeError("a vector is a sequence or buffer of floats, not %s" % type(v).__name__)
     try:
         mv = memoryview(v)
     except TypeError:

@@ -208,6 +208,30 @@ class TestMatching(Base):
             self.db.allocate(to="expert", capacities=[1])
 
 
+class TestVectors(Base):
+    def test_external_vectors_from_list_array_and_buffer(self):
+        self.db.put_vector("achievement", "A1", [1.0, 0.0, 0.1], model="m")
+        self.db.put_vector("achievement", "A2", array.array("f", [0.0, 1.0, 0.1]), model="m")
+        hits = self.db.match_vector(memoryview(array.array("f", [0.1, 0.9, 0.0])), model="m", to="achievement")
+        self.assertEqual([h.id for h in hits], ["A2", "A1"])
+        self.assertGreater(hits[0].components["cosine_ext"], 0.9)
+        with self.assertRaises(libmatch.Mismatch):
+            self.db.put_vector("achievement", "A1", [1.0, 0.0], model="m")
+        with self.assertRaises(libmatch.InvalidArgument):
+            self.db.put_vector("achievement", "A1", [1.0, float("nan"), 0.0], model="m")
+        with self.assertRaises(libmatch.NotFound):
+            self.db.put_vector("achievement", "nope", [1.0, 0.0, 0.0], model="m")
+
+    def test_built_in_space_and_batch(self):
+        with self.assertRaises(libmatch.InvalidArgument):
+            self.db.batch_match(frm="problem", to="achievement")
+        self.db.build_vectors(2)
+        self.assertEqual(self.db.stats()["vectors"]["dim"], 2)
+        b = self.db.batch_match(frm="problem", to="achievement", k=2)
+        self.assertEqual(list(b), ["P1"])
+        self.assertEqual(len(b["P1"]), 2)
+
+
 class TestSampleData(unittest.TestCase):
     def test_report_like_example(self):
         if not os.path.exists(os.path.join(DATA, "problems.jsonl")):
