@@ -517,11 +517,13 @@ LM_API int lm_batch_match(lm_db *db, int from, int to, int k, lm_batch_fn cb, vo
     struct lmx_densecache *Q = matrix(db, from, d), *M = matrix(db, to, d);
     if (!Q || !M) return lmx_err(db, LM_ENOMEM, "out of memory loading vectors");
     if (M->n == 0 || Q->n == 0) return lmx_ok(db);
-    if (k > M->n) k = M->n;
+    /* A record is not its own match: ask for one more and drop it. */
+    int want = k, kk = from == to ? k + 1 : k;
+    if (kk > M->n) kk = M->n;
     float *S = malloc(sizeof(float) * (size_t)BATCH_ROWS * M->n);
-    float *hs = malloc(sizeof(float) * (size_t)k);
-    int *hi = malloc(sizeof(int) * (size_t)k);
-    const char **ids = malloc(sizeof(char *) * (size_t)k);
+    float *hs = malloc(sizeof(float) * (size_t)kk);
+    int *hi = malloc(sizeof(int) * (size_t)kk);
+    const char **ids = malloc(sizeof(char *) * (size_t)kk);
     if (!S || !hs || !hi || !ids) { free(S); free(hs); free(hi); free(ids); return lmx_err(db, LM_ENOMEM, "out of memory"); }
     int rc = LM_OK;
     for (int b = 0; b < Q->n && !rc; b += BATCH_ROWS) {
@@ -530,10 +532,10 @@ LM_API int lm_batch_match(lm_db *db, int from, int to, int k, lm_batch_fn cb, vo
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, M->n, d, 1.0f, Q->M + (size_t)b * d, d,
                     M->M, d, 0.0f, S, M->n);
         for (int r = 0; r < rows && !rc; r++) {
-            int n = lmx_topk_scores(S + (size_t)r * M->n, M->n, k, hi, hs);
-            int skip = from == to;   /* a record is not its own match */
+            int n = lmx_topk_scores(S + (size_t)r * M->n, M->n, kk, hi, hs);
+            int skip = from == to;
             int m = 0;
-            for (int i = 0; i < n; i++) {
+            for (int i = 0; i < n && m < want; i++) {
                 if (skip && M->rid[hi[i]] == Q->rid[b + r]) continue;
                 hi[m] = hi[i];
                 hs[m] = hs[i];

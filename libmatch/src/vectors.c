@@ -1,17 +1,11 @@
 /*
-** vectors.c -- latent semantic vectors on OpenBLAS/LAPACK: a truncated SVD
-** of the sparse TF-IDF record x term matrix by a randomized range finder
-** (Halko, Martinsson, Tropp 2011), and exact dense top-k by sgemv.
-**
-**   Y = A Omega            (A: n x m sparse CSR, Omega: m x l Gaussian, l = d + p)
-**   repeat q times: Q = qr(Y); Z = A^T Q; Q' = qr(Z); Y = A Q'
-**   Q = qr(Y); Bt = A^T Q  (m x l: B = Q^T A, transposed)
-**   G = Bt^T Bt = W Lambda W^T (l x l, ssyevd)
-**   V = Bt W Lambda^(-1/2) (m x l): the right singular vectors of A; keep d.
-**
-** Memory is O((n + m) l): no dense n x m matrix is ever formed.  The seed
-** fixes Omega, so a build is reproducible.
+** vectors.c -- latent semantic vectors on OpenBLAS/LAPACK (see vectors.h):
+** a truncated SVD of the sparse record x term TF-IDF matrix by a randomized
+** range finder, fold-in, exact dense top-k (single and batched), vector
+** validation and the float32 storage blob.
 */
+#include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,226 +15,902 @@
 #include "libmatch.h"
 #include "vectors.h"
 
-/* LAPACK (Fortran symbols, from -llapack / OpenBLAS). */
+/* LAPACK, Fortran symbols (OpenBLAS or -llapack): LAPACKE is not needed. */
 extern void sgeqrf_(const int *m, const int *n, float *a, const int *lda, float *tau, float *work,
                     const int *lwork, int *info);
 extern void sorgqr_(const int *m, const int *n, const int *k, float *a, const int *lda, const float *tau,
                     float *work, const int *lwork, int *info);
-extern void ssyevd_(const char *jobz, const char *uplo, const int *n, float *a, const int *lda, float *w,
-                    float *work, const int *lwork, int *iwork, const int *liwork, int *info);
+extern void sgesdd_(const char *jobz, const int *m, const int *n, float *a, const int *lda, float *s, float *u,
+                    const int *ldu, float *vt, const int *ldvt, float *work, const int *lwork, int *iwork,
+                    int *info);
 
-/* xorshift64* and Box-Muller: a reproducible Gaussian stream. */
-static double gauss(uint64_t *s)
+/* Dense buffers of the range finder have rows of a multiple of this many
+   floats (zero padding), so the sparse kernels run on fixed-size chunks the
+   compiler vectorizes. */
+#define CHUNK 16
+
+/* Singular directions below sigma_1 * ZERO_SIGMA are numerically zero. */
+#define ZERO_SIGMA 1e-5
+
+/* Largest accepted vector norm (scores stay far from float overflow). */
+#define MAX_NORM 1e15
+
+/* ---- small helpers ---------------------------------------------------------- */
+
+/* y[0..len) += a * x[0..len), len a multiple of CHUNK. */
+static void axpy_chunks(float *restrict y, const float *restrict x, float a, size_t len)
 {
-    double u[2];
-    for (int i = 0; i < 2; i++) {
-        *s ^= *s >> 12;
-        *s ^= *s << 25;
-        *s ^= *s >> 27;
-        u[i] = ((double)((*s * 2685821657736338717ull) >> 11) + 0.5) / 9007199254740992.0;
-    }
-    return sqrt(-2.0 * log(u[0])) * cos(6.283185307179586 * u[1]);
+    for (size_t j = 0; j < len; j += CHUNK)
+        for (int t = 0; t < CHUNK; t++) y[j + t] += a * x[j + t];
 }
 
-/* Orthonormalize the columns of the column-major r x c matrix a (r >= c). */
-static int orthonormalize(float *a, int r, int c)
+/* y[0..len) += a * x[0..len), any len. */
+static void axpy_any(float *restrict y, const float *restrict x, float a, size_t len)
 {
-    int info = 0, lwork = -1;
-    float q, *tau = malloc(sizeof(float) * (size_t)c);
-    if (!tau) return LM_ENOMEM;
-    sgeqrf_(&r, &c, a, &r, tau, &q, &lwork, &info);
-    lwork = (int)q + 1;
-    float *work = malloc(sizeof(float) * (size_t)lwork);
-    if (!work) { free(tau); return LM_ENOMEM; }
-    sgeqrf_(&r, &c, a, &r, tau, work, &lwork, &info);
-    if (info == 0) sorgqr_(&r, &c, &c, a, &r, tau, work, &lwork, &info);
-    free(work);
-    free(tau);
+    size_t body = len - len % CHUNK;
+    axpy_chunks(y, x, a, body);
+    for (size_t j = body; j < len; j++) y[j] += a * x[j];
+}
+
+/* Fixed-order dot product in double: each float product is exact in double,
+   so the result is the same on every path and every BLAS. */
+static double dot_exact(const float *a, const float *b, int d)
+{
+    double s = 0;
+    for (int i = 0; i < d; i++) s += (double)a[i] * (double)b[i];
+    return s;
+}
+
+static double norm_exact(const float *v, int d)
+{
+    return sqrt(dot_exact(v, v, d));
+}
+
+/* ---- reproducible Gaussian stream ----------------------------------------------- */
+
+/* splitmix64 (Steele, Lea, Flood 2014): a full-period 64-bit generator. */
+static uint64_t splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* A uniform double in (0, 1). */
+static double uniform01(uint64_t *s)
+{
+    return ((double)(splitmix64(s) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+/* Fill the first `cols` entries of each of `rows` rows (stride ld) with
+   standard normal values (Box-Muller, both outputs used). */
+static void gaussian_fill(float *X, int rows, int cols, int ld, uint64_t seed)
+{
+    uint64_t s = seed;
+    double spare = 0;
+    int have = 0;
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) {
+            if (have) {
+                X[(size_t)r * ld + c] = (float)spare;
+                have = 0;
+                continue;
+            }
+            double u1 = uniform01(&s), u2 = uniform01(&s);
+            double rad = sqrt(-2.0 * log(u1)), th = 6.283185307179586 * u2;
+            X[(size_t)r * ld + c] = (float)(rad * cos(th));
+            spare = rad * sin(th);
+            have = 1;
+        }
+}
+
+/* ---- sparse matrix ------------------------------------------------------------ */
+
+int lmx_csr_check(const lmx_csr *A)
+{
+    if (!A || A->nrows < 0 || A->ncols < 0) return LM_EINVAL;
+    if (A->nrows == 0) return LM_OK;
+    if (!A->rowptr || A->rowptr[0] < 0) return LM_EINVAL;
+    for (int r = 0; r < A->nrows; r++)
+        if (A->rowptr[r + 1] < A->rowptr[r]) return LM_EINVAL;
+    if (A->rowptr[A->nrows] == A->rowptr[0]) return LM_OK;
+    if (!A->colidx || !A->val) return LM_EINVAL;
+    for (int64_t k = A->rowptr[0]; k < A->rowptr[A->nrows]; k++)
+        if (A->colidx[k] < 0 || A->colidx[k] >= A->ncols || !isfinite(A->val[k])) return LM_EINVAL;
+    return LM_OK;
+}
+
+/*
+** Layouts.  A sparse product gathers or scatters whole rows of a dense
+** factor, so its row-major input/output has rows of ld floats (a multiple of
+** CHUNK, zero padding past l).  LAPACK's QR wants column-major: the
+** nrows-side factor Y lives column-major only (the products below move it
+** through a small row-major block), the ncols-side factor has a row-major
+** copy (random row access by column index) and a column-major one (QR).
+*/
+#define RBLK 64     /* rows per block moved between the layouts */
+
+/* Y (nrows x l, column-major, lda nrows) = A X, X (ncols x ld, row-major).
+   blk: RBLK x ld scratch. */
+static void spmm_cm(const lmx_csr *A, const float *X, int l, int ld, float *Y, float *blk)
+{
+    const int n = A->nrows;
+    for (int r0 = 0; r0 < n; r0 += RBLK) {
+        int nb = n - r0 < RBLK ? n - r0 : RBLK;
+        for (int i = 0; i < nb; i++) {
+            float *y = blk + (size_t)i * ld;
+            memset(y, 0, sizeof(float) * (size_t)ld);
+            for (int64_t k = A->rowptr[r0 + i]; k < A->rowptr[r0 + i + 1]; k++)
+                axpy_chunks(y, X + (size_t)A->colidx[k] * ld, A->val[k], (size_t)ld);
+        }
+        for (int j = 0; j < l; j++) {
+            float *col = Y + (size_t)j * n + r0;
+            for (int i = 0; i < nb; i++) col[i] = blk[(size_t)i * ld + j];
+        }
+    }
+}
+
+/* Z (ncols x ld, row-major) = A^T Y, Y (nrows x l, column-major). */
+static void spmm_t_cm(const lmx_csr *A, const float *Y, int l, int ld, float *Z, float *blk)
+{
+    const int n = A->nrows;
+    memset(Z, 0, sizeof(float) * (size_t)A->ncols * (size_t)ld);
+    memset(blk, 0, sizeof(float) * RBLK * (size_t)ld);          /* padding stays zero */
+    for (int r0 = 0; r0 < n; r0 += RBLK) {
+        int nb = n - r0 < RBLK ? n - r0 : RBLK;
+        for (int j = 0; j < l; j++) {
+            const float *col = Y + (size_t)j * n + r0;
+            for (int i = 0; i < nb; i++) blk[(size_t)i * ld + j] = col[i];
+        }
+        for (int i = 0; i < nb; i++) {
+            const float *y = blk + (size_t)i * ld;
+            for (int64_t k = A->rowptr[r0 + i]; k < A->rowptr[r0 + i + 1]; k++)
+                axpy_chunks(Z + (size_t)A->colidx[k] * ld, y, A->val[k], (size_t)ld);
+        }
+    }
+}
+
+/* C (rows x l, column-major, lda rows) = the first l columns of R (rows x ld,
+   row-major). */
+static void rm_to_cm(const float *R, int rows, int l, int ld, float *C)
+{
+    for (int r0 = 0; r0 < rows; r0 += RBLK) {
+        int nb = rows - r0 < RBLK ? rows - r0 : RBLK;
+        for (int j = 0; j < l; j++) {
+            float *col = C + (size_t)j * rows + r0;
+            for (int i = 0; i < nb; i++) col[i] = R[(size_t)(r0 + i) * ld + j];
+        }
+    }
+}
+
+/* The reverse; R's padding columns l..ld-1 are left as they are. */
+static void cm_to_rm(const float *C, int rows, int l, int ld, float *R)
+{
+    for (int r0 = 0; r0 < rows; r0 += RBLK) {
+        int nb = rows - r0 < RBLK ? rows - r0 : RBLK;
+        for (int j = 0; j < l; j++) {
+            const float *col = C + (size_t)j * rows + r0;
+            for (int i = 0; i < nb; i++) R[(size_t)(r0 + i) * ld + j] = col[i];
+        }
+    }
+}
+
+/* ---- orthonormalization ---------------------------------------------------------- */
+
+typedef struct {
+    float *tau, *work;
+    int lwork;
+} qr_ws;
+
+static int qr_ws_init(qr_ws *w, int l, int maxrows)
+{
+    int info = 0, query = -1;
+    float opt1 = 0, opt2 = 0, dummy = 0;
+    memset(w, 0, sizeof *w);
+    /* Workspace queries do not touch the matrix. */
+    sgeqrf_(&maxrows, &l, &dummy, &maxrows, &dummy, &opt1, &query, &info);
+    if (info) return LM_ERROR;
+    sorgqr_(&maxrows, &l, &l, &dummy, &maxrows, &dummy, &opt2, &query, &info);
+    if (info) return LM_ERROR;
+    double need = opt1 > opt2 ? opt1 : opt2;
+    if (need < l) need = l;
+    if (need > INT_MAX / 2) return LM_ENOMEM;
+    w->lwork = (int)need + 1;
+    w->tau = malloc(sizeof(float) * (size_t)l);
+    w->work = malloc(sizeof(float) * (size_t)w->lwork);
+    if (!w->tau || !w->work) { free(w->tau); free(w->work); memset(w, 0, sizeof *w); return LM_ENOMEM; }
+    return LM_OK;
+}
+
+static void qr_ws_free(qr_ws *w)
+{
+    free(w->tau);
+    free(w->work);
+    memset(w, 0, sizeof *w);
+}
+
+/* Replace the column-major rows x l matrix C (lda rows, rows >= l) by the
+   orthonormal factor of its QR factorization (Householder: sgeqrf +
+   sorgqr), which spans the same space. */
+static int orthonormalize(float *C, int rows, int l, qr_ws *w)
+{
+    int info = 0;
+    sgeqrf_(&rows, &l, C, &rows, w->tau, w->work, &w->lwork, &info);
+    if (info) return LM_ERROR;
+    sorgqr_(&rows, &l, &l, C, &rows, w->tau, w->work, &w->lwork, &info);
     return info ? LM_ERROR : LM_OK;
 }
 
-/* Y (n x l, column-major) = A X, X (m x l, column-major). */
-static void spmm(const lmx_csr *A, const float *X, int l, float *Y)
+/* ---- fold-in -------------------------------------------------------------------- */
+
+/* out = normalize(sum w[k] proj[terms[k]]) over 0 <= terms[k] < limit.  The
+   one routine behind lmx_lsa_fold(), lmx_fold_in() and the record vectors
+   of lmx_lsa_fit(), so that they agree bit for bit. */
+static int fold_row(const float *proj, int d, int limit, const int *terms, const float *w, int64_t nnz,
+                    float *out)
 {
-    memset(Y, 0, sizeof(float) * (size_t)A->nrows * (size_t)l);
-    for (int r = 0; r < A->nrows; r++)
-        for (int64_t k = A->rowptr[r]; k < A->rowptr[r + 1]; k++) {
-            float v = A->val[k];
-            int c = A->colidx[k];
-            for (int j = 0; j < l; j++) Y[(size_t)j * A->nrows + r] += v * X[(size_t)j * A->ncols + c];
-        }
+    memset(out, 0, sizeof(float) * (size_t)d);
+    for (int64_t k = 0; k < nnz; k++)
+        if (!isfinite(w[k])) return LM_EINVAL;
+    int any = 0;
+    for (int64_t k = 0; k < nnz; k++) {
+        int t = terms[k];
+        if (t < 0 || t >= limit || w[k] == 0) continue;
+        axpy_any(out, proj + (size_t)t * d, w[k], (size_t)d);
+        any = 1;
+    }
+    if (!any) return LM_ERANGE;
+    return lmx_vec_normalize(out, d) ? LM_OK : LM_ERANGE;
 }
 
-/* Z (m x l) = A^T Y, Y (n x l). */
-static void spmm_t(const lmx_csr *A, const float *Y, int l, float *Z)
+int lmx_lsa_fold(const lmx_lsa *m, const int *terms, const float *w, int nnz, float *out)
 {
-    memset(Z, 0, sizeof(float) * (size_t)A->ncols * (size_t)l);
-    for (int r = 0; r < A->nrows; r++)
-        for (int64_t k = A->rowptr[r]; k < A->rowptr[r + 1]; k++) {
-            float v = A->val[k];
-            int c = A->colidx[k];
-            for (int j = 0; j < l; j++) Z[(size_t)j * A->ncols + c] += v * Y[(size_t)j * A->nrows + r];
+    if (!m || !out || m->d < 1 || !m->proj) return LM_EINVAL;
+    if (nnz < 0 || (nnz > 0 && (!terms || !w))) {
+        memset(out, 0, sizeof(float) * (size_t)m->d);
+        return LM_EINVAL;
+    }
+    return fold_row(m->proj, m->d, m->ncols, terms, w, nnz, out);
+}
+
+int lmx_fold_in(const float *proj, int d, const int *terms, const float *weights, int nnz, float *out)
+{
+    if (!out || d < 1 || !proj) return LM_EINVAL;
+    if (nnz < 0 || (nnz > 0 && (!terms || !weights))) {
+        memset(out, 0, sizeof(float) * (size_t)d);
+        return LM_EINVAL;
+    }
+    return fold_row(proj, d, INT_MAX, terms, weights, nnz, out);
+}
+
+/* ---- the randomized truncated SVD --------------------------------------------------- */
+
+void lmx_lsa_free(lmx_lsa *m)
+{
+    if (!m) return;
+    free(m->proj);
+    free(m->sigma);
+    memset(m, 0, sizeof *m);
+}
+
+/*
+** SVD of B^T, the column-major m x l matrix Bt (m >= l; overwritten):
+** B^T = V Sigma U_B^T, so its left singular vectors are A's right ones.
+** Writes sigma (d) and P (m x d, row-major) = V_d Sigma_d^sigma_power.
+** sgesdd works on the tall B^T (QR first, contiguous columns) rather than on
+** the wide B (LQ, strided rows: several times slower).
+*/
+static int small_svd(float *Bt, int m, int l, int d, float sigma_power, float *sigma, float *P)
+{
+    int info = 0, query = -1, ldu = 1, ldvt = l;
+    float opt = 0, udummy = 0;
+    float *s = malloc(sizeof(float) * (size_t)l);
+    float *vt = malloc(sizeof(float) * (size_t)l * (size_t)l);
+    int *iwork = malloc(sizeof(int) * 8 * (size_t)l);
+    float *work = NULL;
+    int rc = LM_ENOMEM;
+    if (!s || !vt || !iwork) goto done;
+    /* jobz 'O', m >= l: U overwrites Bt, V^T (l x l) goes to vt. */
+    sgesdd_("O", &m, &l, Bt, &m, s, &udummy, &ldu, vt, &ldvt, &opt, &query, iwork, &info);
+    if (info || !(opt >= 1) || opt > (float)(INT_MAX / 2)) { rc = info ? LM_ERROR : LM_ENOMEM; goto done; }
+    int lwork = (int)opt + 1;
+    if (!(work = malloc(sizeof(float) * (size_t)lwork))) goto done;
+    sgesdd_("O", &m, &l, Bt, &m, s, &udummy, &ldu, vt, &ldvt, work, &lwork, iwork, &info);
+    if (info) { rc = LM_ERROR; goto done; }
+    if (!(s[0] > 0) || !isfinite(s[0])) { rc = LM_ERANGE; goto done; }   /* A is zero */
+    float scale[LM_MAX_DIM];
+    for (int j = 0; j < d; j++) {
+        sigma[j] = s[j];
+        if (!((double)s[j] > s[0] * ZERO_SIGMA)) scale[j] = 0;
+        else scale[j] = sigma_power == 0 ? 1.0f : (float)pow(s[j], sigma_power);
+    }
+    for (int t0 = 0; t0 < m; t0 += RBLK) {
+        int nb = m - t0 < RBLK ? m - t0 : RBLK;
+        for (int j = 0; j < d; j++) {
+            const float *col = Bt + (size_t)j * m + t0;
+            for (int i = 0; i < nb; i++) P[(size_t)(t0 + i) * d + j] = col[i] * scale[j];
         }
+    }
+    rc = LM_OK;
+done:
+    free(s);
+    free(vt);
+    free(iwork);
+    free(work);
+    return rc;
+}
+
+int lmx_lsa_fit(lmx_lsa *out, float **out_vecs, const lmx_csr *A, const lmx_lsa_opts *opts)
+{
+    if (out_vecs) *out_vecs = NULL;
+    if (!out) return LM_EINVAL;
+    memset(out, 0, sizeof *out);
+    if (!A) return LM_EINVAL;
+    lmx_lsa_opts o = LMX_LSA_OPTS_INIT;
+    if (opts) o = *opts;
+    if (o.rank == 0) o.rank = LMX_LSA_DEFAULT_RANK;
+    if (o.oversample == -1) o.oversample = LMX_LSA_DEFAULT_OVERSAMPLE;
+    if (o.power_iters == -1) o.power_iters = LMX_LSA_DEFAULT_POWER_ITERS;
+    if (o.rank < 0 || o.oversample < 0 || o.oversample > LM_MAX_DIM || o.power_iters < 0 ||
+        o.power_iters > LMX_LSA_MAX_POWER_ITERS || !(o.sigma_power >= -1.0f && o.sigma_power <= 1.0f))
+        return LM_EINVAL;
+    if (o.rank > LM_MAX_DIM) return LM_ERANGE;
+    int rc = lmx_csr_check(A);
+    if (rc) return rc;
+    const int n = A->nrows, m = A->ncols;
+    const int mn = n < m ? n : m;
+    if (mn < 2 || A->rowptr[n] == A->rowptr[0]) return LM_ERANGE;
+    const int d = o.rank < mn - 1 ? o.rank : mn - 1;       /* a reduction: at least one dimension dropped */
+    const int l = d + o.oversample < mn ? d + o.oversample : mn;
+    const int ld = (l + CHUNK - 1) / CHUNK * CHUNK;
+    float *Xr = calloc((size_t)m * ld, sizeof(float));   /* ncols side, row-major: Omega, A^T Q, B^T */
+    float *Xc = malloc(sizeof(float) * (size_t)m * l);   /* ncols side, column-major: QR, SVD */
+    float *Yc = malloc(sizeof(float) * (size_t)n * l);   /* nrows side, column-major: A X, then Q */
+    float *blk = malloc(sizeof(float) * RBLK * (size_t)ld);
+    float *P = malloc(sizeof(float) * (size_t)m * d);
+    float *sigma = malloc(sizeof(float) * (size_t)d);
+    qr_ws ws = { 0 };
+    if (!Xr || !Xc || !Yc || !blk || !P || !sigma) { rc = LM_ENOMEM; goto fail; }
+    if ((rc = qr_ws_init(&ws, l, n > m ? n : m))) goto fail;
+
+    gaussian_fill(Xr, m, l, ld, o.seed);
+    spmm_cm(A, Xr, l, ld, Yc, blk);                  /* Y = A Omega */
+    if ((rc = orthonormalize(Yc, n, l, &ws))) goto fail;
+    for (int it = 0; it < o.power_iters; it++) {
+        spmm_t_cm(A, Yc, l, ld, Xr, blk);            /* Z = A^T Q */
+        rm_to_cm(Xr, m, l, ld, Xc);
+        if ((rc = orthonormalize(Xc, m, l, &ws))) goto fail;
+        cm_to_rm(Xc, m, l, ld, Xr);
+        spmm_cm(A, Xr, l, ld, Yc, blk);              /* Y = A Z */
+        if ((rc = orthonormalize(Yc, n, l, &ws))) goto fail;
+    }
+    spmm_t_cm(A, Yc, l, ld, Xr, blk);                /* B^T = A^T Q */
+    free(Yc);
+    Yc = NULL;
+    qr_ws_free(&ws);
+    rm_to_cm(Xr, m, l, ld, Xc);
+    free(Xr);
+    Xr = NULL;
+    if ((rc = small_svd(Xc, m, l, d, o.sigma_power, sigma, P))) goto fail;
+    free(Xc);
+    Xc = NULL;
+    free(blk);
+    blk = NULL;
+
+    if (out_vecs) {
+        float *V = malloc(sizeof(float) * (size_t)n * d);
+        if (!V) { rc = LM_ENOMEM; goto fail; }
+        for (int r = 0; r < n; r++) {
+            int64_t b = A->rowptr[r];
+            int frc = fold_row(P, d, m, A->colidx + b, A->val + b, A->rowptr[r + 1] - b, V + (size_t)r * d);
+            if (frc == LM_EINVAL) { free(V); rc = LM_EINVAL; goto fail; }   /* not reached: A was checked */
+        }
+        *out_vecs = V;
+    }
+    out->ncols = m;
+    out->d = d;
+    out->proj = P;
+    out->sigma = sigma;
+    return LM_OK;
+fail:
+    qr_ws_free(&ws);
+    free(Xr);
+    free(Xc);
+    free(Yc);
+    free(blk);
+    free(P);
+    free(sigma);
+    return rc;
 }
 
 int lmx_lsa_build(const lmx_csr *A, int d, int power_iters, uint64_t seed, float **out_proj, int *out_d)
 {
+    if (!out_proj || !out_d) return LM_EINVAL;
     *out_proj = NULL;
     *out_d = 0;
-    int n = A->nrows, m = A->ncols;
-    if (n < 2 || m < 2) return LM_ERANGE;
-    if (d > n - 1) d = n - 1;
-    if (d > m - 1) d = m - 1;
-    if (d < 1) return LM_ERANGE;
-    int l = d + 10;
-    if (l > n) l = n;
-    if (l > m) l = m;
-    float *Om = malloc(sizeof(float) * (size_t)m * l), *Y = malloc(sizeof(float) * (size_t)n * l);
-    float *Z = malloc(sizeof(float) * (size_t)m * l), *G = malloc(sizeof(float) * (size_t)l * l);
-    float *w = malloc(sizeof(float) * (size_t)l);
-    int rc = LM_OK;
-    if (!Om || !Y || !Z || !G || !w) { rc = LM_ENOMEM; goto done; }
-    uint64_t s = seed ? seed : 0x9E3779B97F4A7C15ull;
-    for (size_t i = 0; i < (size_t)m * l; i++) Om[i] = (float)gauss(&s);
-    spmm(A, Om, l, Y);
-    for (int it = 0; it < power_iters; it++) {
-        if ((rc = orthonormalize(Y, n, l))) goto done;
-        spmm_t(A, Y, l, Z);
-        if ((rc = orthonormalize(Z, m, l))) goto done;
-        spmm(A, Z, l, Y);
-    }
-    if ((rc = orthonormalize(Y, n, l))) goto done;
-    spmm_t(A, Y, l, Z);                                   /* Z = Bt, m x l */
-    cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, l, l, m, 1.0f, Z, m, Z, m, 0.0f, G, l);
-    {
-        int info = 0, lwork = -1, liwork = -1, iw;
-        float wq;
-        ssyevd_("V", "U", &l, G, &l, w, &wq, &lwork, &iw, &liwork, &info);
-        lwork = (int)wq + 1;
-        liwork = iw + 1;
-        float *work = malloc(sizeof(float) * (size_t)lwork);
-        int *iwork = malloc(sizeof(int) * (size_t)liwork);
-        if (!work || !iwork) { free(work); free(iwork); rc = LM_ENOMEM; goto done; }
-        ssyevd_("V", "U", &l, G, &l, w, work, &lwork, iwork, &liwork, &info);
-        free(work);
-        free(iwork);
-        if (info) { rc = LM_ERROR; goto done; }
-    }
-    /* Eigenvalues ascend: the top d are the last columns.  Scale each by
-       1/sigma so that V's columns are unit vectors. */
-    float *W = malloc(sizeof(float) * (size_t)l * d);
-    float *P = malloc(sizeof(float) * (size_t)m * d);
-    if (!W || !P) { free(W); free(P); rc = LM_ENOMEM; goto done; }
-    int kept = 0;
-    for (int j = 0; j < d; j++) {
-        int src = l - 1 - j;
-        float sigma = w[src] > 0 ? sqrtf(w[src]) : 0;
-        for (int i = 0; i < l; i++) W[(size_t)j * l + i] = sigma > 1e-6f ? G[(size_t)src * l + i] / sigma : 0;
-        if (sigma > 1e-6f) kept++;
-    }
-    /* V (m x d, column-major) = Bt W; stored row-major m x d as P[t*d + j]. */
-    float *V = malloc(sizeof(float) * (size_t)m * d);
-    if (!V) { free(W); free(P); rc = LM_ENOMEM; goto done; }
-    cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, m, d, l, 1.0f, Z, m, W, l, 0.0f, V, m);
-    for (int t = 0; t < m; t++)
-        for (int j = 0; j < d; j++) P[(size_t)t * d + j] = V[(size_t)j * m + t];
-    free(V);
-    free(W);
-    *out_proj = P;
-    *out_d = d;
-    (void)kept;
-done:
-    free(Om);
-    free(Y);
-    free(Z);
-    free(G);
-    free(w);
-    return rc;
+    lmx_lsa_opts o = LMX_LSA_OPTS_INIT;
+    o.rank = d;
+    o.power_iters = power_iters;
+    o.seed = seed;
+    lmx_lsa mod;
+    int rc = lmx_lsa_fit(&mod, NULL, A, &o);
+    if (rc) return rc;
+    free(mod.sigma);
+    *out_proj = mod.proj;
+    *out_d = mod.d;
+    return LM_OK;
+}
+
+/* ---- vectors ------------------------------------------------------------------------- */
+
+int lmx_vec_check(const float *v, int d)
+{
+    if (d < 0 || (d > 0 && !v)) return LM_EINVAL;
+    for (int i = 0; i < d; i++)
+        if (!isfinite(v[i])) return LM_EINVAL;
+    return LM_OK;
 }
 
 int lmx_vec_normalize(float *v, int d)
 {
-    float n = cblas_snrm2(d, v, 1);
-    if (!(n > 0) || !isfinite(n)) { memset(v, 0, sizeof(float) * (size_t)d); return 0; }
-    cblas_sscal(d, 1.0f / n, v, 1);
+    if (!v || d <= 0) return 0;
+    double nrm = norm_exact(v, d);
+    if (!(nrm > 0) || !isfinite(nrm)) {
+        memset(v, 0, sizeof(float) * (size_t)d);
+        return 0;
+    }
+    for (int i = 0; i < d; i++) v[i] = (float)(v[i] / nrm);
     return 1;
 }
 
-int lmx_vec_check(const float *v, int d)
+/* ---- exact dense top-k ------------------------------------------------------------------ */
+
+int lmx_dense_init(lmx_dense *out, const float *M, int n, int d)
 {
-    for (int i = 0; i < d; i++)
-        if (!isfinite(v[i])) return 0;
-    return 1;
+    if (!out) return LM_EINVAL;
+    memset(out, 0, sizeof *out);
+    if (n < 0 || (n > 0 && !M)) return LM_EINVAL;
+    if (d < 1 || d > LM_MAX_DIM) return LM_ERANGE;
+    double mx = 0;
+    for (int i = 0; i < n; i++) {
+        const float *row = M + (size_t)i * d;
+        if (lmx_vec_check(row, d)) return LM_EINVAL;
+        double nr = norm_exact(row, d);
+        if (nr > mx) mx = nr;
+    }
+    if (mx > MAX_NORM) return LM_ERANGE;
+    float f = (float)mx;
+    if ((double)f < mx) f = nextafterf(f, INFINITY);    /* an upper bound */
+    out->M = M;
+    out->n = n;
+    out->d = d;
+    out->maxnorm = f;
+    return LM_OK;
 }
 
-void lmx_fold_in(const float *proj, int d, const int *terms, const float *weights, int nnz, float *out)
+/*
+** The rounding bound of a BLAS float dot product of length d: |fl(a.b) -
+** a.b| <= gamma_d sum |a_i b_i| <= gamma_d |a| |b| for any summation order,
+** with or without FMA (Higham, Accuracy and Stability, 3.1).  Doubled to
+** cover the double re-scoring and the rounding of the norms, plus an
+** absolute term for underflow.
+*/
+static double score_eps(int d, double maxnorm, double qnorm)
 {
-    memset(out, 0, sizeof(float) * (size_t)d);
-    for (int k = 0; k < nnz; k++) cblas_saxpy(d, weights[k], proj + (size_t)terms[k] * d, 1, out, 1);
-    lmx_vec_normalize(out, d);
+    const double u = 1.0 / 16777216.0;           /* 2^-24 */
+    double g = (d + 1) * u / (1.0 - (d + 1) * u);
+    return 2.0 * g * maxnorm * qnorm + (d + 1) * 1e-37;
 }
 
-/* Bounded min-heap of (score, index): keeps the k best. */
-static void heap_push(float *hs, int *hi, int *n, int k, float s, int idx)
+typedef struct { float s; int i; } cand;
+typedef struct { double e; int i; } scored;
+
+/*
+** Top-k collector of one query.  A min-heap of the k best screening
+** (BLAS) scores gives the threshold thr; every row scoring at least
+** thr - 2 eps (thr at that time, which only grows) is kept as a candidate:
+** with |screening - exact| <= eps, the true k-th best exact score is at
+** least thr - eps, so no row of the true top k is ever dropped.
+*/
+typedef struct {
+    int k, nh, nc, cap;
+    float *heap;
+    cand *c;
+    float thr;       /* -inf until k rows were seen */
+    float margin;    /* 2 eps */
+    float floor;     /* min_score - eps */
+    double eps;
+} collector;
+
+static void coll_reset(collector *c, int k, double eps, float min_score)
 {
-    if (*n < k) {
-        int i = (*n)++;
-        hs[i] = s;
-        hi[i] = idx;
-        while (i > 0) {
-            int p = (i - 1) / 2;
-            if (hs[p] < hs[i] || (hs[p] == hs[i] && hi[p] > hi[i])) break;
-            float ts = hs[p]; hs[p] = hs[i]; hs[i] = ts;
-            int ti = hi[p]; hi[p] = hi[i]; hi[i] = ti;
-            i = p;
+    c->k = k;
+    c->nh = c->nc = 0;
+    c->thr = -INFINITY;
+    c->eps = eps;
+    c->margin = (float)(2.0 * eps) * 1.0001f;
+    c->floor = min_score == -INFINITY ? -INFINITY : (float)(min_score - eps * 1.0001);
+}
+
+static void coll_free(collector *c)
+{
+    free(c->heap);
+    free(c->c);
+    c->heap = NULL;
+    c->c = NULL;
+    c->cap = 0;
+}
+
+/* Whether a screening score can still enter the top k. */
+static inline int coll_wants(const collector *c, float s)
+{
+    return s >= c->thr - c->margin && s >= c->floor;    /* false for NaN */
+}
+
+static void coll_prune(collector *c)
+{
+    float lim = c->thr - c->margin;
+    int w = 0;
+    for (int r = 0; r < c->nc; r++)
+        if (c->c[r].s >= lim) c->c[w++] = c->c[r];
+    c->nc = w;
+}
+
+static int coll_push(collector *c, float s, int i)
+{
+    if (c->nc == c->cap) {
+        coll_prune(c);
+        if (c->nc * 2 >= c->cap) {
+            int ncap = c->cap ? c->cap * 2 : 2 * c->k + 32;
+            if (ncap < 0 || (size_t)ncap > SIZE_MAX / sizeof(cand)) return LM_ENOMEM;
+            cand *nb = realloc(c->c, sizeof(cand) * (size_t)ncap);
+            if (!nb) return LM_ENOMEM;
+            c->c = nb;
+            c->cap = ncap;
         }
-        return;
     }
-    if (s < hs[0] || (s == hs[0] && idx > hi[0])) return;
-    hs[0] = s;
-    hi[0] = idx;
-    int i = 0;
-    for (;;) {
-        int l = 2 * i + 1, r = l + 1, m = i;
-        if (l < *n && (hs[l] < hs[m] || (hs[l] == hs[m] && hi[l] > hi[m]))) m = l;
-        if (r < *n && (hs[r] < hs[m] || (hs[r] == hs[m] && hi[r] > hi[m]))) m = r;
-        if (m == i) break;
-        float ts = hs[m]; hs[m] = hs[i]; hs[i] = ts;
-        int ti = hi[m]; hi[m] = hi[i]; hi[i] = ti;
-        i = m;
+    c->c[c->nc].s = s;
+    c->c[c->nc].i = i;
+    c->nc++;
+    /* The heap of the k best screening scores. */
+    float *h = c->heap;
+    if (c->nh < c->k) {
+        int j = c->nh++;
+        h[j] = s;
+        while (j > 0 && h[(j - 1) / 2] > h[j]) {
+            float t = h[j];
+            h[j] = h[(j - 1) / 2];
+            h[(j - 1) / 2] = t;
+            j = (j - 1) / 2;
+        }
+        if (c->nh == c->k) c->thr = h[0];
+    } else if (s > h[0]) {
+        int j = 0;
+        h[0] = s;
+        for (;;) {
+            int a = 2 * j + 1, b = a + 1, mn = j;
+            if (a < c->nh && h[a] < h[mn]) mn = a;
+            if (b < c->nh && h[b] < h[mn]) mn = b;
+            if (mn == j) break;
+            float t = h[j];
+            h[j] = h[mn];
+            h[mn] = t;
+            j = mn;
+        }
+        c->thr = h[0];
     }
+    return LM_OK;
+}
+
+static int scored_cmp(const void *pa, const void *pb)
+{
+    const scored *a = pa, *b = pb;
+    if (a->e > b->e) return -1;
+    if (a->e < b->e) return 1;
+    return (a->i > b->i) - (a->i < b->i);
+}
+
+/* Re-score the candidates exactly and write the top k: *out_n results. */
+static int coll_finish(collector *c, const lmx_dense *D, const float *q, float min_score, int *idx, float *score,
+                       int *out_n)
+{
+    *out_n = 0;
+    coll_prune(c);
+    if (c->nc == 0) return LM_OK;
+    scored *sc = malloc(sizeof(scored) * (size_t)c->nc);
+    if (!sc) return LM_ENOMEM;
+    int ns = 0;
+    for (int r = 0; r < c->nc; r++) {
+        double e = dot_exact(D->M + (size_t)c->c[r].i * D->d, q, D->d);
+        if (e >= (double)min_score) {
+            sc[ns].e = e;
+            sc[ns].i = c->c[r].i;
+            ns++;
+        }
+    }
+    qsort(sc, (size_t)ns, sizeof *sc, scored_cmp);
+    int cnt = ns < c->k ? ns : c->k;
+    for (int r = 0; r < cnt; r++) {
+        idx[r] = sc[r].i;
+        score[r] = (float)sc[r].e;
+    }
+    free(sc);
+    *out_n = cnt;
+    return LM_OK;
+}
+
+/* Check a query, and give the screening error bound for it. */
+static int query_eps(const lmx_dense *D, const float *q, double *eps)
+{
+    if (lmx_vec_check(q, D->d)) return LM_EINVAL;
+    double qn = norm_exact(q, D->d);
+    if (qn > MAX_NORM) return LM_ERANGE;
+    *eps = score_eps(D->d, D->maxnorm, qn);
+    return LM_OK;
+}
+
+static int dense_ok(const lmx_dense *D)
+{
+    return D && D->d >= 1 && D->d <= LM_MAX_DIM && D->n >= 0 && (D->n == 0 || D->M) && D->maxnorm >= 0;
+}
+
+/* Offer the screening scores s[0..cnt) of rows r0.. to a collector. */
+static int coll_feed(collector *c, const float *s, int r0, int cnt, const lmx_topk_opts *o, int qrow)
+{
+    for (int r = 0; r < cnt; r++) {
+        int row = r0 + r;
+        if (!coll_wants(c, s[r])) continue;
+        if (o->mask && !o->mask[row]) continue;
+        if (o->filter && !o->filter(o->filter_ctx, qrow, row)) continue;
+        int rc = coll_push(c, s[r], row);
+        if (rc) return rc;
+    }
+    return LM_OK;
+}
+
+#define TOPK_ROW_CHUNK 65536     /* rows per sgemv call of one query */
+#define TOPK_QBLOCK    256
+#define TOPK_RBLOCK    16384
+
+int lmx_dense_topk(int *out_n, int *idx, float *score, const lmx_dense *D, const float *q, int k,
+                   const lmx_topk_opts *opts)
+{
+    if (!out_n) return LM_EINVAL;
+    *out_n = 0;
+    if (!dense_ok(D) || !q || k < 0 || (k > 0 && (!idx || !score))) return LM_EINVAL;
+    lmx_topk_opts o = LMX_TOPK_OPTS_INIT;
+    if (opts) o = *opts;
+    if (isnan(o.min_score)) return LM_EINVAL;
+    double eps;
+    int rc = query_eps(D, q, &eps);
+    if (rc || k == 0 || D->n == 0) return rc;
+    if (k > D->n) k = D->n;
+    int chunk = D->n < TOPK_ROW_CHUNK ? D->n : TOPK_ROW_CHUNK;
+    float *s = malloc(sizeof(float) * (size_t)chunk);
+    collector c = { 0 };
+    c.heap = malloc(sizeof(float) * (size_t)k);
+    if (!s || !c.heap) { rc = LM_ENOMEM; goto done; }
+    coll_reset(&c, k, eps, o.min_score);
+    for (int r0 = 0; r0 < D->n && !rc; r0 += chunk) {
+        int cnt = D->n - r0 < chunk ? D->n - r0 : chunk;
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, cnt, D->d, 1.0f, D->M + (size_t)r0 * D->d, D->d, q, 1, 0.0f, s, 1);
+        rc = coll_feed(&c, s, r0, cnt, &o, 0);
+    }
+    if (!rc) rc = coll_finish(&c, D, q, o.min_score, idx, score, out_n);
+done:
+    free(s);
+    coll_free(&c);
+    return rc;
+}
+
+int lmx_dense_topk_batch(const lmx_dense *D, const float *Q, int nq, int k, const lmx_topk_opts *opts,
+                         lmx_topk_cb cb, void *cb_ctx)
+{
+    if (!dense_ok(D) || nq < 0 || (nq > 0 && !Q) || k < 0 || !cb) return LM_EINVAL;
+    lmx_topk_opts o = LMX_TOPK_OPTS_INIT;
+    if (opts) o = *opts;
+    if (isnan(o.min_score) || o.qblock < 0 || o.rblock < 0) return LM_EINVAL;
+    if (nq == 0) return LM_OK;
+    const int d = D->d, n = D->n;
+    double *eps = malloc(sizeof(double) * (size_t)(nq ? nq : 1));
+    if (!eps) return LM_ENOMEM;
+    int rc = LM_OK;
+    for (int i = 0; i < nq && !rc; i++) rc = query_eps(D, Q + (size_t)i * d, &eps[i]);
+    if (rc) { free(eps); return rc; }
+    int kk = k < n ? k : n;
+    if (kk == 0) {                                /* nothing to rank: empty results */
+        for (int i = 0; i < nq && !rc; i++) rc = cb(cb_ctx, i, NULL, NULL, 0);
+        free(eps);
+        return rc;
+    }
+    int qb = o.qblock ? o.qblock : TOPK_QBLOCK;
+    int lim = (1 << 20) / kk;                     /* bound the collectors' memory */
+    if (!o.qblock && qb > lim) qb = lim < 8 ? 8 : lim;
+    if (qb > nq) qb = nq;
+    int rb = o.rblock ? o.rblock : TOPK_RBLOCK;
+    if (rb > n) rb = n;
+    float *S = malloc(sizeof(float) * (size_t)qb * (size_t)rb);
+    collector *col = calloc((size_t)qb, sizeof *col);
+    int *ridx = malloc(sizeof(int) * (size_t)kk);
+    float *rsc = malloc(sizeof(float) * (size_t)kk);
+    if (!S || !col || !ridx || !rsc) { rc = LM_ENOMEM; goto done; }
+    for (int j = 0; j < qb; j++)
+        if (!(col[j].heap = malloc(sizeof(float) * (size_t)kk))) { rc = LM_ENOMEM; goto done; }
+    for (int q0 = 0; q0 < nq && !rc; q0 += qb) {
+        int nb = nq - q0 < qb ? nq - q0 : qb;
+        for (int j = 0; j < nb; j++) coll_reset(&col[j], kk, eps[q0 + j], o.min_score);
+        for (int r0 = 0; r0 < n && !rc; r0 += rb) {
+            int cnt = n - r0 < rb ? n - r0 : rb;
+            /* S (nb x cnt) = Q[q0..] M[r0..]^T */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, cnt, d, 1.0f, Q + (size_t)q0 * d, d,
+                        D->M + (size_t)r0 * d, d, 0.0f, S, cnt);
+            for (int j = 0; j < nb && !rc; j++) rc = coll_feed(&col[j], S + (size_t)j * cnt, r0, cnt, &o, q0 + j);
+        }
+        for (int j = 0; j < nb && !rc; j++) {
+            int got = 0;
+            rc = coll_finish(&col[j], D, Q + (size_t)(q0 + j) * d, o.min_score, ridx, rsc, &got);
+            if (!rc) rc = cb(cb_ctx, q0 + j, ridx, rsc, got);
+        }
+    }
+done:
+    if (col)
+        for (int j = 0; j < qb; j++) coll_free(&col[j]);
+    free(col);
+    free(S);
+    free(ridx);
+    free(rsc);
+    free(eps);
+    return rc;
+}
+
+typedef struct { int *counts, *idx; float *score; int k; } into_ctx;
+
+static int into_cb(void *ctx, int qrow, const int *idx, const float *score, int n)
+{
+    into_ctx *c = ctx;
+    c->counts[qrow] = n;
+    for (int r = 0; r < c->k; r++) {
+        c->idx[(size_t)qrow * c->k + r] = r < n ? idx[r] : -1;
+        c->score[(size_t)qrow * c->k + r] = r < n ? score[r] : NAN;
+    }
+    return 0;
+}
+
+int lmx_dense_topk_batch_into(int *counts, int *idx, float *score, const lmx_dense *D, const float *Q, int nq,
+                              int k, const lmx_topk_opts *opts)
+{
+    if ((nq > 0 && !counts) || (nq > 0 && k > 0 && (!idx || !score))) return LM_EINVAL;
+    into_ctx c = { counts, idx, score, k };
+    return lmx_dense_topk_batch(D, Q, nq, k, opts, into_cb, &c);
 }
 
 int lmx_topk(const float *M, int n, int d, const float *q, int k, int *idx, float *score)
 {
-    if (n <= 0 || k <= 0) return 0;
-    float *s = malloc(sizeof(float) * (size_t)n);
-    if (!s) return -1;
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, n, d, 1.0f, M, d, q, 1, 0.0f, s, 1);
-    int cnt = lmx_topk_scores(s, n, k, idx, score);
-    free(s);
+    lmx_dense D;
+    int cnt = 0;
+    if (lmx_dense_init(&D, M, n, d) || lmx_dense_topk(&cnt, idx, score, &D, q, k, NULL)) return -1;
     return cnt;
+}
+
+/* (s1, i1) ranks below (s2, i2): a lower score, or the same and a higher
+   index. */
+static inline int worse(float s1, int i1, float s2, int i2)
+{
+    return s1 < s2 || (s1 == s2 && i1 > i2);
+}
+
+/* Sift down in the "worst at the root" heap of n (score, index) pairs. */
+static void sift_worst(float *hs, int *hi, int n, int j)
+{
+    for (;;) {
+        int a = 2 * j + 1, b = a + 1, w = j;
+        if (a < n && worse(hs[a], hi[a], hs[w], hi[w])) w = a;
+        if (b < n && worse(hs[b], hi[b], hs[w], hi[w])) w = b;
+        if (w == j) return;
+        float ts = hs[j]; hs[j] = hs[w]; hs[w] = ts;
+        int ti = hi[j]; hi[j] = hi[w]; hi[w] = ti;
+        j = w;
+    }
 }
 
 int lmx_topk_scores(const float *s, int n, int k, int *idx, float *score)
 {
+    if (n < 0 || k < 0) return -1;
+    if (n == 0 || k == 0) return 0;
+    if (!s || !idx || !score) return -1;
     int cnt = 0;
-    if (k > n) k = n;
-    for (int i = 0; i < n; i++) heap_push(score, idx, &cnt, k, s[i], i);
-    /* Heap to descending order. */
+    for (int i = 0; i < n; i++) {
+        float v = s[i];
+        if (isnan(v)) continue;
+        if (cnt < k) {                                /* sift up */
+            int j = cnt++;
+            score[j] = v;
+            idx[j] = i;
+            while (j > 0 && worse(score[j], idx[j], score[(j - 1) / 2], idx[(j - 1) / 2])) {
+                int p = (j - 1) / 2;
+                float ts = score[j]; score[j] = score[p]; score[p] = ts;
+                int ti = idx[j]; idx[j] = idx[p]; idx[p] = ti;
+                j = p;
+            }
+        } else if (worse(score[0], idx[0], v, i)) {
+            score[0] = v;
+            idx[0] = i;
+            sift_worst(score, idx, cnt, 0);
+        }
+    }
+    /* Heap sort: move the worst to the end, best first remains. */
     for (int end = cnt - 1; end > 0; end--) {
         float ts = score[0]; score[0] = score[end]; score[end] = ts;
         int ti = idx[0]; idx[0] = idx[end]; idx[end] = ti;
-        int m = end, i = 0;
-        for (;;) {
-            int l = 2 * i + 1, r = l + 1, b = i;
-            if (l < m && (score[l] < score[b] || (score[l] == score[b] && idx[l] > idx[b]))) b = l;
-            if (r < m && (score[r] < score[b] || (score[r] == score[b] && idx[r] > idx[b]))) b = r;
-            if (b == i) break;
-            float t2 = score[b]; score[b] = score[i]; score[i] = t2;
-            int t3 = idx[b]; idx[b] = idx[i]; idx[i] = t3;
-            i = b;
-        }
+        sift_worst(score, idx, end, 0);
     }
     return cnt;
+}
+
+/* ---- float32 blob ------------------------------------------------------------------------- */
+
+size_t lmx_blob_size(int d)
+{
+    return d >= 1 && d <= LM_MAX_DIM ? LMX_BLOB_HEADER + 4 * (size_t)d : 0;
+}
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+
+static uint32_t get_u32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+int lmx_blob_encode(void *out, size_t cap, const float *v, int d)
+{
+    if (!out || !v) return LM_EINVAL;
+    size_t need = lmx_blob_size(d);
+    if (!need || cap < need) return LM_ERANGE;
+    if (lmx_vec_check(v, d)) return LM_EINVAL;
+    unsigned char *p = out;
+    memcpy(p, LMX_BLOB_MAGIC, 4);
+    put_u32(p + 4, (uint32_t)d);
+    for (int i = 0; i < d; i++) {
+        uint32_t bits;
+        memcpy(&bits, &v[i], 4);
+        put_u32(p + LMX_BLOB_HEADER + 4 * (size_t)i, bits);
+    }
+    return LM_OK;
+}
+
+int lmx_blob_dim(int *out_d, const void *blob, size_t len)
+{
+    if (!out_d) return LM_EINVAL;
+    *out_d = 0;
+    if (!blob || len < LMX_BLOB_HEADER || memcmp(blob, LMX_BLOB_MAGIC, 4) != 0) return LM_EINVAL;
+    uint32_t d = get_u32((const unsigned char *)blob + 4);
+    if (d < 1 || d > LM_MAX_DIM || len != lmx_blob_size((int)d)) return LM_EINVAL;
+    *out_d = (int)d;
+    return LM_OK;
+}
+
+int lmx_blob_decode(float *out, int d, const void *blob, size_t len)
+{
+    int bd = 0;
+    if (!out) return LM_EINVAL;
+    int rc = lmx_blob_dim(&bd, blob, len);
+    if (rc) return rc;
+    if (bd != d) return LM_EMISMATCH;
+    const unsigned char *p = (const unsigned char *)blob + LMX_BLOB_HEADER;
+    for (int pass = 0; pass < 2; pass++)          /* validate all, then write */
+        for (int i = 0; i < d; i++) {
+            uint32_t bits = get_u32(p + 4 * (size_t)i);
+            float f;
+            memcpy(&f, &bits, 4);
+            if (!pass && !isfinite(f)) return LM_EINVAL;
+            if (pass) out[i] = f;
+        }
+    return LM_OK;
 }

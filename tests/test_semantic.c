@@ -1,0 +1,238 @@
+/*
+** test_semantic.c -- the built-in semantic space through the public API:
+** dense retrieval of a record that shares no word with the query, fold-in
+** equals the build, bring-your-own embeddings, batch equals one-by-one.
+*/
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+#include <cblas.h>
+
+#include "libmatch.h"
+#include "lmtest.h"
+
+/* ---- integration ------------------------------------------------------------- */
+
+static const char *recs[] = {
+    /* Battery storage: three mention 热失控, two (X1, X3) do not. */
+    "{\"id\":\"X1\",\"kind\":\"achievement\",\"title\":\"锂电池储能电站\",\"abstract\":\"锂电池储能电池组\"}",
+    "{\"id\":\"X2\",\"kind\":\"achievement\",\"title\":\"锂电池储能热失控预警\",\"abstract\":\"锂电池储能电池组热失控\"}",
+    "{\"id\":\"X3\",\"kind\":\"achievement\",\"title\":\"储能锂电池电池组\",\"abstract\":\"储能锂电池电站\"}",
+    "{\"id\":\"X9\",\"kind\":\"achievement\",\"title\":\"储能锂电池热失控抑制\",\"abstract\":\"电池组热失控\"}",
+    "{\"id\":\"X10\",\"kind\":\"achievement\",\"title\":\"电站锂电池热失控\",\"abstract\":\"储能电池组\"}",
+    /* Kiwi and wheat. */
+    "{\"id\":\"X4\",\"kind\":\"achievement\",\"title\":\"猕猴桃溃疡病防控\",\"abstract\":\"猕猴桃果园病害\"}",
+    "{\"id\":\"X5\",\"kind\":\"achievement\",\"title\":\"猕猴桃果园病害\",\"abstract\":\"猕猴桃溃疡病\"}",
+    "{\"id\":\"X11\",\"kind\":\"achievement\",\"title\":\"猕猴桃溃疡病果园\",\"abstract\":\"病害防控\"}",
+    "{\"id\":\"X6\",\"kind\":\"achievement\",\"title\":\"小麦抗旱育种\",\"abstract\":\"小麦新品种抗旱\"}",
+    "{\"id\":\"X7\",\"kind\":\"achievement\",\"title\":\"小麦抗旱新品种\",\"abstract\":\"小麦育种\"}",
+    "{\"id\":\"X12\",\"kind\":\"achievement\",\"title\":\"小麦育种新品种\",\"abstract\":\"抗旱小麦\"}",
+};
+
+static double comp(lm_results *r, int i, const char *name)
+{
+    for (int j = 0; j < lm_result_component_count(r, i); j++)
+        if (!strcmp(lm_result_component_name(r, i, j), name)) return lm_result_component_value(r, i, j);
+    return -1;
+}
+
+static void test_dense_retrieval(void)
+{
+    lm_db *db = NULL;
+    CHECK_EQ_INT(lm_open(&db, ":memory:", 0), LM_OK);
+    for (size_t i = 0; i < sizeof recs / sizeof recs[0]; i++) CHECK_EQ_INT(lm_put(db, recs[i], LM_NUL_TERMINATED), LM_OK);
+    lm_results *r = NULL;
+    /* Before a build: "热失控" finds X2, X9, X10 only. */
+    CHECK_EQ_INT(lm_match_text(db, "热失控", LM_NUL_TERMINATED, LM_ACHIEVEMENT, NULL, &r), LM_OK);
+    CHECK_EQ_INT(lm_results_count(r), 3);
+    lm_results_free(r);
+    CHECK_EQ_INT(lm_vectors_build(db, 3), LM_OK);
+    char *st = NULL;
+    CHECK_EQ_INT(lm_stats_json(db, &st), LM_OK);
+    CHECK_CONTAINS(st, "\"vectors\":{\"dim\":3,\"built_records\":11,\"added_since_build\":0}");
+    lm_free(st);
+    /* After: X1 and X3 share no word with "热失控" but sit next to X2. */
+    CHECK_EQ_INT(lm_match_text(db, "热失控", LM_NUL_TERMINATED, LM_ACHIEVEMENT, NULL, &r), LM_OK);
+    int found = 0;
+    for (int i = 3; i < lm_results_count(r); i++) {
+        const char *id = lm_result_id(r, i);
+        if (!strcmp(id, "X1") || !strcmp(id, "X3")) {
+            found++;
+            CHECK(comp(r, i, "bm25") == 0);
+            CHECK(comp(r, i, "cosine") > 0.5);
+            CHECK_EQ_INT(lm_result_term_count(r, i), 0);
+        }
+        if (!strcmp(id, "X4") || !strcmp(id, "X6")) CHECK(comp(r, i, "cosine") < 0.5);
+    }
+    CHECK_EQ_INT(found, 2);
+    lm_results_free(r);
+    /* w_cosine 0 removes them again. */
+    lm_opts *o = NULL;
+    lm_opts_new(&o);
+    lm_opts_set_double(o, LM_OPT_W_COSINE, 0);
+    CHECK_EQ_INT(lm_match_text(db, "热失控", LM_NUL_TERMINATED, LM_ACHIEVEMENT, o, &r), LM_OK);
+    CHECK_EQ_INT(lm_results_count(r), 3);
+    lm_results_free(r);
+    lm_opts_free(o);
+    /* Fold-in: a new record gets a vector without a rebuild, counted in stats,
+       found by its neighbours' words. */
+    CHECK_EQ_INT(lm_put(db, "{\"id\":\"X8\",\"kind\":\"achievement\",\"title\":\"储能锂电池\"}", LM_NUL_TERMINATED), LM_OK);
+    CHECK_EQ_INT(lm_stats_json(db, &st), LM_OK);
+    CHECK_CONTAINS(st, "\"added_since_build\":1");
+    lm_free(st);
+    CHECK_EQ_INT(lm_delete(db, LM_ACHIEVEMENT, "X8"), LM_OK);
+    CHECK_EQ_INT(lm_vectors_build(db, -1), LM_ERANGE);
+    lm_close(db);
+}
+
+/* Fold-in of a stored record's text equals the vector the build gave it. */
+static void test_fold_in_equals_build(void)
+{
+    const char *path = "/tmp/lmtest-vectors.db";
+    remove(path);
+    lm_db *db = NULL;
+    CHECK_EQ_INT(lm_open(&db, path, 0), LM_OK);
+    for (size_t i = 0; i < sizeof recs / sizeof recs[0]; i++) lm_put(db, recs[i], LM_NUL_TERMINATED);
+    CHECK_EQ_INT(lm_vectors_build(db, 3), LM_OK);
+    sqlite3 *raw;
+    sqlite3_open(path, &raw);
+    float before[3], after[3], again[3];
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(raw, "SELECT v.v FROM vec v JOIN record r ON r.rid = v.rid WHERE r.id = 'X2'", -1, &q, NULL);
+    CHECK_EQ_INT(sqlite3_step(q), SQLITE_ROW);
+    memcpy(before, sqlite3_column_blob(q, 0), sizeof before);
+    sqlite3_reset(q);
+    CHECK_EQ_INT(lm_put(db, recs[1], LM_NUL_TERMINATED), LM_OK);   /* re-put: folded in */
+    CHECK_EQ_INT(sqlite3_step(q), SQLITE_ROW);
+    memcpy(after, sqlite3_column_blob(q, 0), sizeof after);
+    sqlite3_reset(q);
+    for (int i = 0; i < 3; i++) CHECK(fabsf(before[i] - after[i]) < 1e-4f);
+    /* A rebuild with the same data is reproducible. */
+    CHECK_EQ_INT(lm_vectors_build(db, 3), LM_OK);
+    CHECK_EQ_INT(sqlite3_step(q), SQLITE_ROW);
+    memcpy(again, sqlite3_column_blob(q, 0), sizeof again);
+    for (int i = 0; i < 3; i++) CHECK(fabsf(before[i] - again[i]) < 1e-5f);
+    sqlite3_finalize(q);
+    sqlite3_close(raw);
+    lm_close(db);
+    remove(path);
+}
+
+static void test_external_vectors(void)
+{
+    lm_db *db = NULL;
+    CHECK_EQ_INT(lm_open(&db, ":memory:", 0), LM_OK);
+    for (size_t i = 0; i < sizeof recs / sizeof recs[0]; i++) lm_put(db, recs[i], LM_NUL_TERMINATED);
+    /* Made-up 4-d embeddings: battery records near e0, kiwi near e1, wheat near e2. */
+    static const char *ids[] = { "X1", "X2", "X3", "X9", "X10", "X4", "X5", "X11", "X6", "X7", "X12" };
+    for (int i = 0; i < 11; i++) {
+        float v[4] = { i < 5 ? 1.0f : 0.05f, i >= 5 && i < 8 ? 1.0f : 0.05f, i >= 8 ? 1.0f : 0.05f, 0.01f * (float)i };
+        CHECK_EQ_INT(lm_vector_put(db, LM_ACHIEVEMENT, ids[i], "bge-test", v, 4), LM_OK);
+    }
+    float q[4] = { 0.1f, 0.9f, 0.0f, 0.0f };
+    lm_results *r = NULL;
+    lm_opts *o = NULL;
+    lm_opts_new(&o);
+    lm_opts_set_int(o, LM_OPT_K, 3);
+    CHECK_EQ_INT(lm_match_vector(db, "bge-test", q, 4, LM_ACHIEVEMENT, o, &r), LM_OK);
+    CHECK_EQ_INT(lm_results_count(r), 3);
+    for (int i = 0; i < lm_results_count(r); i++) {
+        const char *id = lm_result_id(r, i);
+        CHECK(!strcmp(id, "X4") || !strcmp(id, "X5") || !strcmp(id, "X11"));
+        CHECK(comp(r, i, "cosine_ext") > 0.9);
+    }
+    lm_results_free(r);
+    /* Errors: the space is fixed by the first vector. */
+    float v4[4] = { 1, 0, 0, 0 }, v3[3] = { 1, 0, 0 }, nan4[4] = { 1, NAN, 0, 0 }, inf4[4] = { INFINITY, 0, 0, 0 }, z4[4] = { 0 };
+    CHECK_EQ_INT(lm_vector_put(db, LM_ACHIEVEMENT, "X1", "other-model", v4, 4), LM_EMISMATCH);
+    CHECK_CONTAINS(lm_errmsg(db), "bge-test");
+    CHECK_EQ_INT(lm_vector_put(db, LM_ACHIEVEMENT, "X1", "bge-test", v3, 3), LM_EMISMATCH);
+    CHECK_EQ_INT(lm_vector_put(db, LM_ACHIEVEMENT, "X1", "bge-test", nan4, 4), LM_EINVAL);
+    CHECK_CONTAINS(lm_errmsg(db), "component 1 is NaN");
+    CHECK_EQ_INT(lm_vector_put(db, LM_ACHIEVEMENT, "X1", "bge-test", inf4, 4), LM_EINVAL);
+    CHECK_EQ_INT(lm_vector_put(db, LM_ACHIEVEMENT, "X1", "bge-test", z4, 4), LM_EINVAL);
+    CHECK_EQ_INT(lm_vector_put(db, LM_ACHIEVEMENT, "nope", "bge-test", v4, 4), LM_ENOTFOUND);
+    CHECK_EQ_INT(lm_vector_put(db, LM_ACHIEVEMENT, "X1", "", v4, 4), LM_EINVAL);
+    CHECK_EQ_INT(lm_vector_put(db, LM_ACHIEVEMENT, "X1", "bge-test", v4, 0), LM_ERANGE);
+    CHECK_EQ_INT(lm_match_vector(db, "bge-test", v3, 3, LM_ACHIEVEMENT, NULL, &r), LM_EMISMATCH);
+    CHECK_EQ_INT(lm_match_vector(db, "bge-test", nan4, 4, LM_ACHIEVEMENT, NULL, &r), LM_EINVAL);
+    /* Deleting a record removes its vector. */
+    CHECK_EQ_INT(lm_delete(db, LM_ACHIEVEMENT, "X4"), LM_OK);
+    CHECK_EQ_INT(lm_match_vector(db, "bge-test", q, 4, LM_ACHIEVEMENT, o, &r), LM_OK);
+    for (int i = 0; i < lm_results_count(r); i++) CHECK(strcmp(lm_result_id(r, i), "X4") != 0);
+    lm_results_free(r);
+    lm_opts_free(o);
+    lm_close(db);
+}
+
+typedef struct { int calls; int mismatches; sqlite3 *raw; } batchctx;
+
+/* One-by-one reference: cosines from the stored vectors, by brute force. */
+static int batch_cb(void *p, const char *from_id, int n, const char *const *ids, const float *scores)
+{
+    batchctx *c = p;
+    c->calls++;
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(c->raw, "SELECT r2.id, v2.v, v1.v FROM record r1 JOIN vec v1 ON v1.rid = r1.rid, "
+                               "record r2 JOIN vec v2 ON v2.rid = r2.rid WHERE r1.id = ? AND r2.kind = 2 AND r2.id != r1.id",
+                       -1, &st, NULL);
+    sqlite3_bind_text(st, 1, from_id, -1, SQLITE_STATIC);
+    float best[64];
+    int nb = 0;
+    while (sqlite3_step(st) == SQLITE_ROW && nb < 64) {
+        const float *a = sqlite3_column_blob(st, 1), *b = sqlite3_column_blob(st, 2);
+        int d = sqlite3_column_bytes(st, 1) / 4;
+        double x = 0;
+        for (int i = 0; i < d; i++) x += (double)a[i] * b[i];
+        best[nb++] = (float)x;
+    }
+    sqlite3_finalize(st);
+    if (n != 3) c->mismatches++;   /* k hits, the record itself excluded */
+    /* The batch's i-th score equals the i-th largest reference cosine. */
+    for (int i = 0; i < n; i++) {
+        int larger = 0;
+        for (int j = 0; j < nb; j++) larger += best[j] > scores[i] + 1e-5f;
+        if (larger > i) c->mismatches++;
+        if (i && scores[i] > scores[i - 1]) c->mismatches++;
+        if (!strcmp(ids[i], from_id)) c->mismatches++;
+    }
+    return 0;
+}
+
+static int stop_cb(void *p, const char *from_id, int n, const char *const *ids, const float *scores)
+{
+    return 7;
+}
+
+static void test_batch_equals_one_by_one(void)
+{
+    const char *path = "/tmp/lmtest-batch.db";
+    remove(path);
+    lm_db *db = NULL;
+    CHECK_EQ_INT(lm_open(&db, path, 0), LM_OK);
+    for (size_t i = 0; i < sizeof recs / sizeof recs[0]; i++) lm_put(db, recs[i], LM_NUL_TERMINATED);
+    CHECK_EQ_INT(lm_batch_match(db, LM_ACHIEVEMENT, LM_ACHIEVEMENT, 3, batch_cb, NULL), LM_ESTATE);
+    CHECK_EQ_INT(lm_vectors_build(db, 3), LM_OK);
+    batchctx c = { 0, 0, NULL };
+    sqlite3_open(path, &c.raw);
+    CHECK_EQ_INT(lm_batch_match(db, LM_ACHIEVEMENT, LM_ACHIEVEMENT, 3, batch_cb, &c), LM_OK);
+    CHECK_EQ_INT(c.calls, 11);
+    CHECK_EQ_INT(c.mismatches, 0);
+    sqlite3_close(c.raw);
+    CHECK_EQ_INT(lm_batch_match(db, LM_ACHIEVEMENT, LM_ACHIEVEMENT, 3, stop_cb, NULL), 7);
+    CHECK_EQ_INT(lm_batch_match(db, LM_ACHIEVEMENT, LM_ACHIEVEMENT, 0, batch_cb, NULL), LM_ERANGE);
+    CHECK_EQ_INT(lm_batch_match(db, LM_PROBLEM, LM_ACHIEVEMENT, 3, batch_cb, &c), LM_OK);  /* no problems: no call */
+    lm_close(db);
+    remove(path);
+}
+
+int main(void)
+{
+    RUN(test_dense_retrieval);
+    RUN(test_fold_in_equals_build);
+    RUN(test_external_vectors);
+    RUN(test_batch_equals_one_by_one);
+    return lmt_done();
+}
