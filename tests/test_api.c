@@ -400,6 +400,19 @@ static void test_explanations_and_json(void)
     CHECK_CONTAINS(js, "碳化硅");
     lm_free(js);
     lm_results_free(r);
+    /* Reciprocal rank fusion: A1 ranks first on every component. */
+    lm_opts *rrf = NULL;
+    lm_opts_new(&rrf);
+    CHECK_EQ_INT(lm_opts_set_int(rrf, LM_OPT_FUSION, 7), LM_ERANGE);
+    CHECK_EQ_INT(lm_opts_set_int(rrf, LM_OPT_FUSION, LM_FUSION_RRF), LM_OK);
+    lm_results *rr = NULL;
+    CHECK_EQ_INT(lm_match(db, LM_PROBLEM, "P1", LM_ACHIEVEMENT, rrf, &rr), LM_OK);
+    CHECK_STR(top_id(rr), "A1");
+    double want = (1.0 + 0.1 + 0.05 + 0.05 + 0.5) / 61.0;
+    CHECK(lm_result_score(rr, 0) > want - 1e-12 && lm_result_score(rr, 0) < want + 1e-12);
+    CHECK(lm_result_score(rr, 1) < lm_result_score(rr, 0));
+    lm_results_free(rr);
+    lm_opts_free(rrf);
     /* Traditional-script A4 is found by the simplified problem too. */
     CHECK_EQ_INT(lm_match(db, LM_PROBLEM, "P1", LM_ACHIEVEMENT, NULL, &r), LM_OK);
     int found = 0;

@@ -292,6 +292,13 @@ typedef struct lm_opts lm_opts;
                                      100; needs lm_vectors_build()) */
 #define LM_OPT_TOPIC_DOCS    11   /* best BM25 hits whose domain tags vote for
                                      the query's topic (default 10; 0 off) */
+#define LM_OPT_FUSION        13   /* LM_FUSION_WEIGHTED (default) or
+                                     LM_FUSION_RRF */
+/* Fusion of the score components. */
+#define LM_FUSION_WEIGHTED 1      /* the weighted sum of the components */
+#define LM_FUSION_RRF      2      /* reciprocal rank fusion: each component
+                                     ranks the candidates; the score is the
+                                     sum of weight / (60 + rank) */
 /* Evidence aggregation modes (see lm_match()). */
 #define LM_EVIDENCE_MAX   1       /* the best linked achievement's score */
 #define LM_EVIDENCE_SUM   2       /* the sum over all linked achievements */

@@ -26,7 +26,7 @@ enum { W_TITLE, W_BODY, W_KEYWORDS, W_EXTRA, W_BM25, W_FIELDS, W_REGION, W_MATUR
 struct lm_opts {
     int k, offset, min_maturity, max_terms, candidates;
     int ev_mode, ev_m, ev_candidates;
-    int prf_docs, prf_terms, topic_docs, dense_candidates;
+    int prf_docs, prf_terms, topic_docs, dense_candidates, fusion;
     char *region;
     char **fields;
     int nfields;
@@ -57,6 +57,7 @@ static void opts_defaults(lm_opts *o)
     o->w[W_TOPIC] = 0.5;
     o->w[W_COSINE] = 0.25;
     o->dense_candidates = 100;
+    o->fusion = LM_FUSION_WEIGHTED;
     o->topic_docs = 10;
     o->w[W_K1] = 2.0;
     o->w[W_B] = 0.75;
@@ -102,6 +103,10 @@ LM_API int lm_opts_set_int(lm_opts *o, int key, int64_t v)
         return LM_OK;
     case LM_OPT_PRF_DOCS:     if (v < 0 || v > 1000) return LM_ERANGE; o->prf_docs = (int)v; return LM_OK;
     case LM_OPT_PRF_TERMS:    if (v < 0 || v > 1000) return LM_ERANGE; o->prf_terms = (int)v; return LM_OK;
+    case LM_OPT_FUSION:
+        if (v != LM_FUSION_WEIGHTED && v != LM_FUSION_RRF) return LM_ERANGE;
+        o->fusion = (int)v;
+        return LM_OK;
     case LM_OPT_DENSE_CANDIDATES:
         if (v < 0 || v > 100000) return LM_ERANGE;
         o->dense_candidates = (int)v;
@@ -867,6 +872,31 @@ static int add_topic(lm_db *db, hitlist *hl, const lm_opts *o)
     return rc ? lmx_err(db, rc, "out of memory") : LM_OK;
 }
 
+/*
+** Reciprocal rank fusion: each component ranks the candidates on its own
+** (ties share the better rank; a zero value does not rank), and the score is
+** sum_c w_c / (60 + rank_c).  Scale-free, so no normalization is needed.
+*/
+static int fuse_rrf(lm_db *db, hitlist *hl, const lm_opts *o)
+{
+    static const int comps[] = { C_BM25, C_FIELDS, C_REGION, C_MATURITY, C_EVIDENCE, C_TOPIC, C_COSINE };
+    static const int weights[] = { W_BM25, W_FIELDS, W_REGION, W_MATURITY, W_EVIDENCE, W_TOPIC, W_COSINE };
+    for (int i = 0; i < hl->n; i++) hl->h[i].score = 0;
+    for (size_t c = 0; c < sizeof comps / sizeof comps[0]; c++) {
+        double w = o->w[weights[c]];
+        if (w <= 0) continue;
+        for (int i = 0; i < hl->n; i++) {
+            double v = hl->h[i].comp[comps[c]];
+            if (v <= 0) continue;
+            int rank = 1;
+            for (int j = 0; j < hl->n; j++) rank += hl->h[j].comp[comps[c]] > v;
+            hl->h[i].score += w / (60.0 + rank);
+        }
+    }
+    (void)db;
+    return LM_OK;
+}
+
 static int run_query(lm_db *db, const query_ctx *qc, lmx_qterms *q, const lm_opts *o, lm_results **out)
 {
     int rc;
@@ -908,7 +938,9 @@ static int run_query(lm_db *db, const query_ctx *qc, lmx_qterms *q, const lm_opt
        topic vote then covers them too (the first hits stay in BM25 order). */
     if (qc->to == LM_EXPERT && (rc = add_evidence(db, q, o, qc, &p, &hl))) goto done;
     if ((rc = add_topic(db, &hl, o))) goto done;
-    for (int i = 0; i < hl.n; i++) {
+    if (o->fusion == LM_FUSION_RRF) {
+        if ((rc = fuse_rrf(db, &hl, o))) goto done;
+    } else for (int i = 0; i < hl.n; i++) {
         hit *h = &hl.h[i];
         h->score = o->w[W_BM25] * h->comp[C_BM25] + o->w[W_FIELDS] * h->comp[C_FIELDS] +
                    o->w[W_REGION] * h->comp[C_REGION] + o->w[W_MATURITY] * h->comp[C_MATURITY] +
