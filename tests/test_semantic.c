@@ -144,6 +144,27 @@ static void test_external_vectors(void)
         CHECK(comp(r, i, "cosine_ext") > 0.9);
     }
     lm_results_free(r);
+    /* A stored query record with an external vector: its neighbours in that
+       space join the candidates (X6 shares no word with X4). */
+    float kiwi[4] = { 0.05f, 1.0f, 0.05f, 0.0f };
+    CHECK_EQ_INT(lm_vector_put(db, LM_ACHIEVEMENT, "X6", "bge-test", kiwi, 4), LM_OK);
+    CHECK_EQ_INT(lm_match(db, LM_ACHIEVEMENT, "X4", LM_ACHIEVEMENT, NULL, &r), LM_OK);
+    int seen = 0;
+    for (int i = 0; i < lm_results_count(r); i++)
+        if (!strcmp(lm_result_id(r, i), "X6")) {
+            seen = 1;
+            CHECK(comp(r, i, "bm25") == 0);
+            CHECK(comp(r, i, "cosine_ext") > 0.99);
+        }
+    CHECK(seen);
+    lm_results_free(r);
+    lm_opts *noext = NULL;
+    lm_opts_new(&noext);
+    lm_opts_set_double(noext, LM_OPT_W_COSINE_EXT, 0);
+    CHECK_EQ_INT(lm_match(db, LM_ACHIEVEMENT, "X4", LM_ACHIEVEMENT, noext, &r), LM_OK);
+    for (int i = 0; i < lm_results_count(r); i++) CHECK(strcmp(lm_result_id(r, i), "X6") != 0);
+    lm_results_free(r);
+    lm_opts_free(noext);
     /* Errors: the space is fixed by the first vector. */
     float v4[4] = { 1, 0, 0, 0 }, v3[3] = { 1, 0, 0 }, nan4[4] = { 1, NAN, 0, 0 }, inf4[4] = { INFINITY, 0, 0, 0 }, z4[4] = { 0 };
     CHECK_EQ_INT(lm_vector_put(db, LM_ACHIEVEMENT, "X1", "other-model", v4, 4), LM_EMISMATCH);

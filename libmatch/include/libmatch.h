@@ -327,6 +327,9 @@ typedef struct lm_opts lm_opts;
                                      hits (default 0.5) */
 #define LM_OPT_W_COSINE      67   /* cosine in the built-in semantic space
                                      (default 0.25) */
+#define LM_OPT_W_COSINE_EXT  68   /* cosine of external embeddings, when the
+                                     query is a stored record that has one
+                                     (default 0.25) */
 #define LM_OPT_W_PRF         65   /* weight of feedback terms relative to the
                                      query's strongest term (default 0.5) */
 
@@ -375,6 +378,9 @@ typedef struct lm_results lm_results;
 **   cosine    cosine of query and hit in the built-in semantic space
 **             (lm_vectors_build()), clipped at 0; the nearest records by it
 **             join the candidates, so a hit may share no word with the query
+**   cosine_ext  cosine with the query record's external embedding
+**             (lm_vector_put()), when it has one; its nearest records in that
+**             space join the candidates too
 **   bm25_raw  the unnormalized BM25 (informational, weight 0)
 ** Filters (region prefix, fields, minimum maturity) restrict the candidates.
 ** `opts` may be NULL for the defaults.  *out is a new result set, possibly

@@ -128,6 +128,10 @@ int lmx_semantic_query(lm_db *db, const lmx_qterms *q, int kind, int ncand,
 /* Cosine of the query vector with a record of kind (0 if it has none). */
 double lmx_semantic_cosine(lm_db *db, int kind, const float *q, int64_t rid);
 void lmx_semantic_free(lm_db *db);
+/* The stored external vector of a record (malloc'ed; NULL when none). */
+int lmx_external_vector(lm_db *db, int64_t rid, char *model, size_t mlen, float **out, int *dim);
+/* Cosine with a record's external vector (after lmx_external_query()). */
+double lmx_external_cosine(lm_db *db, int kind, const float *q, int64_t rid);
 /* Dense top-ncand of kind in the external space of model. */
 int lmx_external_query(lm_db *db, const char *model, const float *q, int dim, int kind, int ncand,
                        lmx_dense_hit **out, int *nout);

@@ -21,7 +21,7 @@
 /* ---- options ------------------------------------------------------------- */
 
 enum { W_TITLE, W_BODY, W_KEYWORDS, W_EXTRA, W_BM25, W_FIELDS, W_REGION, W_MATURITY, W_EVIDENCE,
-       W_K1, W_B, W_PRF, W_TOPIC, W_COSINE, NW };
+       W_K1, W_B, W_PRF, W_TOPIC, W_COSINE, W_COSINE_EXT, NW };
 
 struct lm_opts {
     int k, offset, min_maturity, max_terms, candidates;
@@ -56,6 +56,7 @@ static void opts_defaults(lm_opts *o)
     o->w[W_PRF] = 0.5;
     o->w[W_TOPIC] = 0.5;
     o->w[W_COSINE] = 0.25;
+    o->w[W_COSINE_EXT] = 0.25;
     o->dense_candidates = 100;
     o->fusion = LM_FUSION_WEIGHTED;
     o->topic_docs = 10;
@@ -140,6 +141,7 @@ LM_API int lm_opts_set_double(lm_opts *o, int key, double v)
     case LM_OPT_W_PRF: i = W_PRF; break;
     case LM_OPT_W_TOPIC: i = W_TOPIC; break;
     case LM_OPT_W_COSINE: i = W_COSINE; break;
+    case LM_OPT_W_COSINE_EXT: i = W_COSINE_EXT; break;
     default: return LM_EINVAL;
     }
     if (!isfinite(v) || v < 0 || v > 1e6) return LM_ERANGE;
@@ -424,6 +426,7 @@ static char *build_match(const selected *s)
 typedef struct {
     int to;
     int64_t exclude_rid;        /* the query record itself, or 0 */
+    int64_t query_rid;          /* the stored query record, or 0 */
     const char *region;         /* query record's region */
     cJSON *fields;              /* query record's domain tags */
 } query_ctx;
@@ -598,7 +601,7 @@ static int add_evidence(lm_db *db, lmx_qterms *q, const lm_opts *o, const query_
     int rc = select_terms(db, q, LM_ACHIEVEMENT, o, &sel);
     if (rc) return rc;
     hitlist ach = {0};
-    query_ctx aq = { LM_ACHIEVEMENT, 0, NULL, NULL };
+    query_ctx aq = { LM_ACHIEVEMENT, 0, 0, NULL, NULL };
     sqlparts none = {0};
     rc = retrieve(db, LM_ACHIEVEMENT, &sel, o, &aq, &none, 0, o->ev_candidates, &ach);
     double maxa = 0;
@@ -794,6 +797,59 @@ static int add_dense(lm_db *db, const lmx_qterms *q, const lm_opts *o, const que
 }
 
 /*
+** External embeddings: when the query is a stored record with a vector of
+** the database's external space, its nearest records in that space join the
+** candidates and every candidate gets its cosine ("cosine_ext").
+*/
+static int add_external(lm_db *db, const lm_opts *o, const query_ctx *qc, const sqlparts *p, hitlist *hl)
+{
+    if (!qc->query_rid || o->w[W_COSINE_EXT] <= 0) return LM_OK;
+    char model[300];
+    float *qv = NULL;
+    int dim = 0;
+    int rc = lmx_external_vector(db, qc->query_rid, model, sizeof model, &qv, &dim);
+    if (rc || !qv) return rc;
+    lmx_dense_hit *dh = NULL;
+    int dn = 0;
+    if ((rc = lmx_external_query(db, model, qv, dim, qc->to, o->dense_candidates, &dh, &dn))) { free(qv); return rc; }
+    for (int i = 0; i < hl->n; i++) {
+        double c = lmx_external_cosine(db, qc->to, qv, hl->h[i].rid);
+        hl->h[i].comp[C_COSINE_EXT] = c > 0 ? c : 0;
+    }
+    char filt[600], sql[1400];
+    filter_sql(filt, sizeof filt, p, o, qc, qc->to);
+    snprintf(sql, sizeof sql, "SELECT r.id, r.region, r.maturity, %s FROM record r WHERE r.rid = ?9%s",
+             p->nq ? FIELD_COUNT_SQL : "0", filt);
+    sqlite3_stmt *st = NULL;
+    if (dn > 0 && (rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL)) != SQLITE_OK) {
+        free(dh);
+        free(qv);
+        return lmx_sqlerr(db, rc, "preparing the external candidates query");
+    }
+    rc = LM_OK;
+    for (int i = 0; i < dn && !rc; i++) {
+        if (dh[i].cosine <= 0) break;
+        int present = 0;
+        for (int j = 0; j < hl->n && !present; j++) present = hl->h[j].rid == dh[i].rid;
+        if (present || dh[i].rid == qc->exclude_rid) continue;
+        sqlite3_reset(st);
+        bind_parts(st, p, o, qc, 1);
+        sqlite3_bind_int64(st, 9, dh[i].rid);
+        if (sqlite3_step(st) != SQLITE_ROW) continue;
+        hit *h = hitlist_push(hl);
+        if (!h) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); break; }
+        h->rid = dh[i].rid;
+        if (!(h->id = lmx_strdup((const char *)sqlite3_column_text(st, 0)))) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); break; }
+        set_features(h, st, 1, qc, p, qc->to);
+        h->comp[C_COSINE_EXT] = dh[i].cosine;
+    }
+    sqlite3_finalize(st);
+    free(dh);
+    free(qv);
+    return rc;
+}
+
+/*
 ** Topic: the domain tags ("fields") of the query's best BM25 hits vote for
 ** the query's domain, each hit by its normalized score shared among its
 ** tags; a candidate's topic component is the vote of its best tag, divided
@@ -879,8 +935,9 @@ static int add_topic(lm_db *db, hitlist *hl, const lm_opts *o)
 */
 static int fuse_rrf(lm_db *db, hitlist *hl, const lm_opts *o)
 {
-    static const int comps[] = { C_BM25, C_FIELDS, C_REGION, C_MATURITY, C_EVIDENCE, C_TOPIC, C_COSINE };
-    static const int weights[] = { W_BM25, W_FIELDS, W_REGION, W_MATURITY, W_EVIDENCE, W_TOPIC, W_COSINE };
+    static const int comps[] = { C_BM25, C_FIELDS, C_REGION, C_MATURITY, C_EVIDENCE, C_TOPIC, C_COSINE, C_COSINE_EXT };
+    static const int weights[] = { W_BM25, W_FIELDS, W_REGION, W_MATURITY, W_EVIDENCE, W_TOPIC, W_COSINE,
+                                   W_COSINE_EXT };
     for (int i = 0; i < hl->n; i++) hl->h[i].score = 0;
     for (size_t c = 0; c < sizeof comps / sizeof comps[0]; c++) {
         double w = o->w[weights[c]];
@@ -934,6 +991,7 @@ static int run_query(lm_db *db, const query_ctx *qc, lmx_qterms *q, const lm_opt
         if (terms_from_mask(h, &sel)) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); goto done; }
     }
     if (o->w[W_COSINE] > 0 && (rc = add_dense(db, q, o, qc, &p, &hl))) goto done;
+    if ((rc = add_external(db, o, qc, &p, &hl))) goto done;
     /* Evidence may add experts found only through their achievements; the
        topic vote then covers them too (the first hits stay in BM25 order). */
     if (qc->to == LM_EXPERT && (rc = add_evidence(db, q, o, qc, &p, &hl))) goto done;
@@ -945,7 +1003,7 @@ static int run_query(lm_db *db, const query_ctx *qc, lmx_qterms *q, const lm_opt
         h->score = o->w[W_BM25] * h->comp[C_BM25] + o->w[W_FIELDS] * h->comp[C_FIELDS] +
                    o->w[W_REGION] * h->comp[C_REGION] + o->w[W_MATURITY] * h->comp[C_MATURITY] +
                    o->w[W_EVIDENCE] * h->comp[C_EVIDENCE] + o->w[W_TOPIC] * h->comp[C_TOPIC] +
-                   o->w[W_COSINE] * h->comp[C_COSINE];
+                   o->w[W_COSINE] * h->comp[C_COSINE] + o->w[W_COSINE_EXT] * h->comp[C_COSINE_EXT];
     }
     if (hl.n) qsort(hl.h, (size_t)hl.n, sizeof *hl.h, by_score);
     /* Keep [offset, offset+k). */
@@ -989,7 +1047,7 @@ static int match_parsed(lm_db *db, const lmx_record *r, int64_t rid, int to, con
     for (int c = 0; c < LMX_NCOLS && !rc; c++)
         if (c != LMX_COL_EXTRA) rc = analyze_into(db, &q, r->text[c], o->w[W_TITLE + c]);
     if (!rc) {
-        query_ctx qc = { to, r->kind == to ? rid : 0, r->region, r->fields };
+        query_ctx qc = { to, r->kind == to ? rid : 0, rid, r->region, r->fields };
         rc = run_query(db, &qc, &q, o, out);
     }
     lmx_qterms_free(&q);
@@ -1101,7 +1159,7 @@ static int match_text(lm_db *db, const char *text, size_t len, int to, const lm_
     rc = analyze_into(db, &q, t, 1.0);
     free(t);
     if (!rc) {
-        query_ctx qc = { to, 0, NULL, NULL };
+        query_ctx qc = { to, 0, 0, NULL, NULL };
         rc = run_query(db, &qc, &q, o, out);
     }
     lmx_qterms_free(&q);
@@ -1121,7 +1179,7 @@ static int match_vector(lm_db *db, const char *model, const float *q, int dim, i
     lmx_dense_hit *dh = NULL;
     int dn = 0;
     if ((rc = lmx_external_query(db, model, q, dim, to, ncand, &dh, &dn))) return rc;
-    query_ctx qc = { to, 0, NULL, NULL };
+    query_ctx qc = { to, 0, 0, NULL, NULL };
     sqlparts p = {0};
     p.ffilter = o->nfields ? fields_json(o, NULL, 1) : NULL;
     hitlist hl = {0};

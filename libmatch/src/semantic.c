@@ -551,3 +551,43 @@ LM_API int lm_batch_match(lm_db *db, int from, int to, int k, lm_batch_fn cb, vo
     free(ids);
     return rc ? lmx_err(db, rc, "batch stopped by the callback (%d)", rc) : lmx_ok(db);
 }
+
+/* The external vector of a stored record (malloc'ed), with the space's model
+   and dimension; *out NULL when it has none. */
+int lmx_external_vector(lm_db *db, int64_t rid, char *model, size_t mlen, float **out, int *dim)
+{
+    *out = NULL;
+    *dim = 0;
+    char d[32];
+    if (!meta_text(db, "ext_model", model, mlen) || !meta_text(db, "ext_dim", d, sizeof d)) return LM_OK;
+    sqlite3_stmt *st = lmx_stmt(db, 29, "SELECT v FROM xvec WHERE rid = ?");
+    if (!st) return db->errcode;
+    sqlite3_bind_int64(st, 1, rid);
+    int rc = LM_OK;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == (int)(sizeof(float) * (size_t)atoi(d))) {
+        *dim = atoi(d);
+        *out = malloc(sizeof(float) * (size_t)*dim);
+        if (*out) memcpy(*out, sqlite3_column_blob(st, 0), sizeof(float) * (size_t)*dim);
+        else rc = lmx_err(db, LM_ENOMEM, "out of memory");
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+double lmx_external_cosine(lm_db *db, int kind, const float *q, int64_t rid)
+{
+    struct lmx_densecache *c = db->dense[LMX_NKINDS + kind];
+    if (!c || !q) return 0;
+    int lo = 0, hi = c->n - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (c->rid[mid] == rid) {
+            double s = 0;
+            for (int i = 0; i < c->d; i++) s += (double)q[i] * c->M[(size_t)mid * c->d + i];
+            return s;
+        }
+        if (c->rid[mid] < rid) lo = mid + 1;
+        else hi = mid - 1;
+    }
+    return 0;
+}
