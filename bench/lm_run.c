@@ -42,7 +42,8 @@ static const struct { const char *name; int key; int is_int; } opts[] = {
     {"w_bm25", LM_OPT_W_BM25, 0}, {"w_fields", LM_OPT_W_FIELDS, 0}, {"w_region", LM_OPT_W_REGION, 0},
     {"w_maturity", LM_OPT_W_MATURITY, 0}, {"w_evidence", LM_OPT_W_EVIDENCE, 0}, {"w_prf", LM_OPT_W_PRF, 0},
     {"w_topic", LM_OPT_W_TOPIC, 0}, {"w_cosine", LM_OPT_W_COSINE, 0},
-    {"dense_candidates", LM_OPT_DENSE_CANDIDATES, 1},
+    {"dense_candidates", LM_OPT_DENSE_CANDIDATES, 1}, {"fusion", LM_OPT_FUSION, 1},
+    {"w_cosine_ext", LM_OPT_W_COSINE_EXT, 0},
 };
 
 int main(int argc, char **argv)

@@ -35,6 +35,8 @@ LM_CONFIGS = {
     "libmatch-subwords": ["--mode", "subwords"],
     "libmatch-bigrams": ["--mode", "bigrams"],
     "libmatch-prf": ["--opt", "prf_docs=10"],
+    "libmatch-rrf": ["--opt", "fusion=2"],
+    "libmatch-hybrid-rrf": ["--vectors", "0", "--opt", "fusion=2"],
     "libmatch-evidence-max": ["--opt", "evidence_mode=1"],
     "libmatch-evidence-sum": ["--opt", "evidence_mode=2"],
     "libmatch-no-evidence": ["--opt", "w_evidence=0"],
@@ -128,7 +130,8 @@ def main():
     ap.add_argument("--systems", nargs="+", default=["xapian", "fts5-trigram", "fts5-unicode61", "libmatch",
                                                      "libmatch-traditional", "libmatch-hybrid", "libmatch-bm25-only",
                                                      "libmatch-dense-only", "libmatch-bm25+dense", "libmatch-words",
-                                                     "libmatch-subwords", "libmatch-bigrams", "libmatch-prf"])
+                                                     "libmatch-subwords", "libmatch-bigrams", "libmatch-prf",
+                                                     "libmatch-rrf", "libmatch-hybrid-rrf"])
     ap.add_argument("--json", help="write the figures as JSON")
     ap.add_argument("--plot", help="write a PNG bar chart of nDCG@10")
     a = ap.parse_args()
