@@ -161,8 +161,9 @@ def main():
                 b = dict(kv(out), rss_mb=rss, core=re.search(r"core=(\S+)", out).group(1))
                 row["batch " + way] = b
                 print("\nbatch matching, %s (all x all, top-10, dim %d, OpenBLAS core %s): %.1f GFLOP/s vs bare "
-                      "sgemm %.1f GFLOP/s (%.0f%%; %.1f s)" % (way, b["dim"], b["core"], b["gflops"], b["sgemm_gflops"],
-                                                          100 * b["ratio"], b["seconds"]))
+                      "sgemm %.1f GFLOP/s (%.0f%%; %.1f s); building the vectors took %.1f s"
+                      % (way, b["dim"], b["core"], b["gflops"], b["sgemm_gflops"], 100 * b["ratio"], b["seconds"],
+                         b["build_seconds"]))
         text = os.path.join(d, "text.txt")
         with open(text, "w", encoding="utf-8") as f:
             while f.tell() < 20 << 20:
