@@ -747,36 +747,30 @@ static int expand_prf(lm_db *db, lmx_qterms *q, int to, const hitlist *hl, const
 }
 
 /*
-** Dense candidates: the records nearest to the query in the built-in
-** semantic space join the BM25 candidates (when they pass the filters), and
-** every candidate gets its cosine.  Nothing happens without a built model.
+** Vector neighbours join the candidates: every candidate gets its cosine in
+** component `comp` (via `cosine`), and the neighbours dh[0..dn) not yet
+** there are added when they pass the filters.
 */
-static int add_dense(lm_db *db, const lmx_qterms *q, const lm_opts *o, const query_ctx *qc,
-                     const sqlparts *p, hitlist *hl)
+static int join_neighbours(lm_db *db, const lm_opts *o, const query_ctx *qc, const sqlparts *p, hitlist *hl,
+                           const lmx_dense_hit *dh, int dn, int comp,
+                           double (*cosine)(lm_db *, int, const float *, int64_t), const float *qv)
 {
-    float *qv = NULL;
-    lmx_dense_hit *dh = NULL;
-    int dn = 0;
-    int rc = lmx_semantic_query(db, q, qc->to, o->dense_candidates, &qv, &dh, &dn);
-    if (rc || !qv) { free(dh); return rc; }
     for (int i = 0; i < hl->n; i++) {
-        double c = lmx_semantic_cosine(db, qc->to, qv, hl->h[i].rid);
-        hl->h[i].comp[C_COSINE] = c > 0 ? c : 0;
+        double c = cosine(db, qc->to, qv, hl->h[i].rid);
+        hl->h[i].comp[comp] = c > 0 ? c : 0;
     }
+    if (dn <= 0) return LM_OK;
     char filt[600], sql[1400];
     filter_sql(filt, sizeof filt, p, o, qc, qc->to);
     snprintf(sql, sizeof sql, "SELECT r.id, r.region, r.maturity, %s FROM record r WHERE r.rid = ?9%s",
              p->nq ? FIELD_COUNT_SQL : "0", filt);
     sqlite3_stmt *st = NULL;
-    if (dn > 0 && (rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL)) != SQLITE_OK) {
-        free(dh);
-        free(qv);
-        return lmx_sqlerr(db, rc, "preparing the dense candidates query");
-    }
+    int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) return lmx_sqlerr(db, rc, "preparing the vector candidates query");
     rc = LM_OK;
     for (int i = 0; i < dn && !rc; i++) {
         if (dh[i].cosine <= 0) break;
-        int present = 0;
+        int present = dh[i].rid == qc->exclude_rid;
         for (int j = 0; j < hl->n && !present; j++) present = hl->h[j].rid == dh[i].rid;
         if (present) continue;
         sqlite3_reset(st);
@@ -788,9 +782,25 @@ static int add_dense(lm_db *db, const lmx_qterms *q, const lm_opts *o, const que
         h->rid = dh[i].rid;
         if (!(h->id = lmx_strdup((const char *)sqlite3_column_text(st, 0)))) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); break; }
         set_features(h, st, 1, qc, p, qc->to);
-        h->comp[C_COSINE] = dh[i].cosine;
+        h->comp[comp] = dh[i].cosine;
     }
     sqlite3_finalize(st);
+    return rc;
+}
+
+/*
+** Dense candidates: the records nearest to the query in the built-in
+** semantic space join the BM25 candidates, and every candidate gets its
+** cosine.  Nothing happens without a built model.
+*/
+static int add_dense(lm_db *db, const lmx_qterms *q, const lm_opts *o, const query_ctx *qc,
+                     const sqlparts *p, hitlist *hl)
+{
+    float *qv = NULL;
+    lmx_dense_hit *dh = NULL;
+    int dn = 0;
+    int rc = lmx_semantic_query(db, q, qc->to, o->dense_candidates, &qv, &dh, &dn);
+    if (!rc && qv) rc = join_neighbours(db, o, qc, p, hl, dh, dn, C_COSINE, lmx_semantic_cosine, qv);
     free(dh);
     free(qv);
     return rc;
@@ -811,39 +821,8 @@ static int add_external(lm_db *db, const lm_opts *o, const query_ctx *qc, const 
     if (rc || !qv) return rc;
     lmx_dense_hit *dh = NULL;
     int dn = 0;
-    if ((rc = lmx_external_query(db, model, qv, dim, qc->to, o->dense_candidates, &dh, &dn))) { free(qv); return rc; }
-    for (int i = 0; i < hl->n; i++) {
-        double c = lmx_external_cosine(db, qc->to, qv, hl->h[i].rid);
-        hl->h[i].comp[C_COSINE_EXT] = c > 0 ? c : 0;
-    }
-    char filt[600], sql[1400];
-    filter_sql(filt, sizeof filt, p, o, qc, qc->to);
-    snprintf(sql, sizeof sql, "SELECT r.id, r.region, r.maturity, %s FROM record r WHERE r.rid = ?9%s",
-             p->nq ? FIELD_COUNT_SQL : "0", filt);
-    sqlite3_stmt *st = NULL;
-    if (dn > 0 && (rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL)) != SQLITE_OK) {
-        free(dh);
-        free(qv);
-        return lmx_sqlerr(db, rc, "preparing the external candidates query");
-    }
-    rc = LM_OK;
-    for (int i = 0; i < dn && !rc; i++) {
-        if (dh[i].cosine <= 0) break;
-        int present = 0;
-        for (int j = 0; j < hl->n && !present; j++) present = hl->h[j].rid == dh[i].rid;
-        if (present || dh[i].rid == qc->exclude_rid) continue;
-        sqlite3_reset(st);
-        bind_parts(st, p, o, qc, 1);
-        sqlite3_bind_int64(st, 9, dh[i].rid);
-        if (sqlite3_step(st) != SQLITE_ROW) continue;
-        hit *h = hitlist_push(hl);
-        if (!h) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); break; }
-        h->rid = dh[i].rid;
-        if (!(h->id = lmx_strdup((const char *)sqlite3_column_text(st, 0)))) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); break; }
-        set_features(h, st, 1, qc, p, qc->to);
-        h->comp[C_COSINE_EXT] = dh[i].cosine;
-    }
-    sqlite3_finalize(st);
+    rc = lmx_external_query(db, model, qv, dim, qc->to, o->dense_candidates, &dh, &dn);
+    if (!rc) rc = join_neighbours(db, o, qc, p, hl, dh, dn, C_COSINE_EXT, lmx_external_cosine, qv);
     free(dh);
     free(qv);
     return rc;

@@ -378,9 +378,9 @@ int lmx_semantic_query(lm_db *db, const lmx_qterms *q, int kind, int ncand,
     return LM_OK;
 }
 
-double lmx_semantic_cosine(lm_db *db, int kind, const float *q, int64_t rid)
+/* Dot product of q with the row of rid in a loaded matrix (0 if absent). */
+static double cache_cosine(const struct lmx_densecache *c, const float *q, int64_t rid)
 {
-    struct lmx_densecache *c = db->dense[kind];
     if (!c || !q) return 0;
     int lo = 0, hi = c->n - 1;
     while (lo <= hi) {
@@ -394,6 +394,11 @@ double lmx_semantic_cosine(lm_db *db, int kind, const float *q, int64_t rid)
         else hi = mid - 1;
     }
     return 0;
+}
+
+double lmx_semantic_cosine(lm_db *db, int kind, const float *q, int64_t rid)
+{
+    return cache_cosine(db->dense[kind], q, rid);
 }
 
 /* ---- external vectors (bring your own embeddings) ------------------------------- */
@@ -576,18 +581,5 @@ int lmx_external_vector(lm_db *db, int64_t rid, char *model, size_t mlen, float 
 
 double lmx_external_cosine(lm_db *db, int kind, const float *q, int64_t rid)
 {
-    struct lmx_densecache *c = db->dense[LMX_NKINDS + kind];
-    if (!c || !q) return 0;
-    int lo = 0, hi = c->n - 1;
-    while (lo <= hi) {
-        int mid = (lo + hi) / 2;
-        if (c->rid[mid] == rid) {
-            double s = 0;
-            for (int i = 0; i < c->d; i++) s += (double)q[i] * c->M[(size_t)mid * c->d + i];
-            return s;
-        }
-        if (c->rid[mid] < rid) lo = mid + 1;
-        else hi = mid - 1;
-    }
-    return 0;
+    return cache_cosine(db->dense[LMX_NKINDS + kind], q, rid);
 }
