@@ -822,6 +822,9 @@ int lmx_topk_scores(const float *s, int n, int k, int *idx, float *score)
     int cnt = 0;
     for (int i = 0; i < n; i++) {
         float v = s[i];
+        /* Fast path once the heap is full: most scores are below its worst
+           (a NaN fails both comparisons and is skipped below). */
+        if (cnt == k && v < score[0]) continue;
         if (isnan(v)) continue;
         if (cnt < k) {                                /* sift up */
             int j = cnt++;
