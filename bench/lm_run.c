@@ -10,6 +10,9 @@
 ** query rates go to stderr as "load_rps=..." and "qps=...".  Uses only the
 ** public header (plus cJSON to read the queries).
 */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE   /* getline, clock_gettime when built without the Makefile's flags */
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,15 +75,20 @@ int main(int argc, char **argv)
             int found = 0;
             for (size_t j = 0; eq && j < sizeof opts / sizeof opts[0]; j++)
                 if (strlen(opts[j].name) == n && !strncmp(opts[j].name, v, n)) {
-                    int rc = opts[j].is_int ? lm_opts_set_int(o, opts[j].key, atoll(eq + 1))
-                                            : lm_opts_set_double(o, opts[j].key, atof(eq + 1));
+                    char *end = NULL;
+                    long long iv = opts[j].is_int ? strtoll(eq + 1, &end, 10) : 0;
+                    double dv = opts[j].is_int ? 0 : strtod(eq + 1, &end);
+                    if (end == eq + 1 || *end) { fprintf(stderr, "lm_run: option %s: not a number\n", v); return 2; }
+                    int rc = opts[j].is_int ? lm_opts_set_int(o, opts[j].key, iv)
+                                            : lm_opts_set_double(o, opts[j].key, dv);
                     if (rc) { fprintf(stderr, "lm_run: option %s: %s\n", v, lm_errstr(rc)); return 2; }
                     found = 1;
                 }
             if (!found) { fprintf(stderr, "lm_run: unknown option %s\n", v); return 2; }
             i++;
         } else {
-            fprintf(stderr, "usage: lm_run --corpus F --queries F --out F [--db P] [--k N] [--mode M] [--opt N=V]\n");
+            fprintf(stderr, "usage: lm_run --corpus F --queries F --out F [--db P] [--k N] [--mode words|subwords|bigrams|all]\n"
+                            "              [--opt NAME=VALUE ...] [--vectors DIM]\n");
             return 2;
         }
     }
@@ -97,7 +105,7 @@ int main(int argc, char **argv)
     lm_db *db = NULL;
     if (lm_open(&db, dbpath, 0)) die("open", db);
     if (mode && lm_set_analyzer_mode(db, mode)) die("mode", db);
-    lm_opts_set_int(o, LM_OPT_K, k);
+    if (lm_opts_set_int(o, LM_OPT_K, k)) { fprintf(stderr, "lm_run: --k %d out of range\n", k); return 2; }
     double t0 = now();
     lm_report *rep = NULL;
     if (lm_load_jsonl(db, corpus, LM_LOAD_SKIP_BAD, &rep)) die("load", db);
@@ -115,16 +123,18 @@ int main(int argc, char **argv)
     if (!qf || !of) { perror("lm_run"); return 1; }
     char *line = NULL;
     size_t cap = 0;
-    long nq = 0, lineno = 0;
+    long nq = 0, lineno = 0, nbad = 0, nfail = 0;
     double tq = 0;
     while (getline(&line, &cap, qf) > 0) {
         lineno++;
+        if (strspn(line, " \t\r\n") == strlen(line)) continue;
         cJSON *q = cJSON_Parse(line);
-        if (!q) continue;
+        if (!q) { fprintf(stderr, "lm_run: %s line %ld: bad JSON\n", queries, lineno); nbad++; continue; }
         cJSON *qid = cJSON_GetObjectItem(q, "qid"), *to = cJSON_GetObjectItem(q, "to");
         cJSON *rec = cJSON_GetObjectItem(q, "record"), *text = cJSON_GetObjectItem(q, "text");
         if (!cJSON_IsString(qid) || !cJSON_IsString(to) || (!rec && !cJSON_IsString(text))) {
-            fprintf(stderr, "lm_run: %s line %ld: not a query\n", queries, lineno);
+            fprintf(stderr, "lm_run: %s line %ld: not a query (needs qid, to, and record or text)\n", queries, lineno);
+            nbad++;
             cJSON_Delete(q);
             continue;
         }
@@ -139,7 +149,7 @@ int main(int argc, char **argv)
             rc = lm_match_text(db, text->valuestring, LM_NUL_TERMINATED, kind, o, &r);
         }
         tq += now() - s;
-        if (rc) fprintf(stderr, "lm_run: query %s: %s\n", qid->valuestring, lm_errmsg(db));
+        if (rc) { fprintf(stderr, "lm_run: query %s: %s\n", qid->valuestring, lm_errmsg(db)); nfail++; }
         for (int i = 0; i < lm_results_count(r); i++)
             fprintf(of, "%s\t%s\t%d\t%.9g\n", qid->valuestring, lm_result_id(r, i), i + 1, lm_result_score(r, i));
         lm_results_free(r);
@@ -149,7 +159,7 @@ int main(int argc, char **argv)
     free(line);
     fclose(qf);
     fclose(of);
-    fprintf(stderr, "queries=%ld qps=%.1f\n", nq, tq > 0 ? (double)nq / tq : 0.0);
+    fprintf(stderr, "queries=%ld bad_lines=%ld failed=%ld qps=%.1f\n", nq, nbad, nfail, tq > 0 ? (double)nq / tq : 0.0);
     lm_opts_free(o);
     lm_close(db);
     if (dbpath == tmp) {

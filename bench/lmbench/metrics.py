@@ -1,9 +1,13 @@
 """nDCG@10, MRR@10 and Recall@100 as FORMAT.md (and trec_eval) define them.
 
 - A run is qid -> [(docid, score)]; it is ranked by score descending, ties by
-  docid descending (trec_eval's order), whatever the file order.
-- nDCG@10: gain = grade, discount log2(rank + 1), ideal from all judged grades
-  of the query (trec_eval ndcg_cut.10).
+  docid descending (trec_eval's order: form_res_rels.c sorts with
+  comp_sim_docno, strcmp(docno2, docno1)), whatever the file order or rank
+  column.  A docid listed twice for a query keeps its best score (trec_eval
+  would refuse the run).
+- nDCG@10: gain = grade, discount log2(rank + 1) (rank 1-based), ideal from
+  all judged grades >= 1 of the query (trec_eval 9.x ndcg_cut.10; trec_eval
+  8.x divided by log2(rank) from rank 2 on, which gives higher values).
 - MRR@10: 1/rank of the first hit with grade >= 1 in the top 10, else 0.
 - Recall@100: share of the query's grade >= 1 documents in the top 100.
 - Averages are over the queries with at least one grade >= 1 document; such a
@@ -13,7 +17,14 @@ import math
 
 
 def ranked(results):
-    return [d for d, _ in sorted(results, key=lambda x: (-x[1], _desc(x[0])))]
+    """Docids by score descending, then docid descending; duplicates dropped."""
+    seen = set()
+    out = []
+    for d, _ in sorted(results, key=lambda x: (-x[1], _desc(x[0]))):
+        if d not in seen:
+            seen.add(d)
+            out.append(d)
+    return out
 
 
 class _desc(str):
