@@ -350,6 +350,25 @@ static struct lmx_densecache *matrix(lm_db *db, int kind, int d)
     return space_matrix(db, kind, kind, "vec", d);
 }
 
+/* The ncand records of a loaded matrix nearest to qv, best first. */
+static int nearest(lm_db *db, const struct lmx_densecache *c, const float *qv, int ncand,
+                   lmx_dense_hit **out, int *nout)
+{
+    if (!c) return lmx_err(db, LM_ENOMEM, "out of memory loading vectors");
+    int k = ncand < c->n ? ncand : c->n;
+    int *idx = malloc(sizeof(int) * (size_t)(k ? k : 1));
+    float *sc = malloc(sizeof(float) * (size_t)(k ? k : 1));
+    lmx_dense_hit *h = malloc(sizeof *h * (size_t)(k ? k : 1));
+    if (!idx || !sc || !h) { free(idx); free(sc); free(h); return lmx_err(db, LM_ENOMEM, "out of memory"); }
+    int n = lmx_topk(c->M, c->n, c->d, qv, k, idx, sc);
+    for (int i = 0; i < n; i++) { h[i].rid = c->rid[idx[i]]; h[i].cosine = sc[i]; }
+    free(idx);
+    free(sc);
+    *out = h;
+    *nout = n < 0 ? 0 : n;
+    return LM_OK;
+}
+
 int lmx_semantic_query(lm_db *db, const lmx_qterms *q, int kind, int ncand,
                        float **out_q, lmx_dense_hit **out_hits, int *out_n)
 {
@@ -361,20 +380,9 @@ int lmx_semantic_query(lm_db *db, const lmx_qterms *q, int kind, int ncand,
     float *qv = malloc(sizeof(float) * (size_t)d);
     if (!qv) return lmx_err(db, LM_ENOMEM, "out of memory");
     if (project(db, q, d, qv) <= 0) { free(qv); return LM_OK; }
-    struct lmx_densecache *c = matrix(db, kind, d);
-    if (!c) { free(qv); return lmx_err(db, LM_ENOMEM, "out of memory loading vectors"); }
-    int k = ncand < c->n ? ncand : c->n;
-    int *idx = malloc(sizeof(int) * (size_t)(k ? k : 1));
-    float *sc = malloc(sizeof(float) * (size_t)(k ? k : 1));
-    lmx_dense_hit *h = malloc(sizeof *h * (size_t)(k ? k : 1));
-    if (!idx || !sc || !h) { free(idx); free(sc); free(h); free(qv); return lmx_err(db, LM_ENOMEM, "out of memory"); }
-    int n = lmx_topk(c->M, c->n, d, qv, k, idx, sc);
-    for (int i = 0; i < n; i++) { h[i].rid = c->rid[idx[i]]; h[i].cosine = sc[i]; }
-    free(idx);
-    free(sc);
+    int rc = nearest(db, matrix(db, kind, d), qv, ncand, out_hits, out_n);
+    if (rc) { free(qv); return rc; }
     *out_q = qv;
-    *out_hits = h;
-    *out_n = n < 0 ? 0 : n;
     return LM_OK;
 }
 
@@ -490,21 +498,9 @@ int lmx_external_query(lm_db *db, const char *model, const float *q, int dim, in
     if (!qv) return lmx_err(db, LM_ENOMEM, "out of memory");
     memcpy(qv, q, sizeof(float) * (size_t)dim);
     if (!lmx_vec_normalize(qv, dim)) { free(qv); return lmx_err(db, LM_EINVAL, "zero query vector"); }
-    struct lmx_densecache *c = space_matrix(db, LMX_NKINDS + kind, kind, "xvec", dim);
-    if (!c) { free(qv); return lmx_err(db, LM_ENOMEM, "out of memory loading vectors"); }
-    int k = ncand < c->n ? ncand : c->n;
-    int *idx = malloc(sizeof(int) * (size_t)(k ? k : 1));
-    float *sc = malloc(sizeof(float) * (size_t)(k ? k : 1));
-    lmx_dense_hit *h = malloc(sizeof *h * (size_t)(k ? k : 1));
-    if (!idx || !sc || !h) { free(idx); free(sc); free(h); free(qv); return lmx_err(db, LM_ENOMEM, "out of memory"); }
-    int n = lmx_topk(c->M, c->n, dim, qv, k, idx, sc);
-    for (int i = 0; i < n; i++) { h[i].rid = c->rid[idx[i]]; h[i].cosine = sc[i]; }
-    free(idx);
-    free(sc);
+    rc = nearest(db, space_matrix(db, LMX_NKINDS + kind, kind, "xvec", dim), qv, ncand, out, nout);
     free(qv);
-    *out = h;
-    *nout = n < 0 ? 0 : n;
-    return LM_OK;
+    return rc;
 }
 
 /* ---- batch matching --------------------------------------------------------------- */
