@@ -234,9 +234,11 @@ def main():
                     b = dict(kv(out), rss_mb=rss, core=m.group(1) if m else "?")
                     row["batch " + way] = b
                     print("\nbatch matching, %s (all x all, top-10, dim %d, OpenBLAS core %s): %.1f GFLOP/s vs bare "
-                          "sgemm %.1f GFLOP/s (%.0f%%; %.1f s); building the vectors took %.1f s"
+                          "sgemm %.1f GFLOP/s (%.0f%%; %.1f s); first call, loading the vectors: %.1f GFLOP/s "
+                          "(%.0f%%; %.1f s); building the vectors took %.1f s"
                           % (way, b["dim"], b["core"], b["gflops"], b["sgemm_gflops"], 100 * b["ratio"], b["seconds"],
-                             b.get("build_seconds", float("nan"))))
+                             b.get("cold_gflops", float("nan")), 100 * b.get("cold_ratio", float("nan")),
+                             b.get("cold_seconds", float("nan")), b.get("build_seconds", float("nan"))))
             for p in (lmdb, lmdb + "-wal", lmdb + "-shm", tridb, corpus):
                 if os.path.exists(p):
                     os.unlink(p)

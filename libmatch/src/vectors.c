@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cblas.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "libmatch.h"
 #include "vectors.h"
@@ -814,6 +817,21 @@ static void sift_worst(float *hs, int *hi, int n, int j)
     }
 }
 
+/* Whether any of the 16 scores at s is above t (false for NaN). */
+static inline int any_above16(const float *s, float t)
+{
+#if defined(__SSE2__)
+    __m128 tv = _mm_set1_ps(t);
+    __m128 m = _mm_or_ps(_mm_or_ps(_mm_cmpgt_ps(_mm_loadu_ps(s), tv), _mm_cmpgt_ps(_mm_loadu_ps(s + 4), tv)),
+                         _mm_or_ps(_mm_cmpgt_ps(_mm_loadu_ps(s + 8), tv), _mm_cmpgt_ps(_mm_loadu_ps(s + 12), tv)));
+    return _mm_movemask_ps(m) != 0;
+#else
+    int any = 0;
+    for (int j = 0; j < 16; j++) any |= s[j] > t;
+    return any;
+#endif
+}
+
 int lmx_topk_scores(const float *s, int n, int k, int *idx, float *score)
 {
     if (n < 0 || k < 0) return -1;
@@ -821,10 +839,14 @@ int lmx_topk_scores(const float *s, int n, int k, int *idx, float *score)
     if (!s || !idx || !score) return -1;
     int cnt = 0;
     for (int i = 0; i < n; i++) {
+        /* Fast path once the heap is full: indexes only grow, so a score
+           not above the heap's worst cannot enter (NaN compares false);
+           skip 16 such scores at a time. */
+        if (cnt == k)
+            while (i + 16 <= n && !any_above16(s + i, score[0])) i += 16;
+        if (i == n) break;
         float v = s[i];
-        /* Fast path once the heap is full: most scores are below its worst
-           (a NaN fails both comparisons and is skipped below). */
-        if (cnt == k && v < score[0]) continue;
+        if (cnt == k && !(v > score[0])) continue;
         if (isnan(v)) continue;
         if (cnt < k) {                                /* sift up */
             int j = cnt++;
