@@ -231,10 +231,12 @@ static void global_init(void)
     const char *tried[8];
     int nt = 0;
     pthread_mutex_lock(&g_path_lock);
+    const char *env = getenv("LIBMATCH_DICT");
+    /* A path set explicitly (lm_set_dictionary, then $LIBMATCH_DICT) is the
+       only one tried: a typo must be an error, not a silent fallback. */
     if (g_dict_path) tried[nt++] = g_dict_path;
+    else if (env && *env) tried[nt++] = env;
     else {
-        const char *env = getenv("LIBMATCH_DICT");
-        if (env && *env) tried[nt++] = env;
         tried[nt++] = "/usr/lib/python3/dist-packages/jieba/dict.txt";
         tried[nt++] = "/usr/share/python3-jieba/dict.txt";
         tried[nt++] = "/usr/local/lib/python3/dist-packages/jieba/dict.txt";

@@ -39,7 +39,7 @@ typedef int (*lmx_token_fn)(void *ctx, int flags, const char *tok, int ntok,
                             int start, int end);
 
 /*
-** Process-wide dictionary path (NULL: $LIBMATCH_DICT, then Debian's
+** Process-wide dictionary path (NULL: $LIBMATCH_DICT if set, else Debian's
 ** python3-jieba locations).  Returns LM_ESTATE once the dictionary is loaded.
 */
 int lmx_set_dict_path(const char *path);

@@ -262,6 +262,18 @@ class TestErrors(Base):
         self.assertIn("EDICT 13", p.stdout)
         self.assertIn("no-dict.txt", p.stdout)
 
+    def test_dictionary_env_missing_is_an_error(self):
+        # $LIBMATCH_DICT naming a missing file: no silent fallback to the
+        # Debian dictionary; the open fails and names the path.
+        code = ("import libmatch\ntry:\n    libmatch.open(':memory:')\n    print('OPENED')\n"
+                "except libmatch.DictionaryError as e:\n    print('EDICT', e.code, e)\n")
+        env = dict(os.environ, PYTHONPATH=PKG, LIBMATCH_DICT=os.path.join(self.dir, "typo-dict.txt"))
+        p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("EDICT 13", p.stdout)
+        self.assertIn("typo-dict.txt", p.stdout)
+        self.assertNotIn("dist-packages", p.stdout)
+
     def test_set_dictionary(self):
         # The dictionary is loaded by now: changing it is a state error.
         e = self.check(libmatch.InvalidArgument, libmatch.set_dictionary, os.path.join(self.dir, "d.txt"))
