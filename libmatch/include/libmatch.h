@@ -271,7 +271,7 @@ typedef struct lm_opts lm_opts;
 
 /* Integer options. */
 #define LM_OPT_K              1   /* results to return (default 10) */
-#define LM_OPT_OFFSET         2   /* results to skip (default 0) */
+#define LM_OPT_OFFSET         2   /* results to skip (default 0; 0..1000000) */
 #define LM_OPT_MIN_MATURITY   3   /* achievements with maturity >= n (0=off) */
 #define LM_OPT_MAX_TERMS      4   /* most informative query terms kept from a
                                      long query (default 48) */
@@ -337,7 +337,7 @@ typedef struct lm_opts lm_opts;
 LM_API int lm_opts_new(lm_opts **out);
 LM_API void lm_opts_free(lm_opts *o);
 /* Set an integer option.  LM_EINVAL for an unknown key, LM_ERANGE for a
-   value out of range (k in 1..LM_MAX_K, offset >= 0, maturity 0..9). */
+   value out of range (k in 1..LM_MAX_K, offset 0..1000000, maturity 0..9). */
 LM_API int lm_opts_set_int(lm_opts *o, int key, int64_t value);
 /* Set a weight (finite, >= 0). */
 LM_API int lm_opts_set_double(lm_opts *o, int key, double value);
