@@ -272,6 +272,7 @@ struct lmx_densecache {
     float *M;
     int64_t *rid;      /* ascending */
     char **id;
+    lmx_dense D;       /* M described once (its largest norm), for top-k */
 };
 
 static void cache_free(struct lmx_densecache *c)
@@ -341,6 +342,7 @@ static struct lmx_densecache *space_matrix(lm_db *db, int slot, int kind, const 
         c->n++;
     }
     sqlite3_finalize(st);
+    if (lmx_dense_init(&c->D, c->M, c->n, d)) { cache_free(c); return NULL; }
     db->dense[slot] = c;
     return c;
 }
@@ -360,12 +362,14 @@ static int nearest(lm_db *db, const struct lmx_densecache *c, const float *qv, i
     float *sc = malloc(sizeof(float) * (size_t)(k ? k : 1));
     lmx_dense_hit *h = malloc(sizeof *h * (size_t)(k ? k : 1));
     if (!idx || !sc || !h) { free(idx); free(sc); free(h); return lmx_err(db, LM_ENOMEM, "out of memory"); }
-    int n = lmx_topk(c->M, c->n, c->d, qv, k, idx, sc);
+    int n = 0;
+    int rc = lmx_dense_topk(&n, idx, sc, &c->D, qv, k, NULL);
     for (int i = 0; i < n; i++) { h[i].rid = c->rid[idx[i]]; h[i].cosine = sc[i]; }
     free(idx);
     free(sc);
+    if (rc) { free(h); return lmx_err(db, rc, "dense top-k failed"); }
     *out = h;
-    *nout = n < 0 ? 0 : n;
+    *nout = n;
     return LM_OK;
 }
 
