@@ -572,6 +572,59 @@ static void test_update_delete_visible(void)
     lm_close(db);
 }
 
+/* The raw BM25 of record `id` for a text query to achievements (-1: absent). */
+static double bm25_raw(lm_db *db, const char *text, const char *id)
+{
+    lm_results *r = NULL;
+    double v = -1;
+    if (lm_match_text(db, text, LM_NUL_TERMINATED, LM_ACHIEVEMENT, NULL, &r) != LM_OK) return -2;
+    for (int i = 0; i < lm_results_count(r); i++) {
+        if (strcmp(lm_result_id(r, i), id)) continue;
+        for (int j = 0; j < lm_result_component_count(r, i); j++)
+            if (!strcmp(lm_result_component_name(r, i, j), "bm25_raw")) v = lm_result_component_value(r, i, j);
+    }
+    lm_results_free(r);
+    return v;
+}
+
+static double bm25_raw_fresh(const char *path, const char *text, const char *id)
+{
+    lm_db *db = NULL;
+    if (lm_open(&db, path, LM_OPEN_READONLY) != LM_OK) { lm_close(db); return -3; }
+    double v = bm25_raw(db, text, id);
+    lm_close(db);
+    return v;
+}
+
+/* Document lengths are cached per handle: a write by this handle or by
+   another connection must change the score exactly as a fresh handle sees it. */
+static void test_length_cache_follows_writes(void)
+{
+    lm_db *db = open_loaded("doclen.db");
+    const char *path = tmp_path("doclen.db"), *q = "碳化硅功率模块封装";
+    lm_db *other = NULL;
+    CHECK_EQ_INT(lm_open(&other, path, 0), LM_OK);
+    double v0 = bm25_raw(db, q, "A1");
+    CHECK(v0 > 0);
+    CHECK(v0 == bm25_raw_fresh(path, q, "A1"));
+    /* This handle makes A1 longer: a lower score, as a fresh handle computes it. */
+    CHECK_EQ_INT(lm_put(db, "{\"id\":\"A1\",\"kind\":\"achievement\",\"title\":\"低热阻碳化硅功率模块封装技术\","
+                        "\"abstract\":\"采用银烧结与双面散热结构。该技术另含大量与查询无关的说明文字，用于增加文档长度，"
+                        "例如生产线改造、质量管理体系、人员培训计划、市场推广策略以及售后服务网络建设等内容。\"}",
+                        LM_NUL_TERMINATED), LM_OK);
+    double v1 = bm25_raw(db, q, "A1");
+    CHECK(v1 > 0 && v1 < v0);
+    CHECK(v1 == bm25_raw_fresh(path, q, "A1"));
+    /* Another connection makes it short again. */
+    CHECK_EQ_INT(lm_put(other, "{\"id\":\"A1\",\"kind\":\"achievement\",\"title\":\"低热阻碳化硅功率模块封装技术\"}",
+                        LM_NUL_TERMINATED), LM_OK);
+    double v2 = bm25_raw(db, q, "A1");
+    CHECK(v2 > v1);
+    CHECK(v2 == bm25_raw_fresh(path, q, "A1"));
+    lm_close(other);
+    lm_close(db);
+}
+
 static void test_persistence_and_wal(void)
 {
     lm_db *db = open_loaded("persist.db");
@@ -824,6 +877,7 @@ int main(void)
     RUN(test_text_queries);
     RUN(test_filters_and_options);
     RUN(test_update_delete_visible);
+    RUN(test_length_cache_follows_writes);
     RUN(test_persistence_and_wal);
     RUN(test_analyzer_identity);
     RUN(test_user_dict_and_synonyms);

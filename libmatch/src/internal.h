@@ -30,6 +30,8 @@ struct lm_db {
     int stale;               /* tokenization changed since the index was built */
     struct lmx_synset *syn;  /* analyzed synonym pairs (lexicon.c), lazily */
     int64_t write_gen;       /* bumped by every write of this handle */
+    int64_t kind_gen[LMX_NKINDS + 1]; /* bumped by every index write of a kind */
+    struct lmx_doclen *doclen[LMX_NKINDS + 1]; /* column lengths (scoring.c) */
     struct lmx_densecache *dense[2 * LMX_NKINDS + 1]; /* vector matrices: built-in
                                                   1..3, external 4..6 */
     sqlite3_stmt *stmt[32];  /* prepared-statement cache, see lmx_stmt() */
@@ -37,6 +39,8 @@ struct lm_db {
 
 /* Cached prepared statements (storage.c): slot index + SQL. */
 sqlite3_stmt *lmx_stmt(lm_db *db, int slot, const char *sql);
+/* PRAGMA data_version: changes when another connection commits. */
+int64_t lmx_data_version(lm_db *db);
 
 /* ---- errors.c ---- */
 /* Record an error on db (message printf-style); returns code.  db may be NULL. */
@@ -96,8 +100,42 @@ int lmx_match_all(lm_db *db, int from, const char *id, int to, const lm_opts *op
                   int64_t n, lm_results **out);
 
 /* ---- scoring.c ---- */
-/* Register the FTS5 auxiliary functions lm_bm25() and lm_terms(). */
+/* Register the FTS5 auxiliary function lm_bm25(). */
 int lmx_scoring_register(sqlite3 *db);
+/*
+** The best `limit` rows of a full-text query, collected while FTS5 scans
+** them: lm_bm25(fts, params, ?) with the collector bound as a pointer of
+** type LMX_TOP_PTR pushes (score, rowid, which query terms occur) for every
+** matching row, so that no sort and no per-row join runs in SQL.  Ties keep
+** the lower rowid.  After the scan, lmx_top_sort() orders the kept rows
+** best first.
+*/
+#define LMX_TOP_PTR "lmx_top"
+typedef struct lmx_doclen lmx_doclen;
+typedef struct {
+    const lmx_doclen *dl;    /* column lengths of the scanned kind, or NULL */
+    int dl_pos;              /* where the last lookup ended (rows come in order) */
+    int limit, nterms;       /* rows kept at most; query terms (mask bytes) */
+    int n, cap;              /* rows kept; entries allocated */
+    int *heap;               /* entry indexes, worst at the root */
+    double *score;
+    int64_t *rowid;
+    unsigned char *mask;     /* nterms bytes per entry */
+    int oom;                 /* an allocation failed during the scan */
+} lmx_top;
+int lmx_top_init(lmx_top *t, int limit, int nterms);
+void lmx_top_free(lmx_top *t);
+/* Order the kept rows best first: entry order[i] is the i-th best. */
+int lmx_top_sort(lmx_top *t, int **order);
+/*
+** The token count of every column of every indexed row of a kind, read
+** once from FTS5's docsize table and kept while neither this handle nor
+** another connection writes that kind's index: lm_bm25() then needs no
+** per-row lookup (which cost ~40% of a record query at 100,000 records).
+** NULL when it cannot be loaded (lm_bm25() falls back to FTS5's lookup).
+*/
+const lmx_doclen *lmx_doclen_get(lm_db *db, int kind);
+void lmx_doclen_free(lm_db *db);
 /* Region proximity in [0,1]: 1 same city, 0.5 same province, else 0. */
 double lmx_region_score(const char *a, const char *b);
 

@@ -515,7 +515,12 @@ static void set_features(hit *h, sqlite3_stmt *st, int col, const query_ctx *qc,
     if (h->comp[C_FIELDS] > 1) h->comp[C_FIELDS] = 1;
 }
 
-/* BM25 candidates of `kind` for the selected terms, best first. */
+/*
+** BM25 candidates of `kind` for the selected terms, best first.  lm_bm25()
+** keeps the best `limit` rows in a C collector while FTS5 scans the matches;
+** SQL runs no sort and joins the record table only when a filter needs it,
+** and the features are read for the kept rows alone.
+*/
 static int retrieve(lm_db *db, int kind, const selected *sel, const lm_opts *o, const query_ctx *qc,
                     const sqlparts *p, int filters, int limit, hitlist *out)
 {
@@ -524,7 +529,12 @@ static int retrieve(lm_db *db, int kind, const selected *sel, const lm_opts *o, 
     char *match = build_match(sel);
     size_t nblob = 2 + LMX_NCOLS + (size_t)sel->n;
     double *blob = malloc(sizeof(double) * nblob);
-    if (!match || !blob) { free(match); free(blob); return lmx_err(db, LM_ENOMEM, "out of memory"); }
+    lmx_top top;
+    lmx_top_init(&top, limit, sel->n);
+    top.dl = lmx_doclen_get(db, kind);
+    int *order = NULL;
+    sqlite3_stmt *st = NULL, *info = NULL;
+    if (!match || !blob) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); goto done; }
     blob[0] = o->w[W_K1];
     blob[1] = o->w[W_B];
     for (int c = 0; c < LMX_NCOLS; c++) blob[2 + c] = o->w[W_TITLE + c];
@@ -532,38 +542,62 @@ static int retrieve(lm_db *db, int kind, const selected *sel, const lm_opts *o, 
 
     const char *fts = lmx_fts_table(kind);
     char sql[1400], filt[600];
-    filter_sql(filt, sizeof filt, p, o, qc, kind);
-    snprintf(sql, sizeof sql,
-             "SELECT f.rowid, lm_bm25(f.%s, ?1) AS s, lm_terms(f.%s), r.id, r.region, r.maturity, %s "
-             "FROM %s f JOIN record r ON r.rid = f.rowid WHERE f.%s MATCH ?2%s ORDER BY s DESC LIMIT ?3",
-             fts, fts, p->nq ? FIELD_COUNT_SQL : "0", fts, fts, filters ? filt : "");
-    sqlite3_stmt *st;
+    filt[0] = 0;
+    if (filters) filter_sql(filt, sizeof filt, p, o, qc, kind);
+    if (filt[0])
+        snprintf(sql, sizeof sql, "SELECT lm_bm25(f.%s, ?1, ?9) FROM %s f JOIN record r ON r.rid = f.rowid "
+                 "WHERE f.%s MATCH ?2%s", fts, fts, fts, filt);
+    else
+        snprintf(sql, sizeof sql, "SELECT lm_bm25(f.%s, ?1, ?9) FROM %s f WHERE f.%s MATCH ?2", fts, fts, fts);
     if ((rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL)) != SQLITE_OK) {
-        free(match);
-        free(blob);
-        return lmx_sqlerr(db, rc, "preparing the match query");
+        rc = lmx_sqlerr(db, rc, "preparing the match query");
+        goto done;
     }
     sqlite3_bind_blob(st, 1, blob, (int)(sizeof(double) * nblob), SQLITE_STATIC);
     sqlite3_bind_text(st, 2, match, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, limit);
-    bind_parts(st, p, o, qc, filters);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        hit *h = hitlist_push(out);
-        if (!h) { rc = SQLITE_NOMEM; break; }
-        h->rid = sqlite3_column_int64(st, 0);
-        h->comp[C_BM25_RAW] = sqlite3_column_double(st, 1);
-        h->mask = calloc((size_t)sel->n, 1);
-        h->id = lmx_strdup((const char *)sqlite3_column_text(st, 3));
-        if (!h->mask || !h->id) { rc = SQLITE_NOMEM; break; }
-        if (sqlite3_column_bytes(st, 2) == sel->n) memcpy(h->mask, sqlite3_column_blob(st, 2), (size_t)sel->n);
-        set_features(h, st, 4, qc, p, kind);
+    sqlite3_bind_pointer(st, 9, &top, LMX_TOP_PTR, NULL);
+    if (filt[0]) bind_parts(st, p, o, qc, 1);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {}
+    if (rc != SQLITE_DONE) {
+        rc = top.oom ? lmx_err(db, LM_ENOMEM, "out of memory") : lmx_sqlerr(db, rc, "matching");
+        goto done;
     }
+    rc = LM_OK;
+    if (top.n == 0) goto done;
+    if (lmx_top_sort(&top, &order)) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); goto done; }
+    snprintf(sql, sizeof sql, "SELECT r.id, r.region, r.maturity, %s FROM record r WHERE r.rid = ?9",
+             p->nq ? FIELD_COUNT_SQL : "0");
+    if ((rc = sqlite3_prepare_v2(db->sql, sql, -1, &info, NULL)) != SQLITE_OK) {
+        rc = lmx_sqlerr(db, rc, "preparing the candidate query");
+        goto done;
+    }
+    rc = LM_OK;
+    bind_parts(info, p, o, qc, 0);
+    for (int i = 0; i < top.n && !rc; i++) {
+        int e = order[i];
+        sqlite3_reset(info);
+        sqlite3_bind_int64(info, 9, top.rowid[e]);
+        int src = sqlite3_step(info);
+        if (src == SQLITE_DONE) continue;         /* an index row without its record: skip */
+        if (src != SQLITE_ROW) { rc = lmx_sqlerr(db, src, "reading a candidate"); break; }
+        hit *h = hitlist_push(out);
+        if (!h) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); break; }
+        h->rid = top.rowid[e];
+        h->comp[C_BM25_RAW] = top.score[e];
+        h->mask = malloc((size_t)sel->n);
+        h->id = lmx_strdup((const char *)sqlite3_column_text(info, 0));
+        if (!h->mask || !h->id) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); break; }
+        memcpy(h->mask, top.mask + (size_t)e * (size_t)sel->n, (size_t)sel->n);
+        set_features(h, info, 1, qc, p, kind);
+    }
+done:
     sqlite3_finalize(st);
+    sqlite3_finalize(info);
+    lmx_top_free(&top);
+    free(order);
     free(match);
     free(blob);
-    if (rc != SQLITE_DONE)
-        return rc == SQLITE_NOMEM ? lmx_err(db, LM_ENOMEM, "out of memory") : lmx_sqlerr(db, rc, "matching");
-    return LM_OK;
+    return rc;
 }
 
 static int add_term(hit *h, const char *t)

@@ -293,20 +293,9 @@ void lmx_semantic_free(lm_db *db)
     }
 }
 
-static int64_t data_version(lm_db *db)
-{
-    sqlite3_stmt *st;
-    int64_t v = 0;
-    if (sqlite3_prepare_v2(db->sql, "PRAGMA data_version", -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    }
-    return v;
-}
-
 static struct lmx_densecache *space_matrix(lm_db *db, int slot, int kind, const char *table, int d)
 {
-    int64_t ver = data_version(db);
+    int64_t ver = lmx_data_version(db);
     struct lmx_densecache *c = db->dense[slot];
     if (c && c->gen == db->write_gen && c->version == ver && c->d == d) return c;
     cache_free(c);

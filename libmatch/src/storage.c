@@ -50,6 +50,16 @@ static const char schema_sql[] =
 
 /* ---- statements, transactions --------------------------------------------- */
 
+int64_t lmx_data_version(lm_db *db)
+{
+    sqlite3_stmt *st = lmx_stmt(db, 31, "PRAGMA data_version");
+    int64_t v = 0;
+    if (!st) return 0;
+    if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return v;
+}
+
 sqlite3_stmt *lmx_stmt(lm_db *db, int slot, const char *sql)
 {
     sqlite3_stmt *st = db->stmt[slot];
@@ -156,6 +166,7 @@ static int fts_insert(lm_db *db, int kind, sqlite3_int64 rid, const lmx_record *
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
+    db->kind_gen[kind]++;
     if (rc != SQLITE_DONE) {
         if (rc == SQLITE_NOMEM) return lmx_err(db, LM_ENOMEM, "out of memory indexing record '%s'", r->id);
         return lmx_sqlerr(db, rc, "indexing the record's text");
@@ -173,6 +184,7 @@ static int fts_delete(lm_db *db, int kind, sqlite3_int64 rid)
     sqlite3_bind_int64(st, 1, rid);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
+    db->kind_gen[kind]++;
     return rc == SQLITE_DONE ? LM_OK : lmx_sqlerr(db, rc, "removing index rows");
 }
 
@@ -418,6 +430,7 @@ static int reindex_locked(lm_db *db)
     for (int k = 1; k <= LMX_NKINDS; k++) {
         char sql[128];
         snprintf(sql, sizeof sql, "INSERT INTO %s(%s) VALUES('rebuild')", lmx_fts_table(k), lmx_fts_table(k));
+        db->kind_gen[k]++;
         int rc = exec(db, sql, "re-indexing");
         if (rc) return rc;
     }
@@ -539,6 +552,12 @@ LM_API int lm_open(lm_db **out, const char *path, int flags)
     }
     sqlite3_busy_timeout(db->sql, LM_BUSY_TIMEOUT_MS);
     sqlite3_extended_result_codes(db->sql, 0);
+    /* Read the file through a memory map (no copy per page read, shared with
+       other connections through the OS page cache) and keep a 16 MB page
+       cache for the rest: record queries at 10,000 records took half the
+       time of SQLite's 2 MB default cache (bench/speed.py). */
+    if ((rc = exec(db, "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-16384;", "setting the page cache")))
+        return rc;
     if (!db->readonly) {
         if ((rc = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "setting WAL mode")))
             return rc;
@@ -618,6 +637,7 @@ LM_API int lm_close(lm_db *db)
     if (db->sql) sqlite3_close_v2(db->sql);
     lmx_synset_free(db->syn);
     lmx_semantic_free(db);
+    lmx_doclen_free(db);
     lmx_analyzer_free(db->an);
     free(db);
     return LM_OK;
