@@ -87,6 +87,53 @@ static void test_dense_retrieval(void)
     lm_close(db);
 }
 
+/* Expert evidence with vectors: an expert whose achievement shares no word
+   with the query gets evidence once that achievement is close in the space. */
+static int find(lm_results *r, const char *id)
+{
+    for (int i = 0; i < lm_results_count(r); i++)
+        if (!strcmp(lm_result_id(r, i), id)) return i;
+    return -1;
+}
+
+static void test_dense_evidence(void)
+{
+    lm_db *db = NULL;
+    CHECK_EQ_INT(lm_open(&db, ":memory:", 0), LM_OK);
+    for (size_t i = 0; i < sizeof recs / sizeof recs[0]; i++) CHECK_EQ_INT(lm_put(db, recs[i], LM_NUL_TERMINATED), LM_OK);
+    CHECK_EQ_INT(lm_put(db, "{\"id\":\"E1\",\"kind\":\"expert\",\"name\":\"张三\",\"achievements\":[\"X1\"]}",
+                        LM_NUL_TERMINATED), LM_OK);
+    CHECK_EQ_INT(lm_put(db, "{\"id\":\"E2\",\"kind\":\"expert\",\"name\":\"李四\",\"achievements\":[\"X6\"]}",
+                        LM_NUL_TERMINATED), LM_OK);
+    lm_results *r = NULL;
+    /* Text only: X1 does not contain 热失控, so E1 has no evidence. */
+    CHECK_EQ_INT(lm_match_text(db, "热失控", LM_NUL_TERMINATED, LM_EXPERT, NULL, &r), LM_OK);
+    CHECK_EQ_INT(find(r, "E1"), -1);
+    lm_results_free(r);
+    CHECK_EQ_INT(lm_vectors_build(db, 3), LM_OK);
+    CHECK_EQ_INT(lm_match_text(db, "热失控", LM_NUL_TERMINATED, LM_EXPERT, NULL, &r), LM_OK);
+    int i = find(r, "E1");
+    CHECK(i >= 0);
+    if (i >= 0) {
+        CHECK(comp(r, i, "evidence") > 0);
+        CHECK_EQ_INT(lm_result_evidence_count(r, i), 1);
+        CHECK_STR(lm_result_evidence_id(r, i, 0), "X1");
+        CHECK(lm_result_evidence_score(r, i, 0) > 0.1);
+    }
+    int w = find(r, "E2");                    /* wheat: far from battery safety */
+    CHECK(w == -1 || (i >= 0 && w > i));
+    lm_results_free(r);
+    /* w_cosine 0: text evidence only again. */
+    lm_opts *o = NULL;
+    lm_opts_new(&o);
+    lm_opts_set_double(o, LM_OPT_W_COSINE, 0);
+    CHECK_EQ_INT(lm_match_text(db, "热失控", LM_NUL_TERMINATED, LM_EXPERT, o, &r), LM_OK);
+    CHECK_EQ_INT(find(r, "E1"), -1);
+    lm_results_free(r);
+    lm_opts_free(o);
+    lm_close(db);
+}
+
 /* Fold-in of a stored record's text equals the vector the build gave it. */
 static void test_fold_in_equals_build(void)
 {
@@ -252,6 +299,7 @@ static void test_batch_equals_one_by_one(void)
 int main(void)
 {
     RUN(test_dense_retrieval);
+    RUN(test_dense_evidence);
     RUN(test_fold_in_equals_build);
     RUN(test_external_vectors);
     RUN(test_batch_equals_one_by_one);

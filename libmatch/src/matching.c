@@ -623,6 +623,53 @@ static int terms_from_mask(hit *h, const selected *sel)
 }
 
 /*
+** Semantic evidence: the achievements nearest to the query in the built-in
+** space join the BM25 ones, and every achievement's relevance becomes
+** (w_bm25 bm25 + w_cosine cosine) / (w_bm25 + w_cosine); best first after.
+** Nothing changes without a built model.
+*/
+static int dense_evidence(lm_db *db, const lmx_qterms *q, const lm_opts *o, hitlist *ach)
+{
+    float *qv = NULL;
+    lmx_dense_hit *dh = NULL;
+    int dn = 0;
+    int rc = lmx_semantic_query(db, q, LM_ACHIEVEMENT, o->dense_candidates, &qv, &dh, &dn);
+    if (rc || !qv) { free(dh); free(qv); return rc; }
+    sqlite3_stmt *st = NULL;
+    if ((rc = sqlite3_prepare_v2(db->sql, "SELECT id FROM record WHERE rid = ?", -1, &st, NULL)) != SQLITE_OK) {
+        free(dh);
+        free(qv);
+        return lmx_sqlerr(db, rc, "preparing the evidence query");
+    }
+    rc = LM_OK;
+    int nbm = ach->n;
+    for (int i = 0; i < dn && !rc; i++) {
+        if (dh[i].cosine <= 0) break;
+        int present = 0;
+        for (int j = 0; j < nbm && !present; j++) present = ach->h[j].rid == dh[i].rid;
+        if (present) continue;
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, dh[i].rid);
+        if (sqlite3_step(st) != SQLITE_ROW) continue;
+        hit *h = hitlist_push(ach);
+        if (!h) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); break; }
+        h->rid = dh[i].rid;
+        if (!(h->id = lmx_strdup((const char *)sqlite3_column_text(st, 0)))) rc = lmx_err(db, LM_ENOMEM, "out of memory");
+    }
+    sqlite3_finalize(st);
+    double wb = o->w[W_BM25], wc = o->w[W_COSINE];
+    for (int i = 0; i < ach->n && !rc; i++) {
+        double c = lmx_semantic_cosine(db, LM_ACHIEVEMENT, qv, ach->h[i].rid);
+        ach->h[i].comp[C_COSINE] = c > 0 ? c : 0;
+        ach->h[i].score = (wb * ach->h[i].score + wc * ach->h[i].comp[C_COSINE]) / (wb + wc);
+    }
+    if (!rc && ach->n) qsort(ach->h, (size_t)ach->n, sizeof *ach->h, by_score);
+    free(dh);
+    free(qv);
+    return rc;
+}
+
+/*
 ** Expert evidence: run the query against achievements, then credit each
 ** expert linked to a retrieved achievement.  Experts found only this way
 ** join the candidates (when they pass the filters).
@@ -641,6 +688,10 @@ static int add_evidence(lm_db *db, lmx_qterms *q, const lm_opts *o, const query_
     double maxa = 0;
     for (int i = 0; i < ach.n; i++)
         if (ach.h[i].comp[C_BM25_RAW] > maxa) maxa = ach.h[i].comp[C_BM25_RAW];
+    /* An achievement's relevance (in score): its normalized BM25, or with
+       semantic vectors the weighted mean of that and its cosine. */
+    for (int i = 0; i < ach.n; i++) ach.h[i].score = maxa > 0 ? ach.h[i].comp[C_BM25_RAW] / maxa : 0;
+    if (!rc && o->w[W_COSINE] > 0) rc = dense_evidence(db, q, o, &ach);
     sqlite3_stmt *links = NULL, *info = NULL;
     char filt[600], sql[1400];
     if (!rc && ach.n) {
@@ -655,7 +706,7 @@ static int add_evidence(lm_db *db, lmx_qterms *q, const lm_opts *o, const query_
     /* Per expert: the relevance of each linked achievement, best first
        (achievements arrive sorted by score). */
     for (int i = 0; i < ach.n && !rc; i++) {
-        double rel = maxa > 0 ? ach.h[i].comp[C_BM25_RAW] / maxa : 0;
+        double rel = ach.h[i].score;
         sqlite3_reset(links);
         sqlite3_bind_text(links, 1, ach.h[i].id, -1, SQLITE_STATIC);
         while (!rc && sqlite3_step(links) == SQLITE_ROW) {
