@@ -125,6 +125,9 @@ typedef struct {
 } lmx_top;
 int lmx_top_init(lmx_top *t, int limit, int nterms);
 void lmx_top_free(lmx_top *t);
+/* Offer one row (lm_bm25() does this); its mask (nterms bytes) is copied
+   when the row is kept.  LM_ENOMEM when growing fails. */
+int lmx_top_push(lmx_top *t, double s, int64_t rowid, const unsigned char *mask);
 /* Order the kept rows best first: entry order[i] is the i-th best. */
 int lmx_top_sort(lmx_top *t, int **order);
 /*

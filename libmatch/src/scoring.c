@@ -93,7 +93,7 @@ static int top_grow(lmx_top *t)
 }
 
 /* Offer one row; its mask (nterms bytes) is copied when the row is kept. */
-static int top_push(lmx_top *t, double s, int64_t rowid, const unsigned char *mask)
+int lmx_top_push(lmx_top *t, double s, int64_t rowid, const unsigned char *mask)
 {
     int e;
     if (t->limit <= 0) return LM_OK;
@@ -306,7 +306,7 @@ static void bm25_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
     double norm = k1 * (1 - b + b * dl / aux->avgdl), score = 0;
     for (int t = 0; t < nphrase; t++)
         if (tf[t] > 0) score += wterm[t] * tf[t] * (k1 + 1) / (tf[t] + norm);
-    int rc = top ? top_push(top, score, rowid, seen) : LM_OK;
+    int rc = top ? lmx_top_push(top, score, rowid, seen) : LM_OK;
     if (tf != tfbuf) sqlite3_free(tf);
     if (seen != seenbuf) sqlite3_free(seen);
     if (rc) { top->oom = 1; sqlite3_result_error_nomem(ctx); return; }
