@@ -506,6 +506,17 @@ static void filter_sql(char *buf, size_t n, const sqlparts *p, const lm_opts *o,
 #define FIELD_COUNT_SQL "(SELECT count(*) FROM record_field rf WHERE rf.rid = r.rid AND rf.field IN " \
                         "(SELECT value FROM json_each(?4)))"
 
+/* The statement reading a record's id and features by rid (?9), with the
+   filters `filt` (from filter_sql(), or ""). */
+static int features_stmt(lm_db *db, const sqlparts *p, const char *filt, sqlite3_stmt **st)
+{
+    char sql[1400];
+    snprintf(sql, sizeof sql, "SELECT r.id, r.region, r.maturity, %s FROM record r WHERE r.rid = ?9%s",
+             p->nq ? FIELD_COUNT_SQL : "0", filt);
+    int rc = sqlite3_prepare_v2(db->sql, sql, -1, st, NULL);
+    return rc == SQLITE_OK ? LM_OK : lmx_sqlerr(db, rc, "preparing the candidate query");
+}
+
 static void set_features(hit *h, sqlite3_stmt *st, int col, const query_ctx *qc, const sqlparts *p, int kind)
 {
     h->kind = kind;
@@ -565,13 +576,7 @@ static int retrieve(lm_db *db, int kind, const selected *sel, const lm_opts *o, 
     rc = LM_OK;
     if (top.n == 0) goto done;
     if (lmx_top_sort(&top, &order)) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); goto done; }
-    snprintf(sql, sizeof sql, "SELECT r.id, r.region, r.maturity, %s FROM record r WHERE r.rid = ?9",
-             p->nq ? FIELD_COUNT_SQL : "0");
-    if ((rc = sqlite3_prepare_v2(db->sql, sql, -1, &info, NULL)) != SQLITE_OK) {
-        rc = lmx_sqlerr(db, rc, "preparing the candidate query");
-        goto done;
-    }
-    rc = LM_OK;
+    if ((rc = features_stmt(db, p, "", &info))) goto done;
     bind_parts(info, p, o, qc, 0);
     for (int i = 0; i < top.n && !rc; i++) {
         int e = order[i];
@@ -845,14 +850,11 @@ static int join_neighbours(lm_db *db, const lm_opts *o, const query_ctx *qc, con
         hl->h[i].comp[comp] = c > 0 ? c : 0;
     }
     if (dn <= 0) return LM_OK;
-    char filt[600], sql[1400];
+    char filt[600];
     filter_sql(filt, sizeof filt, p, o, qc, qc->to);
-    snprintf(sql, sizeof sql, "SELECT r.id, r.region, r.maturity, %s FROM record r WHERE r.rid = ?9%s",
-             p->nq ? FIELD_COUNT_SQL : "0", filt);
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK) return lmx_sqlerr(db, rc, "preparing the vector candidates query");
-    rc = LM_OK;
+    int rc = features_stmt(db, p, filt, &st);
+    if (rc) return rc;
     for (int i = 0; i < dn && !rc; i++) {
         if (dh[i].cosine <= 0) break;
         int present = dh[i].rid == qc->exclude_rid;

@@ -62,13 +62,14 @@ static int top_worse(const lmx_top *t, int a, int b)
     return t->score[a] < t->score[b] || (t->score[a] == t->score[b] && t->rowid[a] > t->rowid[b]);
 }
 
-static void top_down(lmx_top *t, int j)
+/* Sift entry j down in the first n heap slots. */
+static void top_down(lmx_top *t, int j, int n)
 {
     int *h = t->heap;
     for (;;) {
         int a = 2 * j + 1, b = a + 1, w = j;
-        if (a < t->n && top_worse(t, h[a], h[w])) w = a;
-        if (b < t->n && top_worse(t, h[b], h[w])) w = b;
+        if (a < n && top_worse(t, h[a], h[w])) w = a;
+        if (b < n && top_worse(t, h[b], h[w])) w = b;
         if (w == j) return;
         int x = h[j]; h[j] = h[w]; h[w] = x;
         j = w;
@@ -115,7 +116,7 @@ int lmx_top_push(lmx_top *t, double s, int64_t rowid, const unsigned char *mask)
         if (s < t->score[e] || (s == t->score[e] && rowid > t->rowid[e])) return LM_OK;
         t->score[e] = s;
         t->rowid[e] = rowid;
-        top_down(t, 0);
+        top_down(t, 0, t->n);
     }
     if (t->nterms) memcpy(t->mask + (size_t)e * (size_t)t->nterms, mask, (size_t)t->nterms);
     return LM_OK;
@@ -130,10 +131,7 @@ int lmx_top_sort(lmx_top *t, int **order)
     int *h = t->heap;
     for (int end = n - 1; end > 0; end--) {
         int x = h[0]; h[0] = h[end]; h[end] = x;
-        int saved = t->n;
-        t->n = end;
-        top_down(t, 0);
-        t->n = saved;
+        top_down(t, 0, end);
     }
     memcpy(*order, h, sizeof(int) * (size_t)n);
     return LM_OK;
