@@ -5,6 +5,8 @@
 **          [--db PATH] [--k 100] [--mode words|subwords|bigrams|all]
 **          [--opt NAME=VALUE ...] [--vectors DIM]
 **
+** --opt takes any option of the library's registry by name (lm_opt_find()).
+**
 ** Record queries go through lm_match_record(), text queries through
 ** lm_match_text().  Output lines: qid TAB docid TAB rank TAB score.  Load and
 ** query rates go to stderr as "load_rps=..." and "qps=...".  Uses only the
@@ -35,20 +37,6 @@ static void die(const char *what, lm_db *db)
     exit(1);
 }
 
-static const struct { const char *name; int key; int is_int; } opts[] = {
-    {"k", LM_OPT_K, 1}, {"max_terms", LM_OPT_MAX_TERMS, 1}, {"candidates", LM_OPT_CANDIDATES, 1},
-    {"evidence_mode", LM_OPT_EVIDENCE_MODE, 1}, {"evidence_m", LM_OPT_EVIDENCE_M, 1},
-    {"evidence_candidates", LM_OPT_EVIDENCE_CANDIDATES, 1}, {"prf_docs", LM_OPT_PRF_DOCS, 1},
-    {"prf_terms", LM_OPT_PRF_TERMS, 1}, {"topic_docs", LM_OPT_TOPIC_DOCS, 1},
-    {"w_title", LM_OPT_W_TITLE, 0}, {"w_body", LM_OPT_W_BODY, 0}, {"w_keywords", LM_OPT_W_KEYWORDS, 0},
-    {"w_extra", LM_OPT_W_EXTRA, 0}, {"k1", LM_OPT_BM25_K1, 0}, {"b", LM_OPT_BM25_B, 0},
-    {"w_bm25", LM_OPT_W_BM25, 0}, {"w_fields", LM_OPT_W_FIELDS, 0}, {"w_region", LM_OPT_W_REGION, 0},
-    {"w_maturity", LM_OPT_W_MATURITY, 0}, {"w_evidence", LM_OPT_W_EVIDENCE, 0}, {"w_prf", LM_OPT_W_PRF, 0},
-    {"w_topic", LM_OPT_W_TOPIC, 0}, {"w_cosine", LM_OPT_W_COSINE, 0},
-    {"dense_candidates", LM_OPT_DENSE_CANDIDATES, 1}, {"fusion", LM_OPT_FUSION, 1},
-    {"w_cosine_ext", LM_OPT_W_COSINE_EXT, 0},
-};
-
 int main(int argc, char **argv)
 {
     const char *corpus = NULL, *queries = NULL, *out = NULL, *dbpath = NULL;
@@ -70,21 +58,13 @@ int main(int argc, char **argv)
             if (mode < 0) { fprintf(stderr, "lm_run: unknown mode %s\n", v); return 2; }
             i++;
         } else if (!strcmp(a, "--opt") && v) {
+            /* NAME=VALUE, NAME as the library's option registry names it. */
+            char name[64];
             const char *eq = strchr(v, '=');
-            size_t n = eq ? (size_t)(eq - v) : 0;
-            int found = 0;
-            for (size_t j = 0; eq && j < sizeof opts / sizeof opts[0]; j++)
-                if (strlen(opts[j].name) == n && !strncmp(opts[j].name, v, n)) {
-                    char *end = NULL;
-                    long long iv = opts[j].is_int ? strtoll(eq + 1, &end, 10) : 0;
-                    double dv = opts[j].is_int ? 0 : strtod(eq + 1, &end);
-                    if (end == eq + 1 || *end) { fprintf(stderr, "lm_run: option %s: not a number\n", v); return 2; }
-                    int rc = opts[j].is_int ? lm_opts_set_int(o, opts[j].key, iv)
-                                            : lm_opts_set_double(o, opts[j].key, dv);
-                    if (rc) { fprintf(stderr, "lm_run: option %s: %s\n", v, lm_errstr(rc)); return 2; }
-                    found = 1;
-                }
-            if (!found) { fprintf(stderr, "lm_run: unknown option %s\n", v); return 2; }
+            if (!eq || (size_t)(eq - v) >= sizeof name) { fprintf(stderr, "lm_run: --opt %s: not NAME=VALUE\n", v); return 2; }
+            memcpy(name, v, (size_t)(eq - v));
+            name[eq - v] = 0;
+            if (lm_opts_set(o, name, eq + 1)) { fprintf(stderr, "lm_run: %s\n", lm_opts_errmsg(o)); return 2; }
             i++;
         } else {
             fprintf(stderr, "usage: lm_run --corpus F --queries F --out F [--db P] [--k N] [--mode words|subwords|bigrams|all]\n"

@@ -10,7 +10,7 @@ metric code (lmbench/metrics.py).  With no --data, every set under
 
 Systems: the peers (xapian, fts5-trigram, fts5-unicode61) and libmatch
 configurations (LM_CONFIGS below, plus any --lm-config NAME=ARGS, where ARGS
-are lm_run arguments, e.g. --lm-config "lm-k1=--opt k1=1.5 --opt b=0.6").
+are lm_run arguments, e.g. --lm-config "lm-k1=--opt bm25_k1=1.5 --opt bm25_b=0.6").
 Any libmatch configuration name + "-traditional" runs it with the queries
 converted to Traditional script.  Peer runs are deterministic and cached in
 bench/out/cache/ (keyed by the set's files, the peer code and the library

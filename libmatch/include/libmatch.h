@@ -333,16 +333,90 @@ typedef struct lm_opts lm_opts;
 #define LM_OPT_W_PRF         65   /* weight of feedback terms relative to the
                                      query's strongest term (default 0.5) */
 
-/* Create options holding the defaults; free with lm_opts_free(). */
+/* Allocation options (lm_allocate_v2()). */
+#define LM_OPT_CAPACITY      14   /* problems each candidate takes (default 1) */
+#define LM_OPT_PER_PROBLEM   15   /* candidates each problem gets (default 1) */
+#define LM_OPT_MIN_SCORE     70   /* no pair scoring below it is assigned
+                                     (double, default 0) */
+
+/*
+** Create options holding the defaults.  *out is a new handle; free it with
+** lm_opts_free().  Errors: LM_EINVAL (out is NULL), LM_ENOMEM.
+*/
 LM_API int lm_opts_new(lm_opts **out);
+/* Free an options handle.  NULL is a no-op. */
 LM_API void lm_opts_free(lm_opts *o);
-/* Set an integer option.  LM_EINVAL for an unknown key, LM_ERANGE for a
-   value out of range (k in 1..LM_MAX_K, offset 0..1000000, maturity 0..9). */
+/*
+** Set an integer option.  Errors: LM_EINVAL (NULL handle, unknown key, or a
+** key that is not an integer option), LM_ERANGE (value outside the bounds
+** that lm_opt_bounds() reports).  On error the option keeps its value and
+** lm_opts_errmsg() says why.
+*/
 LM_API int lm_opts_set_int(lm_opts *o, int key, int64_t value);
-/* Set a weight (finite, >= 0). */
+/* Set a number option (weights are finite and >= 0).  Errors as
+   lm_opts_set_int(). */
 LM_API int lm_opts_set_double(lm_opts *o, int key, double value);
-/* Set a string option; LM_OPT_FIELD adds one tag per call; NULL clears. */
+/*
+** Set a string option; LM_OPT_FIELD adds one tag per call and NULL clears
+** the list; an empty region or NULL clears the region.  The string is
+** copied.  Errors: LM_EINVAL (unknown key), LM_ETOOBIG (over 1024 bytes, or
+** more than LM_MAX_LIST_ITEMS tags), LM_EINVAL_UTF8, LM_ENOMEM.
+*/
 LM_API int lm_opts_set_str(lm_opts *o, int key, const char *value);
+/*
+** Set any option by its registry name from text: "k" "20", "w_topic" "0",
+** "fusion" "rrf", "region" "陕西省".  Integers are whole numbers, or the
+** names lm_opt_choices() lists; numbers are C decimal notation.  Errors:
+** LM_ENOTFOUND (no option of that name), LM_EINVAL (not a number, NULL
+** value for a number), and those of the typed setters.
+*/
+LM_API int lm_opts_set(lm_opts *o, const char *name, const char *value);
+/* The current value of an integer / number option in *out.  LM_EINVAL for
+   an unknown key or one of another type. */
+LM_API int lm_opts_get_int(const lm_opts *o, int key, int64_t *out);
+LM_API int lm_opts_get_double(const lm_opts *o, int key, double *out);
+/*
+** Why the last setter call on `o` failed ("not an error" after a success),
+** naming the option and the value.  Borrowed from `o`; changes with the
+** next setter call.  Works on NULL.
+*/
+LM_API const char *lm_opts_errmsg(const lm_opts *o);
+
+/* ------------------------------------------------------------------------ */
+/* The option registry                                                      */
+/*                                                                          */
+/* The library names, types, bounds and documents every option, so that a  */
+/* command line, a service or a binding derives its options from here       */
+/* instead of copying numbers (in the spirit of zstd's                      */
+/* ZSTD_cParam_getBounds).  Everything here is static and thread-safe.      */
+/* ------------------------------------------------------------------------ */
+
+/* Option types (lm_opt_type()). */
+#define LM_OPT_TYPE_INT     1   /* lm_opts_set_int() */
+#define LM_OPT_TYPE_DOUBLE  2   /* lm_opts_set_double() */
+#define LM_OPT_TYPE_STRING  3   /* lm_opts_set_str() */
+#define LM_OPT_TYPE_LIST    4   /* lm_opts_set_str(), once per value */
+
+/* The number of options; lm_opt_key(i) for i in 0..count-1 enumerates
+   their keys (0 out of range). */
+LM_API int lm_opt_count(void);
+LM_API int lm_opt_key(int i);
+/* The key of the option named `name` ("k", "w_bm25", ...) in *key.
+   LM_ENOTFOUND (and *key = 0) for an unknown name, LM_EINVAL for NULL. */
+LM_API int lm_opt_find(const char *name, int *key);
+/* Name, type (LM_OPT_TYPE_*) and a one-line description of a key; NULL / 0
+   for an unknown key.  Strings are static. */
+LM_API const char *lm_opt_name(int key);
+LM_API int lm_opt_type(int key);
+LM_API const char *lm_opt_help(int key);
+/* Default and bounds of a number option (for a string option: 0, 0 and the
+   maximum length in bytes).  Any pointer may be NULL.  LM_EINVAL for an
+   unknown key. */
+LM_API int lm_opt_bounds(int key, double *def, double *min, double *max);
+/* For an integer option that selects a mode: the names of its values min..max
+   separated by '|' (e.g. "max|sum|topm"), accepted by lm_opts_set();
+   NULL otherwise. */
+LM_API const char *lm_opt_choices(int key);
 
 /* ------------------------------------------------------------------------ */
 /* Matching                                                                 */
@@ -501,6 +575,16 @@ LM_API int lm_allocate(lm_db *db, const char *const *problem_ids, int nproblems,
                        int to, const char *const *candidate_ids, int ncandidates,
                        const int *capacities, int default_capacity, int per_problem,
                        double min_score, const lm_opts *opts, lm_allocation **out);
+/*
+** The same with its parameters in an options handle: LM_OPT_CAPACITY (each
+** candidate's capacity when `capacities` is NULL), LM_OPT_PER_PROBLEM,
+** LM_OPT_MIN_SCORE, and the match options the scores are computed with.
+** `problems`/`nproblems` and `candidates`/`ncandidates` (with `capacities`,
+** NULL or one per candidate) as above.  Errors as lm_allocate().
+*/
+LM_API int lm_allocate_v2(lm_db *db, int to, const char *const *problems, int nproblems,
+                          const char *const *candidates, const int *capacities, int ncandidates,
+                          const lm_opts *opts, lm_allocation **out);
 /* Assigned pairs: their number, then problem id, candidate id and score of
    pair i (ordered by problem, then score descending). */
 LM_API int lm_allocation_count(const lm_allocation *a);

@@ -95,14 +95,3 @@ LM_API int lm_kind_from_name(const char *name)
 }
 
 LM_API void lm_free(void *p) { free(p); }
-
-char *lmx_strndup(const char *s, size_t n)
-{
-    char *p = malloc(n + 1);
-    if (!p) return NULL;
-    memcpy(p, s, n);
-    p[n] = 0;
-    return p;
-}
-
-char *lmx_strdup(const char *s) { return s ? lmx_strndup(s, strlen(s)) : NULL; }

@@ -9,6 +9,7 @@
 
 #include "internal.h"
 #include "allocate.h"
+#include "options.h"
 
 typedef struct { char *problem, *candidate; double score; } apair;
 
@@ -222,4 +223,14 @@ done:
     if (rc) { lm_allocation_free(a); return rc; }
     *out = a;
     return lmx_ok(db);
+}
+
+LM_API int lm_allocate_v2(lm_db *db, int to, const char *const *problems, int nproblems,
+                          const char *const *candidates, const int *capacities, int ncandidates,
+                          const lm_opts *opts, lm_allocation **out)
+{
+    lm_opts defaults;
+    if (!opts) { lmx_opts_defaults(&defaults); opts = &defaults; }
+    return lm_allocate(db, problems, nproblems, to, candidates, ncandidates, capacities,
+                       LMX_OI(opts, CAPACITY), LMX_OI(opts, PER_PROBLEM), LMX_OD(opts, MIN_SCORE), opts, out);
 }

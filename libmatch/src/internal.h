@@ -13,6 +13,7 @@
 
 #include "libmatch.h"
 #include "analysis.h"
+#include "util.h"
 
 #define LMX_NKINDS 3
 #define LMX_SCHEMA_VERSION 1
@@ -54,9 +55,6 @@ int lmx_ok(lm_db *db);
 /* Map an SQLite result code to an LM_E* code and record the message. */
 int lmx_sqlerr(lm_db *db, int rc, const char *what);
 
-/* ---- utf8 helpers (ingest.c) ---- */
-/* 1 if [s, s+len) is valid UTF-8 without NUL bytes; else 0 and *bad_off. */
-int lmx_utf8_valid(const char *s, size_t len, size_t *bad_off);
 
 /* ---- ingest.c: records ---- */
 typedef struct lmx_record {
@@ -177,8 +175,5 @@ double lmx_external_cosine(lm_db *db, int kind, const float *q, int64_t rid);
 int lmx_external_query(lm_db *db, const char *model, const float *q, int dim, int kind, int ncand,
                        lmx_dense_hit **out, int *nout);
 
-/* ---- small helpers ---- */
-char *lmx_strndup(const char *s, size_t n);
-char *lmx_strdup(const char *s);
 
 #endif

@@ -17,162 +17,7 @@
 #include <string.h>
 
 #include "internal.h"
-
-/* ---- options ------------------------------------------------------------- */
-
-enum { W_TITLE, W_BODY, W_KEYWORDS, W_EXTRA, W_BM25, W_FIELDS, W_REGION, W_MATURITY, W_EVIDENCE,
-       W_K1, W_B, W_PRF, W_TOPIC, W_COSINE, W_COSINE_EXT, NW };
-
-struct lm_opts {
-    int k, offset, min_maturity, max_terms, candidates;
-    int ev_mode, ev_m, ev_candidates;
-    int prf_docs, prf_terms, topic_docs, dense_candidates, fusion;
-    char *region;
-    char **fields;
-    int nfields;
-    double w[NW];
-};
-
-static void opts_defaults(lm_opts *o)
-{
-    memset(o, 0, sizeof *o);
-    o->k = 10;
-    o->max_terms = 48;
-    o->candidates = 400;
-    o->w[W_TITLE] = 2.0;
-    o->w[W_BODY] = 1.0;
-    o->w[W_KEYWORDS] = 2.0;
-    o->w[W_EXTRA] = 0.5;
-    o->w[W_BM25] = 1.0;
-    o->w[W_FIELDS] = 0.1;
-    o->w[W_REGION] = 0.05;
-    o->w[W_MATURITY] = 0.05;
-    o->w[W_EVIDENCE] = 2.0;
-    o->ev_mode = LM_EVIDENCE_MAX;
-    o->ev_m = 3;
-    o->ev_candidates = 1000;
-    o->prf_docs = 0;
-    o->prf_terms = 20;
-    o->w[W_PRF] = 0.5;
-    o->w[W_TOPIC] = 0.5;
-    o->w[W_COSINE] = 0.25;
-    o->w[W_COSINE_EXT] = 0.25;
-    o->dense_candidates = 100;
-    o->fusion = LM_FUSION_WEIGHTED;
-    o->topic_docs = 10;
-    o->w[W_K1] = 2.0;
-    o->w[W_B] = 0.75;
-}
-
-LM_API int lm_opts_new(lm_opts **out)
-{
-    if (!out) return LM_EINVAL;
-    *out = malloc(sizeof **out);
-    if (!*out) return LM_ENOMEM;
-    opts_defaults(*out);
-    return LM_OK;
-}
-
-static void opts_clear_fields(lm_opts *o)
-{
-    for (int i = 0; i < o->nfields; i++) free(o->fields[i]);
-    free(o->fields);
-    o->fields = NULL;
-    o->nfields = 0;
-}
-
-LM_API void lm_opts_free(lm_opts *o)
-{
-    if (!o) return;
-    free(o->region);
-    opts_clear_fields(o);
-    free(o);
-}
-
-LM_API int lm_opts_set_int(lm_opts *o, int key, int64_t v)
-{
-    if (!o) return LM_EINVAL;
-    switch (key) {
-    case LM_OPT_K:            if (v < 1 || v > LM_MAX_K) return LM_ERANGE; o->k = (int)v; return LM_OK;
-    case LM_OPT_OFFSET:       if (v < 0 || v > 1000000) return LM_ERANGE; o->offset = (int)v; return LM_OK;
-    case LM_OPT_MIN_MATURITY: if (v < 0 || v > 9) return LM_ERANGE; o->min_maturity = (int)v; return LM_OK;
-    case LM_OPT_MAX_TERMS:    if (v < 1 || v > 1024) return LM_ERANGE; o->max_terms = (int)v; return LM_OK;
-    case LM_OPT_CANDIDATES:   if (v < 1 || v > 100000) return LM_ERANGE; o->candidates = (int)v; return LM_OK;
-    case LM_OPT_EVIDENCE_MODE:
-        if (v < LM_EVIDENCE_MAX || v > LM_EVIDENCE_TOPM) return LM_ERANGE;
-        o->ev_mode = (int)v;
-        return LM_OK;
-    case LM_OPT_PRF_DOCS:     if (v < 0 || v > 1000) return LM_ERANGE; o->prf_docs = (int)v; return LM_OK;
-    case LM_OPT_PRF_TERMS:    if (v < 0 || v > 1000) return LM_ERANGE; o->prf_terms = (int)v; return LM_OK;
-    case LM_OPT_FUSION:
-        if (v != LM_FUSION_WEIGHTED && v != LM_FUSION_RRF) return LM_ERANGE;
-        o->fusion = (int)v;
-        return LM_OK;
-    case LM_OPT_DENSE_CANDIDATES:
-        if (v < 0 || v > 100000) return LM_ERANGE;
-        o->dense_candidates = (int)v;
-        return LM_OK;
-    case LM_OPT_TOPIC_DOCS:   if (v < 0 || v > 1000) return LM_ERANGE; o->topic_docs = (int)v; return LM_OK;
-    case LM_OPT_EVIDENCE_M:   if (v < 1 || v > 1000) return LM_ERANGE; o->ev_m = (int)v; return LM_OK;
-    case LM_OPT_EVIDENCE_CANDIDATES:
-        if (v < 0 || v > 1000000) return LM_ERANGE;
-        o->ev_candidates = (int)v;
-        return LM_OK;
-    default: return LM_EINVAL;
-    }
-}
-
-LM_API int lm_opts_set_double(lm_opts *o, int key, double v)
-{
-    if (!o) return LM_EINVAL;
-    int i;
-    switch (key) {
-    case LM_OPT_W_TITLE: i = W_TITLE; break;
-    case LM_OPT_W_BODY: i = W_BODY; break;
-    case LM_OPT_W_KEYWORDS: i = W_KEYWORDS; break;
-    case LM_OPT_W_EXTRA: i = W_EXTRA; break;
-    case LM_OPT_BM25_K1: i = W_K1; break;
-    case LM_OPT_BM25_B: i = W_B; break;
-    case LM_OPT_W_BM25: i = W_BM25; break;
-    case LM_OPT_W_FIELDS: i = W_FIELDS; break;
-    case LM_OPT_W_REGION: i = W_REGION; break;
-    case LM_OPT_W_MATURITY: i = W_MATURITY; break;
-    case LM_OPT_W_EVIDENCE: i = W_EVIDENCE; break;
-    case LM_OPT_W_PRF: i = W_PRF; break;
-    case LM_OPT_W_TOPIC: i = W_TOPIC; break;
-    case LM_OPT_W_COSINE: i = W_COSINE; break;
-    case LM_OPT_W_COSINE_EXT: i = W_COSINE_EXT; break;
-    default: return LM_EINVAL;
-    }
-    if (!isfinite(v) || v < 0 || v > 1e6) return LM_ERANGE;
-    if (i == W_B && v > 1) return LM_ERANGE;
-    o->w[i] = v;
-    return LM_OK;
-}
-
-LM_API int lm_opts_set_str(lm_opts *o, int key, const char *v)
-{
-    if (!o) return LM_EINVAL;
-    if (v && (strlen(v) > 1024 || !lmx_utf8_valid(v, strlen(v), NULL))) return LM_EINVAL_UTF8;
-    if (key == LM_OPT_REGION) {
-        char *c = v && *v ? lmx_strdup(v) : NULL;
-        if (v && *v && !c) return LM_ENOMEM;
-        free(o->region);
-        o->region = c;
-        return LM_OK;
-    }
-    if (key == LM_OPT_FIELD) {
-        if (!v) { opts_clear_fields(o); return LM_OK; }
-        if (o->nfields >= LM_MAX_LIST_ITEMS) return LM_ETOOBIG;
-        char **nf = realloc(o->fields, sizeof(char *) * (size_t)(o->nfields + 1));
-        if (!nf) return LM_ENOMEM;
-        o->fields = nf;
-        if (!(o->fields[o->nfields] = lmx_strdup(v))) return LM_ENOMEM;
-        o->nfields++;
-        return LM_OK;
-    }
-    return LM_EINVAL;
-}
+#include "options.h"
 
 /* ---- results ------------------------------------------------------------- */
 
@@ -382,7 +227,7 @@ static int select_terms(lm_db *db, lmx_qterms *q, int to, const lm_opts *o, sele
         nr++;
     }
     qsort(rk, (size_t)nr, sizeof *rk, by_key_desc);
-    if (nr > o->max_terms) nr = o->max_terms;
+    if (nr > LMX_OI(o, MAX_TERMS)) nr = LMX_OI(o, MAX_TERMS);
     out->tok = calloc((size_t)(nr ? nr : 1), sizeof(char *));
     out->w = calloc((size_t)(nr ? nr : 1), sizeof(double));
     if (!out->tok || !out->w) { free(rk); free(idf); selected_free(out); return lmx_err(db, LM_ENOMEM, "out of memory"); }
@@ -488,7 +333,7 @@ static void bind_parts(sqlite3_stmt *st, const sqlparts *p, const lm_opts *o, co
     if (p->nq) sqlite3_bind_text(st, 4, p->qfields, -1, SQLITE_STATIC);
     if (!filters) return;
     if (o->region) sqlite3_bind_text(st, 5, o->region, -1, SQLITE_STATIC);
-    if (o->min_maturity) sqlite3_bind_int(st, 6, o->min_maturity);
+    if (LMX_OI(o, MIN_MATURITY)) sqlite3_bind_int(st, 6, LMX_OI(o, MIN_MATURITY));
     if (p->ffilter) sqlite3_bind_text(st, 7, p->ffilter, -1, SQLITE_STATIC);
     if (qc->exclude_rid) sqlite3_bind_int64(st, 8, qc->exclude_rid);
 }
@@ -497,7 +342,7 @@ static void filter_sql(char *buf, size_t n, const sqlparts *p, const lm_opts *o,
 {
     snprintf(buf, n, "%s%s%s%s",
              o->region ? " AND substr(r.region, 1, length(?5)) = ?5" : "",
-             o->min_maturity && kind == LM_ACHIEVEMENT ? " AND r.maturity >= ?6" : "",
+             LMX_OI(o, MIN_MATURITY) && kind == LM_ACHIEVEMENT ? " AND r.maturity >= ?6" : "",
              p->ffilter ? " AND EXISTS(SELECT 1 FROM record_field rf2 WHERE rf2.rid = r.rid AND rf2.field IN "
                           "(SELECT value FROM json_each(?7)))" : "",
              qc->exclude_rid ? " AND r.rid != ?8" : "");
@@ -546,9 +391,9 @@ static int retrieve(lm_db *db, int kind, const selected *sel, const lm_opts *o, 
     int *order = NULL;
     sqlite3_stmt *st = NULL, *info = NULL;
     if (!match || !blob) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); goto done; }
-    blob[0] = o->w[W_K1];
-    blob[1] = o->w[W_B];
-    for (int c = 0; c < LMX_NCOLS; c++) blob[2 + c] = o->w[W_TITLE + c];
+    blob[0] = LMX_OD(o, BM25_K1);
+    blob[1] = LMX_OD(o, BM25_B);
+    for (int c = 0; c < LMX_NCOLS; c++) blob[2 + c] = o->v[LMX_O_W_TITLE + c];
     for (int j = 0; j < sel->n; j++) blob[2 + LMX_NCOLS + j] = sel->w[j];
 
     const char *fts = lmx_fts_table(kind);
@@ -638,7 +483,7 @@ static int dense_evidence(lm_db *db, const lmx_qterms *q, const lm_opts *o, hitl
     float *qv = NULL;
     lmx_dense_hit *dh = NULL;
     int dn = 0;
-    int rc = lmx_semantic_query(db, q, LM_ACHIEVEMENT, o->dense_candidates, &qv, &dh, &dn);
+    int rc = lmx_semantic_query(db, q, LM_ACHIEVEMENT, LMX_OI(o, DENSE_CANDIDATES), &qv, &dh, &dn);
     if (rc || !qv) { free(dh); free(qv); return rc; }
     sqlite3_stmt *st = NULL;
     if ((rc = sqlite3_prepare_v2(db->sql, "SELECT id FROM record WHERE rid = ?", -1, &st, NULL)) != SQLITE_OK) {
@@ -662,7 +507,7 @@ static int dense_evidence(lm_db *db, const lmx_qterms *q, const lm_opts *o, hitl
         if (!(h->id = lmx_strdup((const char *)sqlite3_column_text(st, 0)))) rc = lmx_err(db, LM_ENOMEM, "out of memory");
     }
     sqlite3_finalize(st);
-    double wb = o->w[W_BM25], wc = o->w[W_COSINE];
+    double wb = LMX_OD(o, W_BM25), wc = LMX_OD(o, W_COSINE);
     for (int i = 0; i < ach->n && !rc; i++) {
         double c = lmx_semantic_cosine(db, LM_ACHIEVEMENT, qv, ach->h[i].rid);
         ach->h[i].comp[C_COSINE] = c > 0 ? c : 0;
@@ -682,21 +527,21 @@ static int dense_evidence(lm_db *db, const lmx_qterms *q, const lm_opts *o, hitl
 static int add_evidence(lm_db *db, lmx_qterms *q, const lm_opts *o, const query_ctx *qc,
                         const sqlparts *p, hitlist *experts)
 {
-    if (o->ev_candidates <= 0 || o->w[W_EVIDENCE] <= 0) return LM_OK;
+    if (LMX_OI(o, EVIDENCE_CANDIDATES) <= 0 || LMX_OD(o, W_EVIDENCE) <= 0) return LM_OK;
     selected sel;
     int rc = select_terms(db, q, LM_ACHIEVEMENT, o, &sel);
     if (rc) return rc;
     hitlist ach = {0};
     query_ctx aq = { LM_ACHIEVEMENT, 0, 0, NULL, NULL };
     sqlparts none = {0};
-    rc = retrieve(db, LM_ACHIEVEMENT, &sel, o, &aq, &none, 0, o->ev_candidates, &ach);
+    rc = retrieve(db, LM_ACHIEVEMENT, &sel, o, &aq, &none, 0, LMX_OI(o, EVIDENCE_CANDIDATES), &ach);
     double maxa = 0;
     for (int i = 0; i < ach.n; i++)
         if (ach.h[i].comp[C_BM25_RAW] > maxa) maxa = ach.h[i].comp[C_BM25_RAW];
     /* An achievement's relevance (in score): its normalized BM25, or with
        semantic vectors the weighted mean of that and its cosine. */
     for (int i = 0; i < ach.n; i++) ach.h[i].score = maxa > 0 ? ach.h[i].comp[C_BM25_RAW] / maxa : 0;
-    if (!rc && o->w[W_COSINE] > 0) rc = dense_evidence(db, q, o, &ach);
+    if (!rc && LMX_OD(o, W_COSINE) > 0) rc = dense_evidence(db, q, o, &ach);
     sqlite3_stmt *links = NULL, *info = NULL;
     char filt[600], sql[1400];
     if (!rc && ach.n) {
@@ -732,10 +577,10 @@ static int add_evidence(lm_db *db, lmx_qterms *q, const lm_opts *o, const query_
                 set_features(e, info, 1, qc, p, LM_EXPERT);
             }
             int rank = e->ev_seen++;
-            switch (o->ev_mode) {
+            switch (LMX_OI(o, EVIDENCE_MODE)) {
             case LM_EVIDENCE_MAX: if (rel > e->ev_total) e->ev_total = rel; break;
             case LM_EVIDENCE_SUM: e->ev_total += rel; break;
-            default: if (rank < o->ev_m) e->ev_total += rel / (rank + 1); break;
+            default: if (rank < LMX_OI(o, EVIDENCE_M)) e->ev_total += rel / (rank + 1); break;
             }
             if (e->nev < MAX_EVIDENCE) {
                 if (!(e->ev_id[e->nev] = lmx_strdup(ach.h[i].id))) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); break; }
@@ -780,8 +625,8 @@ static int prf_tok(void *ctx, int flags, const char *tok, int n, int start, int 
 
 static int expand_prf(lm_db *db, lmx_qterms *q, int to, const hitlist *hl, const lm_opts *o)
 {
-    int nd = hl->n < o->prf_docs ? hl->n : o->prf_docs;
-    if (nd <= 0 || o->prf_terms <= 0 || o->w[W_PRF] <= 0) return LM_OK;
+    int nd = hl->n < LMX_OI(o, PRF_DOCS) ? hl->n : LMX_OI(o, PRF_DOCS);
+    if (nd <= 0 || LMX_OI(o, PRF_TERMS) <= 0 || LMX_OD(o, W_PRF) <= 0) return LM_OK;
     double maxbm = hl->h[0].comp[C_BM25_RAW];
     if (maxbm <= 0) return LM_OK;
     lmx_qterms acc = {0};
@@ -825,9 +670,9 @@ static int expand_prf(lm_db *db, lmx_qterms *q, int to, const hitlist *hl, const
     }
     qsort(rk, (size_t)nr, sizeof *rk, by_key_desc);
     int added = 0;
-    for (int j = 0; j < nr && added < o->prf_terms && !rc; j++) {
+    for (int j = 0; j < nr && added < LMX_OI(o, PRF_TERMS) && !rc; j++) {
         const lmx_qterm *t = &acc.t[rk[j].idx];
-        double w = o->w[W_PRF] * qmax * rk[j].key / rk[0].key;
+        double w = LMX_OD(o, W_PRF) * qmax * rk[j].key / rk[0].key;
         rc = lmx_qterms_add(q, t->tok, t->len, w, 1);
         added++;
     }
@@ -886,7 +731,7 @@ static int add_dense(lm_db *db, const lmx_qterms *q, const lm_opts *o, const que
     float *qv = NULL;
     lmx_dense_hit *dh = NULL;
     int dn = 0;
-    int rc = lmx_semantic_query(db, q, qc->to, o->dense_candidates, &qv, &dh, &dn);
+    int rc = lmx_semantic_query(db, q, qc->to, LMX_OI(o, DENSE_CANDIDATES), &qv, &dh, &dn);
     if (!rc && qv) rc = join_neighbours(db, o, qc, p, hl, dh, dn, C_COSINE, lmx_semantic_cosine, qv);
     free(dh);
     free(qv);
@@ -900,7 +745,7 @@ static int add_dense(lm_db *db, const lmx_qterms *q, const lm_opts *o, const que
 */
 static int add_external(lm_db *db, const lm_opts *o, const query_ctx *qc, const sqlparts *p, hitlist *hl)
 {
-    if (!qc->query_rid || o->w[W_COSINE_EXT] <= 0) return LM_OK;
+    if (!qc->query_rid || LMX_OD(o, W_COSINE_EXT) <= 0) return LM_OK;
     char model[300];
     float *qv = NULL;
     int dim = 0;
@@ -908,7 +753,7 @@ static int add_external(lm_db *db, const lm_opts *o, const query_ctx *qc, const 
     if (rc || !qv) return rc;
     lmx_dense_hit *dh = NULL;
     int dn = 0;
-    rc = lmx_external_query(db, model, qv, dim, qc->to, o->dense_candidates, &dh, &dn);
+    rc = lmx_external_query(db, model, qv, dim, qc->to, LMX_OI(o, DENSE_CANDIDATES), &dh, &dn);
     if (!rc) rc = join_neighbours(db, o, qc, p, hl, dh, dn, C_COSINE_EXT, lmx_external_cosine, qv);
     free(dh);
     free(qv);
@@ -942,7 +787,7 @@ static int hit_fields(sqlite3_stmt *st, int64_t rid, char ***out, int *n)
 
 static int add_topic(lm_db *db, hitlist *hl, const lm_opts *o)
 {
-    if (o->topic_docs <= 0 || o->w[W_TOPIC] <= 0 || hl->n == 0) return LM_OK;
+    if (LMX_OI(o, TOPIC_DOCS) <= 0 || LMX_OD(o, W_TOPIC) <= 0 || hl->n == 0) return LM_OK;
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(db->sql, "SELECT field FROM record_field WHERE rid = ?", -1, &st, NULL);
     if (rc != SQLITE_OK) return lmx_sqlerr(db, rc, "reading domain tags");
@@ -951,7 +796,7 @@ static int add_topic(lm_db *db, hitlist *hl, const lm_opts *o)
     rc = LM_OK;
     /* hl is in BM25 order here. */
     double maxbm = hl->h[0].comp[C_BM25_RAW];
-    for (int i = 0; i < hl->n && i < o->topic_docs && !rc && maxbm > 0; i++) {
+    for (int i = 0; i < hl->n && i < LMX_OI(o, TOPIC_DOCS) && !rc && maxbm > 0; i++) {
         char **f;
         int nf;
         if ((rc = hit_fields(st, hl->h[i].rid, &f, &nf))) { for (int k = 0; k < nf; k++) free(f[k]); free(f); break; }
@@ -1002,11 +847,11 @@ static int add_topic(lm_db *db, hitlist *hl, const lm_opts *o)
 static int fuse_rrf(lm_db *db, hitlist *hl, const lm_opts *o)
 {
     static const int comps[] = { C_BM25, C_FIELDS, C_REGION, C_MATURITY, C_EVIDENCE, C_TOPIC, C_COSINE, C_COSINE_EXT };
-    static const int weights[] = { W_BM25, W_FIELDS, W_REGION, W_MATURITY, W_EVIDENCE, W_TOPIC, W_COSINE,
-                                   W_COSINE_EXT };
+    static const int weights[] = { LMX_O_W_BM25, LMX_O_W_FIELDS, LMX_O_W_REGION, LMX_O_W_MATURITY, LMX_O_W_EVIDENCE,
+                                   LMX_O_W_TOPIC, LMX_O_W_COSINE, LMX_O_W_COSINE_EXT };
     for (int i = 0; i < hl->n; i++) hl->h[i].score = 0;
     for (size_t c = 0; c < sizeof comps / sizeof comps[0]; c++) {
-        double w = o->w[weights[c]];
+        double w = o->v[weights[c]];
         if (w <= 0) continue;
         for (int i = 0; i < hl->n; i++) {
             double v = hl->h[i].comp[comps[c]];
@@ -1035,13 +880,13 @@ static int run_query(lm_db *db, const query_ctx *qc, lmx_qterms *q, const lm_opt
     p.ffilter = o->nfields ? fields_json(o, NULL, 1) : NULL;
     if (!p.qfields || (o->nfields && !p.ffilter)) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); goto done; }
 
-    int limit = o->candidates > o->offset + o->k ? o->candidates : o->offset + o->k;
+    int limit = LMX_OI(o, CANDIDATES) > LMX_OI(o, OFFSET) + LMX_OI(o, K) ? LMX_OI(o, CANDIDATES) : LMX_OI(o, OFFSET) + LMX_OI(o, K);
     if ((rc = retrieve(db, qc->to, &sel, o, qc, &p, 1, limit, &hl))) goto done;
-    if (qc->to != LM_EXPERT && o->prf_docs > 0 && hl.n > 0) {
+    if (qc->to != LM_EXPERT && LMX_OI(o, PRF_DOCS) > 0 && hl.n > 0) {
         /* Second round with the feedback terms; the first round's hits are
            sorted by BM25 (the SQL orders them). */
         lm_opts o2 = *o;
-        o2.max_terms = o->max_terms + o->prf_terms;
+        o2.v[LMX_O_MAX_TERMS] = LMX_OI(o, MAX_TERMS) + LMX_OI(o, PRF_TERMS);
         if ((rc = expand_prf(db, q, qc->to, &hl, o))) goto done;
         hitlist_free(&hl);
         selected_free(&sel);
@@ -1056,25 +901,25 @@ static int run_query(lm_db *db, const query_ctx *qc, lmx_qterms *q, const lm_opt
         h->comp[C_BM25] = maxbm > 0 ? h->comp[C_BM25_RAW] / maxbm : 0;
         if (terms_from_mask(h, &sel)) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); goto done; }
     }
-    if (o->w[W_COSINE] > 0 && (rc = add_dense(db, q, o, qc, &p, &hl))) goto done;
+    if (LMX_OD(o, W_COSINE) > 0 && (rc = add_dense(db, q, o, qc, &p, &hl))) goto done;
     if ((rc = add_external(db, o, qc, &p, &hl))) goto done;
     /* Evidence may add experts found only through their achievements; the
        topic vote then covers them too (the first hits stay in BM25 order). */
     if (qc->to == LM_EXPERT && (rc = add_evidence(db, q, o, qc, &p, &hl))) goto done;
     if ((rc = add_topic(db, &hl, o))) goto done;
-    if (o->fusion == LM_FUSION_RRF) {
+    if (LMX_OI(o, FUSION) == LM_FUSION_RRF) {
         if ((rc = fuse_rrf(db, &hl, o))) goto done;
     } else for (int i = 0; i < hl.n; i++) {
         hit *h = &hl.h[i];
-        h->score = o->w[W_BM25] * h->comp[C_BM25] + o->w[W_FIELDS] * h->comp[C_FIELDS] +
-                   o->w[W_REGION] * h->comp[C_REGION] + o->w[W_MATURITY] * h->comp[C_MATURITY] +
-                   o->w[W_EVIDENCE] * h->comp[C_EVIDENCE] + o->w[W_TOPIC] * h->comp[C_TOPIC] +
-                   o->w[W_COSINE] * h->comp[C_COSINE] + o->w[W_COSINE_EXT] * h->comp[C_COSINE_EXT];
+        h->score = LMX_OD(o, W_BM25) * h->comp[C_BM25] + LMX_OD(o, W_FIELDS) * h->comp[C_FIELDS] +
+                   LMX_OD(o, W_REGION) * h->comp[C_REGION] + LMX_OD(o, W_MATURITY) * h->comp[C_MATURITY] +
+                   LMX_OD(o, W_EVIDENCE) * h->comp[C_EVIDENCE] + LMX_OD(o, W_TOPIC) * h->comp[C_TOPIC] +
+                   LMX_OD(o, W_COSINE) * h->comp[C_COSINE] + LMX_OD(o, W_COSINE_EXT) * h->comp[C_COSINE_EXT];
     }
     if (hl.n) qsort(hl.h, (size_t)hl.n, sizeof *hl.h, by_score);
     /* Keep [offset, offset+k). */
-    int from = o->offset < hl.n ? o->offset : hl.n;
-    int to = from + o->k < hl.n ? from + o->k : hl.n;
+    int from = LMX_OI(o, OFFSET) < hl.n ? LMX_OI(o, OFFSET) : hl.n;
+    int to = from + LMX_OI(o, K) < hl.n ? from + LMX_OI(o, K) : hl.n;
     for (int i = 0; i < from; i++) hit_free(&hl.h[i]);
     for (int i = to; i < hl.n; i++) hit_free(&hl.h[i]);
     if (to > from) memmove(hl.h, hl.h + from, sizeof *hl.h * (size_t)(to - from));
@@ -1102,7 +947,7 @@ static int check_to(lm_db *db, int to, const lm_opts **o, lm_opts *defaults, lm_
     if (!out) return lmx_err(db, LM_EINVAL, "no output pointer (NULL)");
     *out = NULL;
     if (!lm_kind_name(to)) return lmx_err(db, LM_EINVAL, "unknown target kind %d", to);
-    if (!*o) { opts_defaults(defaults); *o = defaults; }
+    if (!*o) { lmx_opts_defaults(defaults); *o = defaults; }
     return LM_OK;
 }
 
@@ -1111,7 +956,7 @@ static int match_parsed(lm_db *db, const lmx_record *r, int64_t rid, int to, con
     lmx_qterms q = {0};
     int rc = LM_OK;
     for (int c = 0; c < LMX_NCOLS && !rc; c++)
-        if (c != LMX_COL_EXTRA) rc = analyze_into(db, &q, r->text[c], o->w[W_TITLE + c]);
+        if (c != LMX_COL_EXTRA) rc = analyze_into(db, &q, r->text[c], o->v[LMX_O_W_TITLE + c]);
     if (!rc) {
         query_ctx qc = { to, r->kind == to ? rid : 0, rid, r->region, r->fields };
         rc = run_query(db, &qc, &q, o, out);
@@ -1168,10 +1013,10 @@ int lmx_match_all(lm_db *db, int from, const char *id, int to, const lm_opts *op
 {
     lm_opts o;
     if (opts) o = *opts;            /* shallow: region/fields stay borrowed */
-    else opts_defaults(&o);
-    o.k = n < 1 ? 1 : n > 1000000 ? 1000000 : (int)n;
-    o.offset = 0;
-    if (o.candidates < o.k) o.candidates = o.k;
+    else lmx_opts_defaults(&o);
+    o.v[LMX_O_K] = n < 1 ? 1 : n > 1000000 ? 1000000 : (int)n;
+    o.v[LMX_O_OFFSET] = 0;
+    if (o.v[LMX_O_CANDIDATES] < o.v[LMX_O_K]) o.v[LMX_O_CANDIDATES] = o.v[LMX_O_K];
     return lm_match(db, from, id, to, &o, out);
 }
 
@@ -1240,8 +1085,8 @@ static int match_vector(lm_db *db, const char *model, const float *q, int dim, i
     lm_opts defaults;
     int rc = check_to(db, to, &o, &defaults, out);
     if (rc) return rc;
-    int want = o->offset + o->k;
-    int ncand = o->candidates > want ? o->candidates : want;
+    int want = LMX_OI(o, OFFSET) + LMX_OI(o, K);
+    int ncand = LMX_OI(o, CANDIDATES) > want ? LMX_OI(o, CANDIDATES) : want;
     lmx_dense_hit *dh = NULL;
     int dn = 0;
     if ((rc = lmx_external_query(db, model, q, dim, to, ncand, &dh, &dn))) return rc;
@@ -1274,7 +1119,7 @@ static int match_vector(lm_db *db, const char *model, const float *q, int dim, i
     lm_results *res = rc ? NULL : calloc(1, sizeof *res);
     if (!rc && !res) rc = lmx_err(db, LM_ENOMEM, "out of memory");
     if (rc) { hitlist_free(&hl); return rc; }
-    int from = o->offset < hl.n ? o->offset : hl.n;
+    int from = LMX_OI(o, OFFSET) < hl.n ? LMX_OI(o, OFFSET) : hl.n;
     for (int i = 0; i < from; i++) hit_free(&hl.h[i]);
     if (hl.n > from) memmove(hl.h, hl.h + from, sizeof *hl.h * (size_t)(hl.n - from));
     res->h = hl.h;
