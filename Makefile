@@ -93,7 +93,8 @@ $(B)/asan/tests/%: tests/%.c $(ASAN_OBJ) $(TEST_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -o $@ $< $(ASAN_OBJ) $(DEP_LIBS)
 
-test: deps
+test:
+	@sh scripts/install-deps.sh test
 	@$(MAKE) --no-print-directory all $(TESTS) $(ASAN_TESTS) >$(B).log 2>&1 || \
 	    { mkdir -p $(B); cat $(B).log; echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 	@sh tests/run.sh
@@ -101,7 +102,8 @@ test: deps
 # ---- demo ----------------------------------------------------------------
 
 DEMO_DB ?= $(B)/demo.db
-demo: deps
+demo:
+	@sh scripts/install-deps.sh demo
 	@$(MAKE) --no-print-directory all >/dev/null
 	@sh examples/demo.sh $(CLI) $(DEMO_DB)
 
@@ -111,12 +113,12 @@ DATA ?=
 bench: bench-quality bench-speed
 
 bench-quality:
-	@LM_DEPS_BENCH=1 sh scripts/install-deps.sh
+	@sh scripts/install-deps.sh bench
 	@$(MAKE) --no-print-directory all $(B)/bench/lm_run >/dev/null
 	@$(PY) bench/quality.py $(if $(DATA),--data $(DATA)) $(BENCH_ARGS)
 
 bench-speed:
-	@LM_DEPS_BENCH=1 sh scripts/install-deps.sh
+	@sh scripts/install-deps.sh bench
 	@$(MAKE) --no-print-directory all $(B)/bench/lm_run $(B)/bench/lm_speed >/dev/null
 	@$(PY) bench/speed.py $(if $(DATA),--data $(DATA)) $(BENCH_ARGS)
 
@@ -144,6 +146,12 @@ uninstall:
 
 clean:
 	rm -rf $(B) $(B).log
+
+# ---- faces and bindings with their own make fragments ----------------------
+# Each of bindings/*/ and libmatch/*/ may hold a NAME.mk with its build,
+# test and install rules (e.g. bindings/java/java.mk: test-java).
+
+-include $(wildcard bindings/*/*.mk libmatch/*/*.mk)
 
 # ---- fuzzing (libFuzzer, clang) ------------------------------------------
 

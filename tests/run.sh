@@ -1,5 +1,6 @@
 #!/bin/sh
-# Run every test: C tests, the same C tests under ASan+UBSan, Python tests.
+# Run every test: C tests, the same C tests under ASan+UBSan, Python tests,
+# then the suites of tests/suites/.
 # Prints each suite's output and ends with "N passed, N failed".
 B=${B:-build}
 PY=${PY:-/usr/bin/python3}
@@ -66,6 +67,26 @@ if [ -n "$dirs" ]; then
         "$PY" tests/pyrun.py $dirs >"$log" 2>&1; rc=$?
     cat "$log"; count "python" "$rc"
 fi
+
+# Further suites (Java, Node, the service, the browser console, Dask, the
+# CLI): every tests/suites/NAME.sh builds what it needs, runs its tests and
+# ends with a line "# NAME: passed=N failed=M".
+for s in tests/suites/*.sh; do
+    [ -f "$s" ] || continue
+    name=$(basename "$s" .sh)
+    echo "== suite $name"
+    B="$B" PY="$PY" sh "$s" >"$log" 2>&1; rc=$?
+    cat "$log"
+    line=$(grep -E "^# $name: passed=[0-9]+ failed=[0-9]+" "$log" | tail -n 1)
+    if [ -n "$line" ]; then
+        p=$(echo "$line" | sed 's/.*passed=\([0-9]*\).*/\1/')
+        f=$(echo "$line" | sed 's/.*failed=\([0-9]*\).*/\1/')
+    else
+        p=0; f=1; echo "not ok - suite $name ended without a summary (exit $rc)"
+    fi
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "not ok - suite $name exited with status $rc"; fi
+    pass=$((pass + p)); fail=$((fail + f))
+done
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

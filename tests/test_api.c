@@ -828,10 +828,67 @@ static void test_allocation(void)
     CHECK_EQ_INT(lm_allocate(db, ps, 2, LM_PROBLEM, NULL, 0, NULL, 1, 1, 0.0, NULL, &a), LM_EINVAL);
     CHECK_EQ_INT(lm_allocate(db, ps, 2, LM_EXPERT, cs, 1, cap2, 1, -1, 0.0, NULL, &a), LM_EINVAL);
     CHECK(a == NULL);
+    /* The options form: capacity, per_problem and min_score by name. */
+    lm_opts *o = NULL;
+    lm_opts_new(&o);
+    CHECK_EQ_INT(lm_opts_set(o, "capacity", "2"), LM_OK);
+    CHECK_EQ_INT(lm_allocate_v2(db, LM_EXPERT, ps, 2, cs, NULL, 1, o, &a), LM_OK);
+    CHECK_EQ_INT(lm_allocation_count(a), 2);
+    lm_allocation_free(a);
+    CHECK_EQ_INT(lm_allocate_v2(db, LM_EXPERT, ps, 2, cs, cap0, 1, o, &a), LM_OK);   /* capacities win */
+    CHECK_EQ_INT(lm_allocation_count(a), 0);
+    lm_allocation_free(a);
+    CHECK_EQ_INT(lm_opts_set(o, "min_score", "100"), LM_OK);
+    CHECK_EQ_INT(lm_allocate_v2(db, LM_EXPERT, NULL, 0, NULL, NULL, 0, o, &a), LM_OK);
+    CHECK_EQ_INT(lm_allocation_count(a), 0);
+    lm_allocation_free(a);
+    CHECK_EQ_INT(lm_allocate_v2(db, LM_EXPERT, NULL, 0, NULL, NULL, 0, NULL, &a), LM_OK);  /* defaults */
+    CHECK_EQ_INT(lm_allocation_count(a), 3);
+    lm_allocation_free(a);
+    lm_opts_free(o);
     /* Empty inputs. */
     CHECK_EQ_INT(lm_allocate(db, ps, 0, LM_EXPERT, cs, 0, NULL, 1, 1, 0.0, NULL, &a), LM_OK);
     CHECK_EQ_INT(lm_allocation_count(a), 0);
     lm_allocation_free(a);
+    lm_close(db);
+}
+
+typedef struct { int n, kinds[16]; char ids[16][16]; int stop_at; } scan_ctx;
+
+static int scan_cb(void *ctx, int kind, const char *id, const char *json, size_t len)
+{
+    scan_ctx *c = ctx;
+    if (c->n < 16) { c->kinds[c->n] = kind; snprintf(c->ids[c->n], sizeof c->ids[0], "%s", id); }
+    c->n++;
+    if (strlen(json) != len || json[0] != '{') return -1;
+    return c->stop_at && c->n == c->stop_at ? 42 : 0;
+}
+
+static void test_scan_exports_in_order(void)
+{
+    lm_db *db = open_loaded("scan.db");
+    scan_ctx c = {0};
+    CHECK_EQ_INT(lm_scan(db, 0, scan_cb, &c), LM_OK);
+    CHECK_EQ_INT(c.n, count(db, 0));
+    for (int i = 1; i < c.n && i < 16; i++) CHECK(c.kinds[i - 1] <= c.kinds[i]);   /* problems first */
+    CHECK_STR(c.ids[0], "P1");
+    memset(&c, 0, sizeof c);
+    CHECK_EQ_INT(lm_scan(db, LM_ACHIEVEMENT, scan_cb, &c), LM_OK);
+    CHECK_EQ_INT(c.n, count(db, LM_ACHIEVEMENT));
+    CHECK_STR(c.ids[0], "A1");
+    /* What a scan gives is what lm_get gives, and loads back unchanged. */
+    char *js = NULL;
+    CHECK_EQ_INT(lm_get(db, LM_PROBLEM, "P1", &js), LM_OK);
+    CHECK_CONTAINS(js, "\"budget_wan\":80");
+    lm_free(js);
+    memset(&c, 0, sizeof c);
+    c.stop_at = 2;
+    CHECK_EQ_INT(lm_scan(db, 0, scan_cb, &c), LM_ESTATE);
+    CHECK_CONTAINS(lm_errmsg(db), "(42)");
+    CHECK_EQ_INT(c.n, 2);
+    CHECK_EQ_INT(lm_scan(db, 9, scan_cb, &c), LM_EINVAL);
+    CHECK_EQ_INT(lm_scan(db, 0, NULL, &c), LM_EINVAL);
+    CHECK_EQ_INT(lm_scan(NULL, 0, scan_cb, &c), LM_EINVAL);
     lm_close(db);
 }
 
@@ -884,6 +941,7 @@ int main(void)
     RUN(test_allocation);
     lmx_analyzer_free(raw_an);
     RUN(test_analyze_api);
+    RUN(test_scan_exports_in_order);
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd) != 0) return 1;
     return lmt_done();

@@ -214,6 +214,23 @@ LM_API int lm_delete(lm_db *db, int kind, const char *id);
 */
 LM_API int lm_get(lm_db *db, int kind, const char *id, char **out);
 
+/*
+** Called by lm_scan() once per record: its kind, id and stored JSON (`len`
+** bytes, NUL-terminated; exactly what lm_get() returns).  The strings are
+** borrowed for the call.  Return 0 to go on; any other value stops the scan.
+*/
+typedef int (*lm_record_fn)(void *ctx, int kind, const char *id, const char *json, size_t len);
+
+/*
+** Every stored record of `kind` (0 = all kinds, problems first, then
+** achievements, then experts), in the order they were first stored: the
+** export that lm_load_jsonl() reads back.  The scan reads one snapshot; the
+** callback must not write to `db` (use another handle).  Returns LM_OK, or
+** LM_ESTATE when the callback stopped the scan (its value is in the
+** message), LM_EINVAL (bad kind, NULL callback), LM_EDB.
+*/
+LM_API int lm_scan(lm_db *db, int kind, lm_record_fn cb, void *ctx);
+
 /* Number of records of `kind` (0 = all kinds) in *out. */
 LM_API int lm_count(lm_db *db, int kind, int64_t *out);
 

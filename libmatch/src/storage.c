@@ -642,3 +642,25 @@ LM_API int lm_close(lm_db *db)
     free(db);
     return LM_OK;
 }
+
+LM_API int lm_scan(lm_db *db, int kind, lm_record_fn cb, void *ctx)
+{
+    if (!db) return LM_EINVAL;
+    if (kind && !lm_kind_name(kind)) return lmx_err(db, LM_EINVAL, "unknown kind %d", kind);
+    if (!cb) return lmx_err(db, LM_EINVAL, "no callback (NULL)");
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(db->sql, kind ? "SELECT kind, id, json FROM record WHERE kind=? ORDER BY rid"
+                                              : "SELECT kind, id, json FROM record ORDER BY kind, rid", -1, &st, NULL);
+    if (rc != SQLITE_OK) return lmx_sqlerr(db, rc, "listing records");
+    if (kind) sqlite3_bind_int(st, 1, kind);
+    int began = sqlite3_get_autocommit(db->sql) && sqlite3_exec(db->sql, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+    int stop = 0;
+    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        stop = cb(ctx, sqlite3_column_int(st, 0), (const char *)sqlite3_column_text(st, 1),
+                  (const char *)sqlite3_column_text(st, 2), (size_t)sqlite3_column_bytes(st, 2));
+    sqlite3_finalize(st);
+    if (began) sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
+    if (stop) return lmx_err(db, LM_ESTATE, "the scan was stopped by its callback (%d)", stop);
+    if (rc != SQLITE_DONE) return lmx_sqlerr(db, rc, "listing records");
+    return lmx_ok(db);
+}
