@@ -91,6 +91,11 @@ LM_API int lm_version_number(void);
 #define LM_EDICT         13  /* word dictionary missing or unreadable */
 #define LM_ERANGE        14  /* index or number out of range */
 #define LM_ESTATE        15  /* call not valid in the current state */
+#define LM_ENOTDB        16  /* the file is not a libmatch database (a
+                                foreign or damaged SQLite file, or not
+                                SQLite at all); it is left untouched */
+#define LM_EMISUSE       17  /* the API was used against its rules, e.g.
+                                one lm_db from two threads at once */
 
 /* A static English description of a status code; never NULL. */
 LM_API const char *lm_errstr(int code);
@@ -146,6 +151,9 @@ typedef struct lm_db lm_db;
 #define LM_OPEN_REINDEX    0x02 /* if the stored analyzer differs from this
                                    library's, re-tokenize everything instead of
                                    failing with LM_EMISMATCH */
+#define LM_OPEN_NO_MMAP    0x04 /* read the file without a memory map: for
+                                   network file systems, or files that other
+                                   programs may truncate */
 
 /*
 ** Open (creating if needed) the database at `path`, or ":memory:".  The

@@ -29,6 +29,8 @@ LM_API const char *lm_errstr(int code)
     case LM_EDICT:       return "dictionary missing or unreadable";
     case LM_ERANGE:      return "out of range";
     case LM_ESTATE:      return "invalid state for this call";
+    case LM_ENOTDB:      return "not a libmatch database";
+    case LM_EMISUSE:     return "library misuse";
     default:             return "unknown status code";
     }
 }

@@ -556,7 +556,9 @@ LM_API int lm_open(lm_db **out, const char *path, int flags)
        other connections through the OS page cache) and keep a 16 MB page
        cache for the rest: record queries at 10,000 records took half the
        time of SQLite's 2 MB default cache (bench/speed.py). */
-    if ((rc = exec(db, "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-16384;", "setting the page cache")))
+    if ((rc = exec(db, (flags & LM_OPEN_NO_MMAP) ? "PRAGMA mmap_size=0; PRAGMA cache_size=-16384;"
+                                                  : "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-16384;",
+                   "setting the page cache")))
         return rc;
     if (!db->readonly) {
         if ((rc = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "setting WAL mode")))
