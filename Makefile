@@ -45,10 +45,19 @@ TEST_DEPS := tests/lmtest.h $(wildcard tests/fuzz/*.c tests/fuzz/*.h)
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
+# Faces and bindings with their own make fragments: each of bindings/*/ and
+# libmatch/*/ may hold a NAME.mk with its build, test and install rules
+# (e.g. bindings/java/java.mk: test-java).  A fragment adds what `make all`
+# builds to ALL_EXTRA and its install rule to INSTALL_EXTRA.
+.DEFAULT_GOAL := all
+ALL_EXTRA     :=
+INSTALL_EXTRA :=
+-include $(wildcard bindings/*/*.mk libmatch/*/*.mk)
+
 .PHONY: abi-check abi-baseline fuzz all deps demo test test-c test-asan test-py bench bench-quality bench-speed \
         install uninstall clean examples
 
-all: $(SHLIB) $(STLIB) $(CLI) $(PC) examples
+all: $(SHLIB) $(STLIB) $(CLI) $(PC) examples $(ALL_EXTRA)
 
 deps:
 	@sh scripts/install-deps.sh
@@ -128,7 +137,7 @@ $(B)/bench/%: bench/%.c $(SHLIB)
 
 # ---- install -------------------------------------------------------------
 
-install: $(SHLIB) $(STLIB) $(CLI) $(PC)
+install: $(SHLIB) $(STLIB) $(CLI) $(PC) $(INSTALL_EXTRA)
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR) $(DESTDIR)$(BINDIR)
 	install -m 644 libmatch/include/libmatch.h $(DESTDIR)$(INCDIR)/
 	install -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/
@@ -146,12 +155,6 @@ uninstall:
 
 clean:
 	rm -rf $(B) $(B).log
-
-# ---- faces and bindings with their own make fragments ----------------------
-# Each of bindings/*/ and libmatch/*/ may hold a NAME.mk with its build,
-# test and install rules (e.g. bindings/java/java.mk: test-java).
-
--include $(wildcard bindings/*/*.mk libmatch/*/*.mk)
 
 # ---- fuzzing (libFuzzer, clang) ------------------------------------------
 

@@ -892,6 +892,60 @@ static void test_scan_exports_in_order(void)
     lm_close(db);
 }
 
+typedef struct { int calls, stop_after; int64_t last_done, last_total; char stage[16]; } prog_ctx;
+
+static int prog_cb(void *ctx, const char *stage, int64_t done, int64_t total)
+{
+    prog_ctx *p = ctx;
+    p->calls++;
+    p->last_done = done;
+    p->last_total = total;
+    snprintf(p->stage, sizeof p->stage, "%s", stage);
+    return p->stop_after && p->calls >= p->stop_after ? 7 : 0;
+}
+
+static void test_progress_and_labels(void)
+{
+    lm_db *db = open_loaded("progress.db");
+    size_t cap = 2600 * 80, n = 0;
+    char *buf = malloc(cap);
+    for (int i = 0; i < 2500; i++)
+        n += (size_t)snprintf(buf + n, cap - n, "{\"id\":\"X%d\",\"kind\":\"problem\",\"title\":\"测试需求%d\"}\n", i, i);
+    prog_ctx p = {0};
+    CHECK_EQ_INT(lm_set_progress(db, prog_cb, &p), LM_OK);
+    int64_t before = count(db, 0);
+    p.stop_after = 2;                       /* interrupted: nothing stored */
+    CHECK_EQ_INT(lm_load_jsonl_buffer(db, buf, n, LM_LOAD_ATOMIC, NULL), LM_ESTATE);
+    CHECK_CONTAINS(lm_errmsg(db), "interrupted");
+    CHECK_EQ_INT(count(db, 0), before);
+    memset(&p, 0, sizeof p);
+    CHECK_EQ_INT(lm_load_jsonl_buffer(db, buf, n, LM_LOAD_ATOMIC, NULL), LM_OK);
+    CHECK(p.calls >= 3);
+    CHECK_STR(p.stage, "load");
+    CHECK_EQ_INT(p.last_done, (int64_t)n);
+    CHECK_EQ_INT(p.last_total, (int64_t)n);
+    CHECK_EQ_INT(count(db, 0), before + 2500);
+    CHECK_EQ_INT(lm_set_progress(db, NULL, NULL), LM_OK);
+    CHECK_EQ_INT(lm_set_progress(NULL, prog_cb, &p), LM_EINVAL);
+    free(buf);
+    /* Every hit carries its title (experts: their name) as a label. */
+    lm_results *r = NULL;
+    CHECK_EQ_INT(lm_match(db, LM_PROBLEM, "P1", LM_ACHIEVEMENT, NULL, &r), LM_OK);
+    CHECK_STR(lm_result_id(r, 0), "A1");
+    CHECK_STR(lm_result_label(r, 0), "低热阻碳化硅功率模块封装技术");
+    CHECK(lm_result_label(r, 99) == NULL);
+    char *js = NULL;
+    CHECK_EQ_INT(lm_results_json(r, &js), LM_OK);
+    CHECK_CONTAINS(js, "\"label\":\"低热阻碳化硅功率模块封装技术\"");
+    lm_free(js);
+    lm_results_free(r);
+    CHECK_EQ_INT(lm_match(db, LM_PROBLEM, "P1", LM_EXPERT, NULL, &r), LM_OK);
+    CHECK(lm_results_count(r) > 0);
+    CHECK(strlen(lm_result_label(r, 0)) > 0);
+    lm_results_free(r);
+    lm_close(db);
+}
+
 static void test_analyze_api(void)
 {
     lm_tokens *t = NULL;
@@ -942,6 +996,7 @@ int main(void)
     lmx_analyzer_free(raw_an);
     RUN(test_analyze_api);
     RUN(test_scan_exports_in_order);
+    RUN(test_progress_and_labels);
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd) != 0) return 1;
     return lmt_done();

@@ -179,6 +179,18 @@ LM_API const char *lm_errmsg(const lm_db *db);
 /* The status code of the last call on `db`. */
 LM_API int lm_errcode(const lm_db *db);
 
+/*
+** Progress of long calls (bulk loads, re-indexing, building vectors, batch
+** matching): `fn` is called on the calling thread now and then (about every
+** 1,000 records or block) with the stage ("load", "reindex", "vectors",
+** "batch"), the work done and the total (-1 when unknown; for a load, bytes
+** of input).  A non-zero return interrupts the call, which then fails with
+** LM_ESTATE and changes nothing.  NULL `fn` turns progress off.  Returns
+** LM_OK, or LM_EINVAL for a NULL db.
+*/
+typedef int (*lm_progress_fn)(void *ctx, const char *stage, int64_t done, int64_t total);
+LM_API int lm_set_progress(lm_db *db, lm_progress_fn fn, void *ctx);
+
 /* Free a buffer returned by libmatch (JSON strings).  NULL is a no-op. */
 LM_API void lm_free(void *p);
 
@@ -505,6 +517,9 @@ LM_API int lm_results_count(const lm_results *r);
 LM_API const char *lm_result_id(const lm_results *r, int i);
 LM_API int lm_result_kind(const lm_results *r, int i);
 LM_API double lm_result_score(const lm_results *r, int i);
+/* A display label of hit i: the record's title (expert: name), "" when it
+   has none; borrowed.  NULL out of range. */
+LM_API const char *lm_result_label(const lm_results *r, int i);
 /* Score components of hit i: their number, each name and value. */
 LM_API int lm_result_component_count(const lm_results *r, int i);
 LM_API const char *lm_result_component_name(const lm_results *r, int i,
@@ -523,7 +538,8 @@ LM_API double lm_result_evidence_score(const lm_results *r, int i, int j);
 LM_API int lm_results_query_term_count(const lm_results *r);
 LM_API const char *lm_results_query_term(const lm_results *r, int j);
 /* The whole set as JSON: {"query_terms":[...],"results":[{"id","kind",
-   "score","components":{...},"terms":[...],"evidence":[{"id","score"}]}]}.
+   "label","score","components":{...},"terms":[...],"evidence":[{"id",
+   "score"}]}]}.
    Free with lm_free(). */
 LM_API int lm_results_json(const lm_results *r, char **out);
 LM_API void lm_results_free(lm_results *r);

@@ -440,7 +440,13 @@ static int load_buffer(lm_db *db, const char *data, size_t len, int policy,
             }
         }
         lmx_record_free(&r);
+        if (lineno % 1000 == 0 && lmx_progress(db, "load", (int64_t)pos, (int64_t)len)) {
+            lmx_rollback(db);
+            rep->loaded = 0;
+            return db->errcode;
+        }
     }
+    if (lmx_progress(db, "load", (int64_t)len, (int64_t)len)) { lmx_rollback(db); rep->loaded = 0; return db->errcode; }
     if ((rc = lmx_commit(db)) != LM_OK) { rep->loaded = 0; return rc; }
     return lmx_ok(db);
 }

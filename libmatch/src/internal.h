@@ -36,12 +36,18 @@ struct lm_db {
     struct lmx_densecache *dense[2 * LMX_NKINDS + 1]; /* vector matrices: built-in
                                                   1..3, external 4..6 */
     sqlite3_stmt *stmt[32];  /* prepared-statement cache, see lmx_stmt() */
+    lm_progress_fn progress; /* lm_set_progress() */
+    void *progress_ctx;
 };
 
 /* Cached prepared statements (storage.c): slot index + SQL. */
 sqlite3_stmt *lmx_stmt(lm_db *db, int slot, const char *sql);
 /* PRAGMA data_version: changes when another connection commits. */
 int64_t lmx_data_version(lm_db *db);
+
+/* Report progress (lm_set_progress()); LM_ESTATE with a message when the
+   callback asks to stop. */
+int lmx_progress(lm_db *db, const char *stage, int64_t done, int64_t total);
 
 /* ---- errors.c ---- */
 /* Record an error on db (message printf-style); returns code.  db may be NULL. */

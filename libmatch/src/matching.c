@@ -29,6 +29,7 @@ static const char *const comp_names[NCOMP] = { "bm25", "fields", "region", "matu
 
 typedef struct {
     char *id;
+    char *label;           /* title or name, set for the returned hits */
     int kind;
     double score;
     double comp[NCOMP];
@@ -53,6 +54,7 @@ struct lm_results {
 static void hit_free(hit *h)
 {
     free(h->id);
+    free(h->label);
     for (int j = 0; j < h->nterms; j++) free(h->terms[j]);
     free(h->terms);
     free(h->mask);
@@ -76,6 +78,11 @@ static const hit *HIT(const lm_results *r, int i)
 
 LM_API int lm_results_count(const lm_results *r) { return r ? r->n : 0; }
 LM_API const char *lm_result_id(const lm_results *r, int i) { const hit *h = HIT(r, i); return h ? h->id : NULL; }
+LM_API const char *lm_result_label(const lm_results *r, int i)
+{
+    const hit *h = HIT(r, i);
+    return h ? (h->label ? h->label : "") : NULL;
+}
 LM_API int lm_result_kind(const lm_results *r, int i) { const hit *h = HIT(r, i); return h ? h->kind : 0; }
 LM_API double lm_result_score(const lm_results *r, int i) { const hit *h = HIT(r, i); return h ? h->score : 0; }
 LM_API int lm_result_component_count(const lm_results *r, int i) { return HIT(r, i) ? NCOMP : 0; }
@@ -127,6 +134,7 @@ LM_API int lm_results_json(const lm_results *r, char **out)
         if (!e) break;
         cJSON_AddStringToObject(e, "id", h->id);
         cJSON_AddStringToObject(e, "kind", lm_kind_name(h->kind));
+        cJSON_AddStringToObject(e, "label", h->label ? h->label : "");
         cJSON_AddNumberToObject(e, "score", h->score);
         cJSON *c = cJSON_AddObjectToObject(e, "components");
         for (int j = 0; j < NCOMP; j++) cJSON_AddNumberToObject(c, comp_names[j], h->comp[j]);
@@ -865,6 +873,24 @@ static int fuse_rrf(lm_db *db, hitlist *hl, const lm_opts *o)
     return LM_OK;
 }
 
+/* The display label of every hit: its record's title, or an expert's name. */
+static int set_labels(lm_db *db, lm_results *res)
+{
+    for (int i = 0; i < res->n; i++) {
+        hit *h = &res->h[i];
+        char *json = NULL;
+        int rc = lmx_load_json(db, h->kind, h->id, &json, NULL);
+        if (rc) return rc;
+        cJSON *j = cJSON_Parse(json);
+        free(json);
+        cJSON *t = cJSON_GetObjectItemCaseSensitive(j, h->kind == LM_EXPERT ? "name" : "title");
+        h->label = lmx_strdup(cJSON_IsString(t) ? t->valuestring : "");
+        cJSON_Delete(j);
+        if (!h->label) return lmx_err(db, LM_ENOMEM, "out of memory");
+    }
+    return LM_OK;
+}
+
 static int run_query(lm_db *db, const query_ctx *qc, lmx_qterms *q, const lm_opts *o, lm_results **out)
 {
     int rc;
@@ -927,6 +953,7 @@ static int run_query(lm_db *db, const query_ctx *qc, lmx_qterms *q, const lm_opt
     res->n = to - from;
     hl.h = NULL;
     hl.n = 0;
+    if ((rc = set_labels(db, res))) goto done;
     res->qterms = sel.tok;          /* the set owns the selected terms */
     res->nq = sel.n;
     sel.tok = NULL;
@@ -1124,6 +1151,7 @@ static int match_vector(lm_db *db, const char *model, const float *q, int dim, i
     if (hl.n > from) memmove(hl.h, hl.h + from, sizeof *hl.h * (size_t)(hl.n - from));
     res->h = hl.h;
     res->n = hl.n - from;
+    if ((rc = set_labels(db, res))) { lm_results_free(res); return rc; }
     *out = res;
     return lmx_ok(db);
 }

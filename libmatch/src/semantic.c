@@ -112,6 +112,7 @@ static int build_locked(lm_db *db, int dim)
                 r->tf[j] = (float)t.t[j].w;
             }
             lmx_qterms_free(&t);
+            if (nrows % 1000 == 0 && (rc = lmx_progress(db, "vectors", nrows, -1))) break;
         }
         sqlite3_finalize(st);
     }
@@ -537,6 +538,10 @@ LM_API int lm_batch_match(lm_db *db, int from, int to, int k, lm_batch_fn cb, vo
                 m++;
             }
             rc = cb(ctx, Q->id[b + r], m, ids, hs);
+        }
+        if (!rc && lmx_progress(db, "batch", b + rows, Q->n)) {
+            free(S); free(hs); free(hi); free(ids);
+            return db->errcode;
         }
     }
     free(S);

@@ -666,3 +666,18 @@ LM_API int lm_scan(lm_db *db, int kind, lm_record_fn cb, void *ctx)
     if (rc != SQLITE_DONE) return lmx_sqlerr(db, rc, "listing records");
     return lmx_ok(db);
 }
+
+LM_API int lm_set_progress(lm_db *db, lm_progress_fn fn, void *ctx)
+{
+    if (!db) return LM_EINVAL;
+    db->progress = fn;
+    db->progress_ctx = fn ? ctx : NULL;
+    return LM_OK;
+}
+
+int lmx_progress(lm_db *db, const char *stage, int64_t done, int64_t total)
+{
+    if (!db->progress) return LM_OK;
+    int r = db->progress(db->progress_ctx, stage, done, total);
+    return r ? lmx_err(db, LM_ESTATE, "%s interrupted by the progress callback (%d)", stage, r) : LM_OK;
+}
