@@ -98,9 +98,16 @@ $(B)/tests/%: tests/%.c $(STLIB) $(TEST_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(STLIB) $(DEP_LIBS)
 
-$(B)/asan/tests/%: tests/%.c $(ASAN_OBJ) $(TEST_DEPS)
+# Tests link static archives: a test may include a module's source to reach
+# its static functions (test_allocate.c), and then that module's object is
+# not pulled from the archive.
+$(B)/asan/libmatch.a: $(ASAN_OBJ)
+	rm -f $@
+	ar rcs $@ $(ASAN_OBJ)
+
+$(B)/asan/tests/%: tests/%.c $(B)/asan/libmatch.a $(TEST_DEPS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -o $@ $< $(ASAN_OBJ) $(DEP_LIBS)
+	$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -o $@ $< $(B)/asan/libmatch.a $(DEP_LIBS)
 
 test:
 	@sh scripts/install-deps.sh test

@@ -20,7 +20,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "allocate.h"
+/* The solver's source itself: the tests reach its static exact solver with
+   any candidate slack (allocate()), and compare with a greedy baseline. */
+#include "allocate.c"
 #include "lmtest.h"
 
 /* ------------------------------------------------------------------------ */
@@ -166,6 +168,75 @@ static instance shaped_instance(int nl, int nr, double density, int capmin,
     return in;
 }
 
+/* ---- the greedy baseline ------------------------------------------------- */
+
+/* Eligible pairs taken by decreasing score (ties by increasing pair index)
+   whenever both sides still have capacity; same validation, eligibility and
+   output conventions as lmx_allocate(); not optimal in general (it can be
+   as low as half the optimum). */
+/* Sort records: decreasing score, then increasing pair index. */
+typedef struct {
+    double score;
+    int pid;
+    int arc;
+} greedy_rec;
+
+static int by_score_desc(const void *pa, const void *pb)
+{
+    const greedy_rec *a = pa, *b = pb;
+    if (a->score != b->score) return a->score > b->score ? -1 : 1;
+    return (a->pid > b->pid) - (a->pid < b->pid);
+}
+
+static int solve_greedy(const graph *g, unsigned char *used)
+{
+    greedy_rec *r = xmalloc((size_t)g->narcs, sizeof *r);
+    int *lrem = xmalloc((size_t)g->nl, sizeof *lrem);
+    int *rrem = xmalloc((size_t)g->nr, sizeof *rrem);
+    int rc = LM_ENOMEM;
+    if (!r || !lrem || !rrem) goto done;
+    for (int a = 0; a < g->narcs; a++) {
+        r[a].score = -g->cost[a];
+        r[a].pid = g->pid[a];
+        r[a].arc = a;
+    }
+    qsort(r, (size_t)g->narcs, sizeof *r, by_score_desc);
+    memcpy(lrem, g->lcap, (size_t)g->nl * sizeof *lrem);
+    memcpy(rrem, g->rcap, (size_t)g->nr * sizeof *rrem);
+    for (int k = 0; k < g->narcs; k++) {
+        int a = r[k].arc, i = g->row[a], j = g->col[a];
+        if (lrem[i] > 0 && rrem[j] > 0) {
+            used[a] = 1;
+            lrem[i]--;
+            rrem[j]--;
+        }
+    }
+    rc = LM_OK;
+done:
+    free(r);
+    free(lrem);
+    free(rrem);
+    return rc;
+}
+
+static int alloc_greedy(int nleft, const int *left_cap, int nright,
+                        const int *right_cap, const lmx_pair *pairs,
+                        int npairs, double min_score, int *chosen,
+                        int *nchosen, double *total)
+{
+    graph g;
+    int rc = build_graph(&g, nleft, left_cap, nright, right_cap, pairs,
+                         npairs, min_score, chosen, nchosen, total);
+    if (rc != LM_OK) return rc;
+    unsigned char *used = xcalloc((size_t)g.narcs, 1);
+    rc = used ? solve_greedy(&g, used) : LM_ENOMEM;
+    if (rc == LM_OK)
+        rc = emit(&g, used, npairs, pairs, chosen, nchosen, total);
+    free(used);
+    graph_free(&g);
+    return rc;
+}
+
 static int run(alloc_fn fn, const instance *in, int *chosen, int *nchosen,
                double *total)
 {
@@ -173,12 +244,12 @@ static int run(alloc_fn fn, const instance *in, int *chosen, int *nchosen,
               in->min_score, chosen, nchosen, total);
 }
 
-/* lmx_allocate_ex() with a given candidate slack. */
+/* The exact solver with a given candidate slack. */
 static int run_slack(const instance *in, int slack, int *chosen, int *nchosen,
                      double *total)
 {
-    return lmx_allocate_ex(in->nl, in->lcap, in->nr, in->rcap, in->pairs,
-                           in->np, in->min_score, chosen, nchosen, total, slack);
+    return allocate(slack, in->nl, in->lcap, in->nr, in->rcap, in->pairs,
+                    in->np, in->min_score, chosen, nchosen, total);
 }
 
 /* Slacks under test: the default, none (one round on the whole graph),
@@ -309,7 +380,7 @@ static void test_greedy_is_worse(void)
     int chosen[4] = { -1, -1, -1, -1 }, n = -1;
     double total = -1;
 
-    CHECK_EQ_INT(lmx_allocate_greedy(2, cap, 2, cap, pairs, 4, 0.0, chosen, &n, &total), LM_OK);
+    CHECK_EQ_INT(alloc_greedy(2, cap, 2, cap, pairs, 4, 0.0, chosen, &n, &total), LM_OK);
     CHECK_EQ_INT(n, 2);
     CHECK_EQ_INT(chosen[0], 0);
     CHECK_EQ_INT(chosen[1], 3);
@@ -343,7 +414,7 @@ static void test_not_max_cardinality(void)
     CHECK_EQ_INT(n, 1);
     CHECK_EQ_INT(chosen[0], 2);
     CHECK(total == 0.25);
-    CHECK_EQ_INT(lmx_allocate_greedy(2, cap, 2, cap, zp, 3, -INFINITY, chosen, &n, &total), LM_OK);
+    CHECK_EQ_INT(alloc_greedy(2, cap, 2, cap, zp, 3, -INFINITY, chosen, &n, &total), LM_OK);
     CHECK_EQ_INT(n, 1);
     CHECK_EQ_INT(chosen[0], 2);
 }
@@ -394,7 +465,7 @@ static void test_empty_inputs(void)
     CHECK_EQ_INT(n, 0);
     CHECK(total == 0.0);
     n = -1; total = -1;
-    CHECK_EQ_INT(lmx_allocate_greedy(0, NULL, 0, NULL, NULL, 0, 0.0, NULL, &n, &total), LM_OK);
+    CHECK_EQ_INT(alloc_greedy(0, NULL, 0, NULL, NULL, 0, 0.0, NULL, &n, &total), LM_OK);
     CHECK_EQ_INT(n, 0);
     CHECK(total == 0.0);
 
@@ -424,7 +495,7 @@ static void test_zero_capacities(void)
     CHECK_EQ_INT(lmx_allocate(2, one, 2, zero, pairs, 4, 0.0, chosen, &n, &total), LM_OK);
     CHECK_EQ_INT(n, 0);
     CHECK(total == 0.0);
-    CHECK_EQ_INT(lmx_allocate_greedy(2, zero, 2, zero, pairs, 4, 0.0, chosen, &n, &total), LM_OK);
+    CHECK_EQ_INT(alloc_greedy(2, zero, 2, zero, pairs, 4, 0.0, chosen, &n, &total), LM_OK);
     CHECK_EQ_INT(n, 0);
 
     /* Only E2 (cap 0 for E1): the best use of E2 is P1 (0.8). */
@@ -463,7 +534,7 @@ static void test_capacities(void)
         int *ch = malloc(((size_t)in.np + 1) * sizeof *ch);
         CHECK_EQ_INT(run(lmx_allocate, &in, ch, &n, &total), LM_OK);
         CHECK(valid_result(&in, ch, n, total));
-        CHECK_EQ_INT(run(lmx_allocate_greedy, &in, ch, &n, &total), LM_OK);
+        CHECK_EQ_INT(run(alloc_greedy, &in, ch, &n, &total), LM_OK);
         CHECK(valid_result(&in, ch, n, total));
         free(ch);
         inst_free(&in);
@@ -492,7 +563,7 @@ static void test_brute_force(void)
         }
         CHECK_EQ_INT(run(lmx_allocate, &in, chosen, &n, &total), LM_OK);
         CHECK(fabs(total - best) <= 1e-9);
-        CHECK_EQ_INT(run(lmx_allocate_greedy, &in, chosen, &n, &gtotal), LM_OK);
+        CHECK_EQ_INT(run(alloc_greedy, &in, chosen, &n, &gtotal), LM_OK);
         CHECK(valid_result(&in, chosen, n, gtotal));
         CHECK(gtotal <= best + 1e-9);
         greedy_worse += gtotal < best - 1e-9;
@@ -524,7 +595,7 @@ static void test_certificate(void)
             CHECK(fabs(total - first) < 1e-9);
         }
         /* The certificate is not vacuous: greedy fails it when worse. */
-        CHECK_EQ_INT(run(lmx_allocate_greedy, &in, ch, &gn, &gtotal), LM_OK);
+        CHECK_EQ_INT(run(alloc_greedy, &in, ch, &gn, &gtotal), LM_OK);
         CHECK(gtotal <= total + 1e-9);
         if (gtotal < total - 1e-9) CHECK(!no_negative_cycle(&in, ch, gn));
         free(ch);
@@ -550,7 +621,7 @@ static void test_certificate(void)
             CHECK(fabs(total - first) < 1e-9);
         }
         CHECK_EQ_INT(run_slack(&in, -1, ch, &n, &total), LM_OK);
-        CHECK_EQ_INT(run(lmx_allocate_greedy, &in, ch, &gn, &gtotal), LM_OK);
+        CHECK_EQ_INT(run(alloc_greedy, &in, ch, &gn, &gtotal), LM_OK);
         CHECK(gtotal <= total + 1e-9);
         free(ch);
         inst_free(&in);
@@ -570,7 +641,7 @@ static void test_invalid_inputs(void)
         CHECK(n == 77 && total == 77.0); } while (0)
 
     for (int g = 0; g < 2; g++) {
-        alloc_fn f = g ? lmx_allocate_greedy : lmx_allocate;
+        alloc_fn f = g ? alloc_greedy : lmx_allocate;
         BAD(f(-1, cap, 2, cap, pairs, 3, 0.0, chosen, &n, &total), LM_EINVAL);
         BAD(f(2, cap, -1, cap, pairs, 3, 0.0, chosen, &n, &total), LM_EINVAL);
         BAD(f(2, cap, 2, cap, pairs, -1, 0.0, chosen, &n, &total), LM_EINVAL);
@@ -636,8 +707,8 @@ static void test_determinism(void)
         CHECK(memcmp(a, b, (size_t)na * sizeof *a) == 0);
         CHECK(valid_result(&in, a, na, ta));
 
-        CHECK_EQ_INT(run(lmx_allocate_greedy, &in, a, &na, &ta), LM_OK);
-        CHECK_EQ_INT(run(lmx_allocate_greedy, &in, b, &nb, &tb), LM_OK);
+        CHECK_EQ_INT(run(alloc_greedy, &in, a, &na, &ta), LM_OK);
+        CHECK_EQ_INT(run(alloc_greedy, &in, b, &nb, &tb), LM_OK);
         CHECK_EQ_INT(na, nb);
         CHECK(ta == tb);
         CHECK(memcmp(a, b, (size_t)na * sizeof *a) == 0);
@@ -682,7 +753,7 @@ static void time_dense(int n, int shape)
     t[3] = now_sec();
     CHECK(fabs(tp - te) < 1e-9);
     double t4 = now_sec();
-    CHECK_EQ_INT(run(lmx_allocate_greedy, &in, ch, &ng, &tg), LM_OK);
+    CHECK_EQ_INT(run(alloc_greedy, &in, ch, &ng, &tg), LM_OK);
     double t5 = now_sec();
     CHECK(tg <= te + 1e-9);
     printf("# %4d x %-4d %-7s | exact %6.3f s | plain SSP %6.3f s | greedy %6.3f s "

@@ -12,7 +12,20 @@
 
 #include "libmatch.h"
 #include "analysis.h"
+#include "tokenizer.h"
 #include "lmtest.h"
+
+/* The FTS5 API of a raw connection. */
+static fts5_api *fts5_of(sqlite3 *db)
+{
+    fts5_api *api = NULL;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) != SQLITE_OK) return NULL;
+    sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+    sqlite3_step(st);
+    sqlite3_finalize(st);
+    return api;
+}
 
 typedef struct { char tok[64][128]; int flags[64]; int s[64], e[64]; int n; } toks;
 
@@ -269,7 +282,7 @@ static void test_fts5_tokenizer(void)
     lmx_analyzer *a = an(0);
     sqlite3 *db;
     CHECK_EQ_INT(sqlite3_open(":memory:", &db), SQLITE_OK);
-    CHECK_EQ_INT(lmx_tokenizer_register(db, a), LM_OK);
+    CHECK_EQ_INT(lmx_tokenizer_register(fts5_of(db), a), LM_OK);
     CHECK_EQ_INT(sqlite3_exec(db, "CREATE VIRTUAL TABLE t USING fts5(x, tokenize='libmatch');"
                                   "INSERT INTO t(rowid, x) VALUES(1, '锂离子电池热失控预警系统');"
                                   "INSERT INTO t(rowid, x) VALUES(2, '碳化矽功率元件燒結封裝');", 0, 0, 0), SQLITE_OK);

@@ -10,8 +10,21 @@
 #include <sqlite3.h>
 
 #include "libmatch.h"
-#include "analysis.h"   /* internal: to check the FTS5 index from a raw connection */
+#include "analysis.h"
+#include "tokenizer.h"   /* internal: to check the FTS5 index from a raw connection */
 #include "lmtest.h"
+
+/* The FTS5 API of a raw connection. */
+static fts5_api *fts5_of(sqlite3 *db)
+{
+    fts5_api *api = NULL;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) != SQLITE_OK) return NULL;
+    sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+    sqlite3_step(st);
+    sqlite3_finalize(st);
+    return api;
+}
 
 static char tmpdir[256];
 
@@ -708,7 +721,7 @@ static void lm_tokenizer_for_tests(sqlite3 *raw)
         lmx_analyzer_add_word(raw_an, "秦创原", (int)strlen("秦创原"), 0);
         lmx_analyzer_add_word(raw_an, "硬科技", (int)strlen("硬科技"), 0);
     }
-    lmx_tokenizer_register(raw, raw_an);
+    lmx_tokenizer_register(fts5_of(raw), raw_an);
 }
 
 static void test_user_dict_and_synonyms(void)

@@ -139,6 +139,8 @@ LM_API int lm_kind_from_name(const char *name);
 ** makes lm_open() fail with LM_EDICT and a message naming the paths tried.
 */
 LM_API int lm_set_dictionary(const char *path);
+/* The same: lm_dict_set_path() is the name in the lm_dict_* family. */
+LM_API int lm_dict_set_path(const char *path);
 
 /* ------------------------------------------------------------------------ */
 /* Database                                                                 */
@@ -560,6 +562,8 @@ LM_API void lm_results_free(lm_results *r);
 ** records), LM_ERANGE, LM_ENOMEM, LM_EDB.
 */
 LM_API int lm_vectors_build(lm_db *db, int dim);
+/* The same: lm_vector_build() is the name in the lm_vector_* family. */
+LM_API int lm_vector_build(lm_db *db, int dim);
 
 /*
 ** Bring your own embeddings: store the vector of record (kind, id) computed
@@ -591,6 +595,8 @@ typedef int (*lm_batch_fn)(void *ctx, const char *from_id, int n,
                            const char *const *ids, const float *scores);
 LM_API int lm_batch_match(lm_db *db, int from, int to, int k, lm_batch_fn cb,
                           void *ctx);
+/* The same: lm_match_batch() is the name in the lm_match_* family. */
+LM_API int lm_match_batch(lm_db *db, int from, int to, int k, lm_batch_fn cb, void *ctx);
 
 /* ------------------------------------------------------------------------ */
 /* Allocation for a matchmaking event (对接会)                               */
@@ -699,6 +705,8 @@ LM_API int lm_synonym_add(lm_db *db, const char *a, const char *b);
    gets the number of pairs added.  Errors name the line. */
 LM_API int lm_synonyms_load_tsv(lm_db *db, const char *path,
                                 int64_t *out_count);
+/* The same: lm_synonym_load_tsv() is the name in the lm_synonym_* family. */
+LM_API int lm_synonym_load_tsv(lm_db *db, const char *path, int64_t *out_count);
 
 #ifdef __cplusplus
 }

@@ -898,57 +898,13 @@ done:
 /* ------------------------------------------------------------------------ */
 /* Greedy baseline                                                          */
 /* ------------------------------------------------------------------------ */
-
-/* Sort records: decreasing score, then increasing pair index. */
-typedef struct {
-    double score;
-    int pid;
-    int arc;
-} greedy_rec;
-
-static int by_score_desc(const void *pa, const void *pb)
-{
-    const greedy_rec *a = pa, *b = pb;
-    if (a->score != b->score) return a->score > b->score ? -1 : 1;
-    return (a->pid > b->pid) - (a->pid < b->pid);
-}
-
-static int solve_greedy(const graph *g, unsigned char *used)
-{
-    greedy_rec *r = xmalloc((size_t)g->narcs, sizeof *r);
-    int *lrem = xmalloc((size_t)g->nl, sizeof *lrem);
-    int *rrem = xmalloc((size_t)g->nr, sizeof *rrem);
-    int rc = LM_ENOMEM;
-    if (!r || !lrem || !rrem) goto done;
-    for (int a = 0; a < g->narcs; a++) {
-        r[a].score = -g->cost[a];
-        r[a].pid = g->pid[a];
-        r[a].arc = a;
-    }
-    qsort(r, (size_t)g->narcs, sizeof *r, by_score_desc);
-    memcpy(lrem, g->lcap, (size_t)g->nl * sizeof *lrem);
-    memcpy(rrem, g->rcap, (size_t)g->nr * sizeof *rrem);
-    for (int k = 0; k < g->narcs; k++) {
-        int a = r[k].arc, i = g->row[a], j = g->col[a];
-        if (lrem[i] > 0 && rrem[j] > 0) {
-            used[a] = 1;
-            lrem[i]--;
-            rrem[j]--;
-        }
-    }
-    rc = LM_OK;
-done:
-    free(r);
-    free(lrem);
-    free(rrem);
-    return rc;
-}
-
-/* ------------------------------------------------------------------------ */
 /* Entry points                                                             */
 /* ------------------------------------------------------------------------ */
 
-static int allocate(int greedy, int slack, int nleft, const int *left_cap,
+/* The exact solver with a given candidate slack (see LMX_ALLOC_SLACK).  The
+   result is optimal whatever the slack; tests include this file to run
+   every slack against the plain successive shortest paths (slack < 0). */
+static int allocate(int slack, int nleft, const int *left_cap,
                     int nright, const int *right_cap, const lmx_pair *pairs,
                     int npairs, double min_score, int *chosen, int *nchosen,
                     double *total)
@@ -959,7 +915,7 @@ static int allocate(int greedy, int slack, int nleft, const int *left_cap,
     if (rc != LM_OK) return rc;
     unsigned char *used = xcalloc((size_t)g.narcs, 1);
     if (!used) rc = LM_ENOMEM;
-    else rc = greedy ? solve_greedy(&g, used) : solve_exact(&g, used, slack);
+    else rc = solve_exact(&g, used, slack);
     if (rc == LM_OK)
         rc = emit(&g, used, npairs, pairs, chosen, nchosen, total);
     free(used);
@@ -971,24 +927,6 @@ int lmx_allocate(int nleft, const int *left_cap, int nright,
                  const int *right_cap, const lmx_pair *pairs, int npairs,
                  double min_score, int *chosen, int *nchosen, double *total)
 {
-    return allocate(0, LMX_ALLOC_SLACK, nleft, left_cap, nright, right_cap,
+    return allocate(LMX_ALLOC_SLACK, nleft, left_cap, nright, right_cap,
                     pairs, npairs, min_score, chosen, nchosen, total);
-}
-
-int lmx_allocate_ex(int nleft, const int *left_cap, int nright,
-                    const int *right_cap, const lmx_pair *pairs, int npairs,
-                    double min_score, int *chosen, int *nchosen,
-                    double *total, int slack)
-{
-    return allocate(0, slack, nleft, left_cap, nright, right_cap, pairs,
-                    npairs, min_score, chosen, nchosen, total);
-}
-
-int lmx_allocate_greedy(int nleft, const int *left_cap, int nright,
-                        const int *right_cap, const lmx_pair *pairs,
-                        int npairs, double min_score, int *chosen,
-                        int *nchosen, double *total)
-{
-    return allocate(1, 0, nleft, left_cap, nright, right_cap, pairs, npairs,
-                    min_score, chosen, nchosen, total);
 }

@@ -28,7 +28,7 @@
 ** flow is first solved on each node's best candidate pairs; every other pair
 ** is then priced against the resulting potentials (the LP dual) and
 ** violators are added, warm-starting, until there are none -- still exact,
-** 5 to 10 times faster on 1000 x 1000 (see lmx_allocate_ex()).
+** 5 to 10 times faster on 1000 x 1000 (see LMX_ALLOC_SLACK).
 **
 ** Numbers.  Flows and capacities are exact integers; scores are compared in
 ** double, so the total is optimal up to the rounding of sums of scores
@@ -106,32 +106,13 @@ int lmx_allocate(int nleft, const int *left_cap, int nright,
                  double min_score, int *chosen, int *nchosen, double *total);
 
 /*
-** lmx_allocate() with an explicit candidate slack (for tests and tuning).
 ** The exact solver first works on the subgraph of each problem's
-** left_cap + slack best pairs and each expert's right_cap + slack best
-** pairs, then prices every other pair against the optimal duals and adds
-** violators until there are none (see allocate.c).  The result is optimal
-** whatever the slack; only the time changes (and, among several optimal
-** assignments, which one is returned).  slack < 0 uses every pair from the
-** start (plain successive shortest paths); lmx_allocate() uses
-** LMX_ALLOC_SLACK.
+** left_cap + LMX_ALLOC_SLACK best pairs and each expert's right_cap +
+** LMX_ALLOC_SLACK best pairs, then prices every other pair against the
+** optimal duals and adds violators until there are none (see allocate.c).
+** The result is optimal whatever the slack; only the time changes (and,
+** among several optimal assignments, which one is returned).
 */
 #define LMX_ALLOC_SLACK 16
-int lmx_allocate_ex(int nleft, const int *left_cap, int nright,
-                    const int *right_cap, const lmx_pair *pairs, int npairs,
-                    double min_score, int *chosen, int *nchosen,
-                    double *total, int slack);
-
-/*
-** Greedy baseline, for comparison and tests: eligible pairs are taken by
-** decreasing score (ties by increasing pair index) whenever both sides still
-** have capacity.  Same parameters, eligibility, validation, errors and
-** output conventions as lmx_allocate(); not optimal in general (it can be
-** as low as half the optimum).  O(npairs log npairs).
-*/
-int lmx_allocate_greedy(int nleft, const int *left_cap, int nright,
-                        const int *right_cap, const lmx_pair *pairs,
-                        int npairs, double min_score, int *chosen,
-                        int *nchosen, double *total);
 
 #endif /* LM_ALLOCATE_H */

@@ -1,5 +1,5 @@
 /*
-** analysis.c -- libmatch's Chinese + English analyzer (fallback version).
+** analysis.c -- libmatch's Chinese + English analyzer.
 */
 #include <ctype.h>
 #include <math.h>

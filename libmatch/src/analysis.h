@@ -1,6 +1,6 @@
 /*
-** Internal interface of the analyzer (analysis.c) and of its FTS5 tokenizer
-** glue (tokenizer.c).  Not installed; nothing here is public ABI.
+** Internal interface of the analyzer (analysis.c).  Not installed; nothing
+** here is public ABI.  An engine: no SQLite, no I/O but the dictionary.
 **
 ** One analyzer serves indexing, queries, vectors and lm_analyze():
 **   normalize (full-width -> half-width, case folding, Traditional ->
@@ -12,7 +12,6 @@
 #define LM_ANALYSIS_H
 
 #include <stddef.h>
-#include <sqlite3.h>
 
 typedef struct lmx_analyzer lmx_analyzer;
 
@@ -76,19 +75,5 @@ int lmx_analyze(const lmx_analyzer *a, const char *text, int len,
 
 /* Is this token a stopword (after normalization)? */
 int lmx_is_stopword(const char *tok, int len);
-
-/* ---- tokenizer.c: registration with FTS5 ---- */
-
-/* Name under which the tokenizer is registered with FTS5. */
-#define LMX_FTS5_TOKENIZER "libmatch"
-
-/*
-** Register `a` as the FTS5 tokenizer "libmatch" on connection `db`.  `a` must
-** outlive the connection's use of FTS5.  In FTS5 query mode, a query string
-** whose first byte is LMX_RAW_MARK is emitted verbatim as one token (without
-** the mark): the matcher builds queries from tokens it already analyzed.
-*/
-#define LMX_RAW_MARK '\x01'
-int lmx_tokenizer_register(sqlite3 *db, lmx_analyzer *a);
 
 #endif

@@ -1,11 +1,14 @@
 /*
-** errors.c -- status codes, per-handle error messages, version, kind names.
+** errors.c -- status codes and their names, the error state of a handle,
+** version, kind names, lm_free().
 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "libmatch.h"
+#include "errors.h"
+#include "util.h"
 
 LM_API const char *lm_version(void) { return LM_VERSION_STRING; }
 LM_API int lm_version_number(void) { return LM_VERSION_NUMBER; }
@@ -35,50 +38,36 @@ LM_API const char *lm_errstr(int code)
     }
 }
 
-LM_API const char *lm_errmsg(const lm_db *db)
+int lmx_error_vset(lmx_error *e, int code, const char *fmt, va_list ap)
 {
-    if (!db) return "no database handle (NULL)";
-    if (db->errcode == LM_OK) return "not an error";
-    return db->errmsg[0] ? db->errmsg : lm_errstr(db->errcode);
+    if (!e) return code;
+    e->code = code;
+    char tmp[sizeof e->msg];            /* fmt's arguments may point into e->msg */
+    vsnprintf(tmp, sizeof tmp, fmt, ap);
+    memcpy(e->msg, tmp, sizeof tmp);
+    return code;
 }
 
-LM_API int lm_errcode(const lm_db *db)
+int lmx_error_set(lmx_error *e, int code, const char *fmt, ...)
 {
-    return db ? db->errcode : LM_EINVAL;
-}
-
-int lmx_err(lm_db *db, int code, const char *fmt, ...)
-{
-    if (!db) return code;
-    db->errcode = code;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(db->errmsg, sizeof db->errmsg, fmt, ap);
+    lmx_error_vset(e, code, fmt, ap);
     va_end(ap);
     return code;
 }
 
-int lmx_ok(lm_db *db)
+int lmx_error_clear(lmx_error *e)
 {
-    if (db) { db->errcode = LM_OK; db->errmsg[0] = 0; }
+    if (e) { e->code = LM_OK; e->msg[0] = 0; }
     return LM_OK;
 }
 
-int lmx_sqlerr(lm_db *db, int rc, const char *what)
+int lmx_progress_report(const lmx_progress *p, lmx_error *e, const char *stage, int64_t done, int64_t total)
 {
-    int code;
-    switch (rc & 0xff) {
-    case SQLITE_NOMEM:  code = LM_ENOMEM; break;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED: code = LM_EBUSY; break;
-    case SQLITE_IOERR:
-    case SQLITE_CANTOPEN:
-    case SQLITE_FULL:
-    case SQLITE_READONLY: code = LM_EIO; break;
-    default:            code = LM_EDB; break;
-    }
-    return lmx_err(db, code, "%s: %s", what,
-                   db && db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(rc));
+    if (!p || !p->fn) return LM_OK;
+    int r = p->fn(p->ctx, stage, done, total);
+    return r ? lmx_error_set(e, LM_ESTATE, "%s interrupted by the progress callback (%d)", stage, r) : LM_OK;
 }
 
 static const char *const kind_names[] = { NULL, "problem", "achievement", "expert" };

@@ -9,6 +9,8 @@
 
 #include "libmatch.h"
 #include "analysis.h"
+#include "store.h"
+#include "tokenizer.h"
 
 typedef struct {
     void *ctx;
@@ -44,14 +46,8 @@ static int xTokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text, i
     return rc;   /* SQLITE_OK or an SQLite code from xToken */
 }
 
-int lmx_tokenizer_register(sqlite3 *db, lmx_analyzer *a)
+int lmx_tokenizer_register(fts5_api *api, lmx_analyzer *a)
 {
-    fts5_api *api = NULL;
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) != SQLITE_OK) return LM_EDB;
-    sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
-    sqlite3_step(st);
-    sqlite3_finalize(st);
     if (!api) return LM_EDB;
     fts5_tokenizer t = { xCreate, xDelete, xTokenize };
     return api->xCreateTokenizer(api, LMX_FTS5_TOKENIZER, a, &t, NULL) == SQLITE_OK ? LM_OK : LM_EDB;

@@ -17,6 +17,7 @@
 
 #include "libmatch.h"
 #include "vectors.h"
+#include "topk.h"
 
 /* LAPACK, Fortran symbols (OpenBLAS or -llapack): LAPACKE is not needed. */
 extern void sgeqrf_(const int *m, const int *n, float *a, const int *lda, float *tau, float *work,
@@ -248,7 +249,7 @@ static int orthonormalize(float *C, int rows, int l, qr_ws *w)
 /* ---- fold-in -------------------------------------------------------------------- */
 
 /* out = normalize(sum w[k] proj[terms[k]]) over 0 <= terms[k] < limit.  The
-   one routine behind lmx_lsa_fold(), lmx_fold_in() and the record vectors
+   one routine behind lmx_lsa_fold() and the record vectors
    of lmx_lsa_fit(), so that they agree bit for bit. */
 static int fold_row(const float *proj, int d, int limit, const int *terms, const float *w, int64_t nnz,
                     float *out)
@@ -275,16 +276,6 @@ int lmx_lsa_fold(const lmx_lsa *m, const int *terms, const float *w, int nnz, fl
         return LM_EINVAL;
     }
     return fold_row(m->proj, m->d, m->ncols, terms, w, nnz, out);
-}
-
-int lmx_fold_in(const float *proj, int d, const int *terms, const float *weights, int nnz, float *out)
-{
-    if (!out || d < 1 || !proj) return LM_EINVAL;
-    if (nnz < 0 || (nnz > 0 && (!terms || !weights))) {
-        memset(out, 0, sizeof(float) * (size_t)d);
-        return LM_EINVAL;
-    }
-    return fold_row(proj, d, INT_MAX, terms, weights, nnz, out);
 }
 
 /* ---- the randomized truncated SVD --------------------------------------------------- */
@@ -427,24 +418,6 @@ fail:
     return rc;
 }
 
-int lmx_lsa_build(const lmx_csr *A, int d, int power_iters, uint64_t seed, float **out_proj, int *out_d)
-{
-    if (!out_proj || !out_d) return LM_EINVAL;
-    *out_proj = NULL;
-    *out_d = 0;
-    lmx_lsa_opts o = LMX_LSA_OPTS_INIT;
-    o.rank = d;
-    o.power_iters = power_iters;
-    o.seed = seed;
-    lmx_lsa mod;
-    int rc = lmx_lsa_fit(&mod, NULL, A, &o);
-    if (rc) return rc;
-    free(mod.sigma);
-    *out_proj = mod.proj;
-    *out_d = mod.d;
-    return LM_OK;
-}
-
 /* ---- vectors ------------------------------------------------------------------------- */
 
 int lmx_vec_check(const float *v, int d)
@@ -510,15 +483,16 @@ typedef struct { float s; int i; } cand;
 typedef struct { double e; int i; } scored;
 
 /*
-** Top-k collector of one query.  A min-heap of the k best screening
-** (BLAS) scores gives the threshold thr; every row scoring at least
-** thr - 2 eps (thr at that time, which only grows) is kept as a candidate:
-** with |screening - exact| <= eps, the true k-th best exact score is at
-** least thr - eps, so no row of the true top k is ever dropped.
+** Top-k collector of one query.  The k best screening (BLAS) scores, kept
+** in the library's one best-k collector (topk.h), give the threshold thr;
+** every row scoring at least thr - 2 eps (thr at that time, which only
+** grows) is kept as a candidate: with |screening - exact| <= eps, the true
+** k-th best exact score is at least thr - eps, so no row of the true top k
+** is ever dropped.
 */
 typedef struct {
-    int k, nh, nc, cap;
-    float *heap;
+    int nc, cap;
+    lmx_topk best;   /* the k best screening scores (ids: rows) */
     cand *c;
     float thr;       /* -inf until k rows were seen */
     float margin;    /* 2 eps */
@@ -528,8 +502,13 @@ typedef struct {
 
 static void coll_reset(collector *c, int k, double eps, float min_score)
 {
-    c->k = k;
-    c->nh = c->nc = 0;
+    if (c->best.k == k) {
+        c->best.n = 0;                  /* keep the slots for the next query */
+    } else {
+        lmx_topk_free(&c->best);
+        lmx_topk_init(&c->best, k);
+    }
+    c->nc = 0;
     c->thr = -INFINITY;
     c->eps = eps;
     c->margin = (float)(2.0 * eps) * 1.0001f;
@@ -538,17 +517,17 @@ static void coll_reset(collector *c, int k, double eps, float min_score)
 
 static void coll_free(collector *c)
 {
-    free(c->heap);
+    lmx_topk_free(&c->best);
     free(c->c);
-    c->heap = NULL;
     c->c = NULL;
     c->cap = 0;
 }
 
-/* Whether a screening score can still enter the top k. */
-static inline int coll_wants(const collector *c, float s)
+/* The lowest screening score that can still enter the top k. */
+static inline float coll_limit(const collector *c)
 {
-    return s >= c->thr - c->margin && s >= c->floor;    /* false for NaN */
+    float lim = c->thr - c->margin;
+    return lim > c->floor ? lim : c->floor;
 }
 
 static void coll_prune(collector *c)
@@ -565,7 +544,7 @@ static int coll_push(collector *c, float s, int i)
     if (c->nc == c->cap) {
         coll_prune(c);
         if (c->nc * 2 >= c->cap) {
-            int ncap = c->cap ? c->cap * 2 : 2 * c->k + 32;
+            int ncap = c->cap ? c->cap * 2 : 2 * c->best.k + 32;
             if (ncap < 0 || (size_t)ncap > SIZE_MAX / sizeof(cand)) return LM_ENOMEM;
             cand *nb = realloc(c->c, sizeof(cand) * (size_t)ncap);
             if (!nb) return LM_ENOMEM;
@@ -576,33 +555,9 @@ static int coll_push(collector *c, float s, int i)
     c->c[c->nc].s = s;
     c->c[c->nc].i = i;
     c->nc++;
-    /* The heap of the k best screening scores. */
-    float *h = c->heap;
-    if (c->nh < c->k) {
-        int j = c->nh++;
-        h[j] = s;
-        while (j > 0 && h[(j - 1) / 2] > h[j]) {
-            float t = h[j];
-            h[j] = h[(j - 1) / 2];
-            h[(j - 1) / 2] = t;
-            j = (j - 1) / 2;
-        }
-        if (c->nh == c->k) c->thr = h[0];
-    } else if (s > h[0]) {
-        int j = 0;
-        h[0] = s;
-        for (;;) {
-            int a = 2 * j + 1, b = a + 1, mn = j;
-            if (a < c->nh && h[a] < h[mn]) mn = a;
-            if (b < c->nh && h[b] < h[mn]) mn = b;
-            if (mn == j) break;
-            float t = h[j];
-            h[j] = h[mn];
-            h[mn] = t;
-            j = mn;
-        }
-        c->thr = h[0];
-    }
+    int slot;
+    if (lmx_topk_push(&c->best, s, i, &slot)) return LM_ENOMEM;
+    if (lmx_topk_full(&c->best)) c->thr = (float)lmx_topk_worst(&c->best);
     return LM_OK;
 }
 
@@ -633,7 +588,7 @@ static int coll_finish(collector *c, const lmx_dense *D, const float *q, float m
         }
     }
     qsort(sc, (size_t)ns, sizeof *sc, scored_cmp);
-    int cnt = ns < c->k ? ns : c->k;
+    int cnt = ns < c->best.k ? ns : c->best.k;
     for (int r = 0; r < cnt; r++) {
         idx[r] = sc[r].i;
         score[r] = (float)sc[r].e;
@@ -658,12 +613,31 @@ static int dense_ok(const lmx_dense *D)
     return D && D->d >= 1 && D->d <= LM_MAX_DIM && D->n >= 0 && (D->n == 0 || D->M) && D->maxnorm >= 0;
 }
 
-/* Offer the screening scores s[0..cnt) of rows r0.. to a collector. */
+/* Whether any of the 16 scores at s is at least t (false for NaN). */
+static inline int any_at_least16(const float *s, float t)
+{
+#if defined(__SSE2__)
+    __m128 tv = _mm_set1_ps(t);
+    __m128 m = _mm_or_ps(_mm_or_ps(_mm_cmpge_ps(_mm_loadu_ps(s), tv), _mm_cmpge_ps(_mm_loadu_ps(s + 4), tv)),
+                         _mm_or_ps(_mm_cmpge_ps(_mm_loadu_ps(s + 8), tv), _mm_cmpge_ps(_mm_loadu_ps(s + 12), tv)));
+    return _mm_movemask_ps(m) != 0;
+#else
+    int any = 0;
+    for (int j = 0; j < 16; j++) any |= s[j] >= t;
+    return any;
+#endif
+}
+
+/* Offer the screening scores s[0..cnt) of rows r0.. to a collector.  Once
+   the threshold is set, runs of 16 scores below it are skipped at once (the
+   threshold only grows, so nothing skipped could have entered). */
 static int coll_feed(collector *c, const float *s, int r0, int cnt, const lmx_topk_opts *o, int qrow)
 {
     for (int r = 0; r < cnt; r++) {
+        while (r + 16 <= cnt && !any_at_least16(s + r, coll_limit(c))) r += 16;
+        if (r == cnt) break;
+        if (!(s[r] >= coll_limit(c))) continue;          /* also NaN */
         int row = r0 + r;
-        if (!coll_wants(c, s[r])) continue;
         if (o->mask && !o->mask[row]) continue;
         if (o->filter && !o->filter(o->filter_ctx, qrow, row)) continue;
         int rc = coll_push(c, s[r], row);
@@ -692,8 +666,7 @@ int lmx_dense_topk(int *out_n, int *idx, float *score, const lmx_dense *D, const
     int chunk = D->n < TOPK_ROW_CHUNK ? D->n : TOPK_ROW_CHUNK;
     float *s = malloc(sizeof(float) * (size_t)chunk);
     collector c = { 0 };
-    c.heap = malloc(sizeof(float) * (size_t)k);
-    if (!s || !c.heap) { rc = LM_ENOMEM; goto done; }
+    if (!s) { rc = LM_ENOMEM; goto done; }
     coll_reset(&c, k, eps, o.min_score);
     for (int r0 = 0; r0 < D->n && !rc; r0 += chunk) {
         int cnt = D->n - r0 < chunk ? D->n - r0 : chunk;
@@ -738,8 +711,6 @@ int lmx_dense_topk_batch(const lmx_dense *D, const float *Q, int nq, int k, cons
     int *ridx = malloc(sizeof(int) * (size_t)kk);
     float *rsc = malloc(sizeof(float) * (size_t)kk);
     if (!S || !col || !ridx || !rsc) { rc = LM_ENOMEM; goto done; }
-    for (int j = 0; j < qb; j++)
-        if (!(col[j].heap = malloc(sizeof(float) * (size_t)kk))) { rc = LM_ENOMEM; goto done; }
     for (int q0 = 0; q0 < nq && !rc; q0 += qb) {
         int nb = nq - q0 < qb ? nq - q0 : qb;
         for (int j = 0; j < nb; j++) coll_reset(&col[j], kk, eps[q0 + j], o.min_score);
@@ -765,112 +736,6 @@ done:
     free(rsc);
     free(eps);
     return rc;
-}
-
-typedef struct { int *counts, *idx; float *score; int k; } into_ctx;
-
-static int into_cb(void *ctx, int qrow, const int *idx, const float *score, int n)
-{
-    into_ctx *c = ctx;
-    c->counts[qrow] = n;
-    for (int r = 0; r < c->k; r++) {
-        c->idx[(size_t)qrow * c->k + r] = r < n ? idx[r] : -1;
-        c->score[(size_t)qrow * c->k + r] = r < n ? score[r] : NAN;
-    }
-    return 0;
-}
-
-int lmx_dense_topk_batch_into(int *counts, int *idx, float *score, const lmx_dense *D, const float *Q, int nq,
-                              int k, const lmx_topk_opts *opts)
-{
-    if ((nq > 0 && !counts) || (nq > 0 && k > 0 && (!idx || !score))) return LM_EINVAL;
-    into_ctx c = { counts, idx, score, k };
-    return lmx_dense_topk_batch(D, Q, nq, k, opts, into_cb, &c);
-}
-
-int lmx_topk(const float *M, int n, int d, const float *q, int k, int *idx, float *score)
-{
-    lmx_dense D;
-    int cnt = 0;
-    if (lmx_dense_init(&D, M, n, d) || lmx_dense_topk(&cnt, idx, score, &D, q, k, NULL)) return -1;
-    return cnt;
-}
-
-/* (s1, i1) ranks below (s2, i2): a lower score, or the same and a higher
-   index. */
-static inline int worse(float s1, int i1, float s2, int i2)
-{
-    return s1 < s2 || (s1 == s2 && i1 > i2);
-}
-
-/* Sift down in the "worst at the root" heap of n (score, index) pairs. */
-static void sift_worst(float *hs, int *hi, int n, int j)
-{
-    for (;;) {
-        int a = 2 * j + 1, b = a + 1, w = j;
-        if (a < n && worse(hs[a], hi[a], hs[w], hi[w])) w = a;
-        if (b < n && worse(hs[b], hi[b], hs[w], hi[w])) w = b;
-        if (w == j) return;
-        float ts = hs[j]; hs[j] = hs[w]; hs[w] = ts;
-        int ti = hi[j]; hi[j] = hi[w]; hi[w] = ti;
-        j = w;
-    }
-}
-
-/* Whether any of the 16 scores at s is above t (false for NaN). */
-static inline int any_above16(const float *s, float t)
-{
-#if defined(__SSE2__)
-    __m128 tv = _mm_set1_ps(t);
-    __m128 m = _mm_or_ps(_mm_or_ps(_mm_cmpgt_ps(_mm_loadu_ps(s), tv), _mm_cmpgt_ps(_mm_loadu_ps(s + 4), tv)),
-                         _mm_or_ps(_mm_cmpgt_ps(_mm_loadu_ps(s + 8), tv), _mm_cmpgt_ps(_mm_loadu_ps(s + 12), tv)));
-    return _mm_movemask_ps(m) != 0;
-#else
-    int any = 0;
-    for (int j = 0; j < 16; j++) any |= s[j] > t;
-    return any;
-#endif
-}
-
-int lmx_topk_scores(const float *s, int n, int k, int *idx, float *score)
-{
-    if (n < 0 || k < 0) return -1;
-    if (n == 0 || k == 0) return 0;
-    if (!s || !idx || !score) return -1;
-    int cnt = 0;
-    for (int i = 0; i < n; i++) {
-        /* Fast path once the heap is full: indexes only grow, so a score
-           not above the heap's worst cannot enter (NaN compares false);
-           skip 16 such scores at a time. */
-        if (cnt == k)
-            while (i + 16 <= n && !any_above16(s + i, score[0])) i += 16;
-        if (i == n) break;
-        float v = s[i];
-        if (cnt == k && !(v > score[0])) continue;
-        if (isnan(v)) continue;
-        if (cnt < k) {                                /* sift up */
-            int j = cnt++;
-            score[j] = v;
-            idx[j] = i;
-            while (j > 0 && worse(score[j], idx[j], score[(j - 1) / 2], idx[(j - 1) / 2])) {
-                int p = (j - 1) / 2;
-                float ts = score[j]; score[j] = score[p]; score[p] = ts;
-                int ti = idx[j]; idx[j] = idx[p]; idx[p] = ti;
-                j = p;
-            }
-        } else if (worse(score[0], idx[0], v, i)) {
-            score[0] = v;
-            idx[0] = i;
-            sift_worst(score, idx, cnt, 0);
-        }
-    }
-    /* Heap sort: move the worst to the end, best first remains. */
-    for (int end = cnt - 1; end > 0; end--) {
-        float ts = score[0]; score[0] = score[end]; score[end] = ts;
-        int ti = idx[0]; idx[0] = idx[end]; idx[end] = ti;
-        sift_worst(score, idx, end, 0);
-    }
-    return cnt;
 }
 
 /* ---- float32 blob ------------------------------------------------------------------------- */

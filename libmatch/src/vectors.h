@@ -10,17 +10,16 @@
 **   2. Fold-in: a sparse row through P to a unit vector.  lmx_lsa_fold().
 **   3. Exact dense top-k of M q (cblas_sgemv).  lmx_dense_topk().
 **   4. Exact batch top-k of Q M^T (blocked cblas_sgemm); the same results as
-**      one query at a time.  lmx_dense_topk_batch().
+**      one query at a time.  lmx_dense_topk_batch().  Both keep their best
+**      rows in the library's one best-k collector (topk.h).
 **   5. Validation and normalization of vectors.  lmx_vec_check(),
 **      lmx_vec_normalize().
 **   6. A little-endian float32 blob with a header for storage.
 **      lmx_blob_encode(), lmx_blob_decode().
 **
 ** Conventions: functions return an LM_* status (LM_OK = 0) unless their
-** comment says otherwise; out-parameters come first, except in the older
-** shorthands lmx_lsa_build(), lmx_fold_in() and lmx_topk() (kept with their
-** signatures for semantic.c); on failure an out-pointer to an allocation is
-** NULL and an out-count 0.  Matrices are row-major float32; a "unit vector"
+** comment says otherwise; out-parameters come first; on failure an
+** out-pointer to an allocation is NULL and an out-count 0.  Matrices are row-major float32; a "unit vector"
 ** has L2 norm 1 within float rounding.  Inputs are only read; the functions
 ** keep no state between calls and may run in several threads at once
 ** (OpenBLAS threads inside a call).
@@ -179,21 +178,6 @@ void lmx_lsa_free(lmx_lsa *m);
 */
 int lmx_lsa_fold(const lmx_lsa *m, const int *terms, const float *w, int nnz, float *out);
 
-/*
-** Fold-in on a bare projection (proj: rows of d floats, as stored by the
-** caller).  The same computation as lmx_lsa_fold(), but without an upper
-** bound on term indices: every term >= 0 must be a row of proj; negative
-** terms are skipped.  Same return values.
-*/
-int lmx_fold_in(const float *proj, int d, const int *terms, const float *weights, int nnz, float *out);
-
-/*
-** Shorthand of lmx_lsa_fit() for rank d, q power iterations and a seed, the
-** other options default: *out_proj receives the malloc'ed projection (ncols
-** x *out_d) and *out_d the dimension built.  Same return values.
-*/
-int lmx_lsa_build(const lmx_csr *A, int d, int power_iters, uint64_t seed, float **out_proj, int *out_d);
-
 /* ------------------------------------------------------------------------ */
 /* Vectors                                                                  */
 /* ------------------------------------------------------------------------ */
@@ -300,31 +284,6 @@ typedef int (*lmx_topk_cb)(void *ctx, int qrow, const int *idx, const float *sco
 */
 int lmx_dense_topk_batch(const lmx_dense *D, const float *Q, int nq, int k, const lmx_topk_opts *opts,
                          lmx_topk_cb cb, void *cb_ctx);
-
-/*
-** lmx_dense_topk_batch() into caller arrays: counts[nq], and idx/score of
-** nq x k entries, query i's results at i*k.  Entries past counts[i] are set
-** to idx -1 and score NaN.
-*/
-int lmx_dense_topk_batch_into(int *counts, int *idx, float *score, const lmx_dense *D, const float *Q, int nq,
-                              int k, const lmx_topk_opts *opts);
-
-/*
-** Shorthand: exact top-k of M q for an n x d matrix without a descriptor
-** (checks M and computes its norm bound on every call: O(n d) more than
-** lmx_dense_topk()).  Returns the count (0..k), or -1 on any error.
-*/
-int lmx_topk(const float *M, int n, int d, const float *q, int k, int *idx, float *score);
-
-/*
-** Top-k of n precomputed scores s[0..n): writes up to k (index, score)
-** pairs, best first, ties broken by the lower index; NaN scores are
-** skipped.  No allocation (idx/score, room for k each, hold the heap).
-** Returns the count (0..min(k, n)), or -1 for a NULL array with n, k > 0 or
-** a negative n or k.  Ranks the given floats as they are: for scores from
-** different BLAS calls to rank alike, use lmx_dense_topk*().
-*/
-int lmx_topk_scores(const float *s, int n, int k, int *idx, float *score);
 
 /* ------------------------------------------------------------------------ */
 /* Float32 blob                                                             */

@@ -1,15 +1,15 @@
 /*
-** event.c -- the public allocation call for a matchmaking event (对接会):
-** scores every problem against the candidates with the matcher, then hands
-** the pairs to the exact optimizer in allocate.c.
+** api_allocate.c -- the public allocation calls for a matchmaking event
+** (对接会): score every problem against the candidates with the matcher,
+** then hand the pairs to the exact optimizer (allocate.c).
 */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
 #include "allocate.h"
-#include "options.h"
+#include "api.h"
+#include "matching.h"
 
 typedef struct { char *problem, *candidate; double score; } apair;
 
@@ -67,26 +67,7 @@ LM_API int lm_allocation_json(const lm_allocation *a, char **out)
 /* All ids of a kind, in id order. */
 static int all_ids(lm_db *db, int kind, char ***out, int *n)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(db->sql, "SELECT id FROM record WHERE kind = ? ORDER BY id", -1, &st, NULL);
-    if (rc != SQLITE_OK) return lmx_sqlerr(db, rc, "listing records");
-    sqlite3_bind_int(st, 1, kind);
-    int cap = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **nv = realloc(*out, sizeof(char *) * (size_t)cap);
-            if (!nv) { rc = SQLITE_NOMEM; break; }
-            *out = nv;
-        }
-        if (!((*out)[*n] = lmx_strdup((const char *)sqlite3_column_text(st, 0)))) { rc = SQLITE_NOMEM; break; }
-        (*n)++;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) return rc == SQLITE_NOMEM ? lmx_err(db, LM_ENOMEM, "out of memory") : lmx_sqlerr(db, rc, "listing records");
-    return LM_OK;
+    return lmx_store_ids(&db->store, kind, out, n);
 }
 
 static void free_ids(char **v, int n)
@@ -163,9 +144,8 @@ LM_API int lm_allocate(lm_db *db, const char *const *problem_ids, int nproblems,
     for (int j = 0; j < nc && capacities; j++)
         if (capacities[j] < 0) { rc = lmx_err(db, LM_EINVAL, "capacity of '%.200s' is negative", cids[j]); goto done; }
     for (int j = 0; j < nc; j++) {
-        char *js = NULL;
-        if ((rc = lmx_load_json(db, to, cids[j], &js, NULL))) goto done;
-        free(js);
+        int64_t rid;
+        if ((rc = lmx_check_kind_id(db, to, cids[j])) || (rc = lmx_store_find(&db->store, to, cids[j], &rid))) goto done;
     }
     /* Score every problem against all candidates of the kind, keeping those
        in the candidate list. */
@@ -174,7 +154,8 @@ LM_API int lm_allocate(lm_db *db, const char *const *problem_ids, int nproblems,
     if (!lcap || !rcap) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); goto done; }
     for (int i = 0; i < np; i++) lcap[i] = per_problem;
     for (int j = 0; j < nc; j++) rcap[j] = capacities ? capacities[j] : default_capacity;
-    int64_t nkind = lmx_kind_count(db, to);
+    int64_t nkind = 0;
+    if ((rc = lmx_store_count(&db->store, to, &nkind))) goto done;
     for (int i = 0; i < np; i++) {
         lm_results *r = NULL;
         if ((rc = lmx_match_all(db, LM_PROBLEM, pids[i], to, opts, nkind, &r))) goto done;

@@ -1,0 +1,214 @@
+/*
+** api_load.c -- bulk loading of JSON Lines in one transaction, with a
+** report of every bad line (its number, the record's id, the reason).
+*/
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+
+/* ---- bulk loading -------------------------------------------------------- */
+
+typedef struct { int64_t line; char *id; char *reason; } report_err;
+
+struct lm_report {
+    int64_t loaded, skipped;
+    int nerr, cap;
+    report_err *err;
+    int truncated;          /* more errors than kept */
+};
+
+#define REPORT_MAX_ERRORS 1000
+
+static void report_add(lm_report *r, int64_t line, const char *id, const char *reason)
+{
+    if (r->nerr >= REPORT_MAX_ERRORS) { r->truncated = 1; return; }
+    if (r->nerr == r->cap) {
+        int nc = r->cap ? r->cap * 2 : 16;
+        report_err *ne = realloc(r->err, (size_t)nc * sizeof *ne);
+        if (!ne) { r->truncated = 1; return; }
+        r->err = ne;
+        r->cap = nc;
+    }
+    report_err *e = &r->err[r->nerr];
+    e->line = line;
+    e->id = lmx_strdup(id ? id : "");
+    e->reason = lmx_strdup(reason);
+    if (!e->id || !e->reason) { free(e->id); free(e->reason); r->truncated = 1; return; }
+    r->nerr++;
+}
+
+/* Best effort: pull "id" out of a line that failed validation. */
+static char *guess_id(const char *line, size_t len)
+{
+    cJSON *j = cJSON_ParseWithLength(line, len);
+    char *id = NULL;
+    if (j) {
+        cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "id");
+        if (cJSON_IsString(v) && lmx_utf8_valid(v->valuestring, strlen(v->valuestring), NULL))
+            id = lmx_strndup(v->valuestring, strlen(v->valuestring) > 128 ? 128 : strlen(v->valuestring));
+        cJSON_Delete(j);
+    }
+    return id;
+}
+
+static int load_buffer(lm_db *db, const char *data, size_t len, int policy,
+                       lm_report *rep, const char *source)
+{
+    int rc = lmx_store_write_begin(&db->store);
+    if (rc) return rc;
+    int64_t lineno = 0;
+    size_t pos = 0;
+    char msg[768];
+    /* Duplicate ids inside one load: the later line wins, as with lm_put. */
+    while (pos < len) {
+        const char *line = data + pos;
+        const char *nl = memchr(line, '\n', len - pos);
+        size_t ll = nl ? (size_t)(nl - line) : len - pos;
+        pos += ll + (nl ? 1 : 0);
+        lineno++;
+        size_t t = ll;
+        while (t && (line[t - 1] == '\r' || line[t - 1] == ' ' || line[t - 1] == '\t')) t--;
+        size_t s = 0;
+        while (s < t && (line[s] == ' ' || line[s] == '\t')) s++;
+        if (s == t) continue;                       /* blank line */
+        lmx_record r;
+        int rrc = lmx_record_parse(line + s, t - s, 1, &r, msg, sizeof msg);
+        if (rrc == LM_OK) {
+            rrc = lmx_put_parsed(db, &r, line + s, t - s);
+            if (rrc != LM_OK) snprintf(msg, sizeof msg, "%s", lm_errmsg(db));
+        }
+        if (rrc == LM_OK) {
+            rep->loaded++;
+        } else {
+            char *id = r.root ? lmx_strdup(r.id) : guess_id(line + s, t - s);
+            report_add(rep, lineno, id, msg);
+            rep->skipped++;
+            free(id);
+            int fatal = rrc == LM_EDB || rrc == LM_EIO || rrc == LM_ENOMEM || rrc == LM_EBUSY;
+            if (policy == LM_LOAD_ATOMIC || fatal) {
+                lmx_record_free(&r);
+                lmx_store_rollback(&db->store);
+                rep->loaded = 0;
+                return lmx_err(db, rrc, "%s line %lld: %s", source, (long long)lineno, msg);
+            }
+        }
+        lmx_record_free(&r);
+        if (lineno % 1000 == 0 && lmx_progress_report(&db->progress, &db->err, "load", (int64_t)pos, (int64_t)len)) {
+            lmx_store_rollback(&db->store);
+            rep->loaded = 0;
+            return db->err.code;
+        }
+    }
+    if (lmx_progress_report(&db->progress, &db->err, "load", (int64_t)len, (int64_t)len)) { lmx_store_rollback(&db->store); rep->loaded = 0; return db->err.code; }
+    if ((rc = lmx_store_commit(&db->store)) != LM_OK) { rep->loaded = 0; return rc; }
+    return lmx_ok(db);
+}
+
+static int load_common(lm_db *db, const char *data, size_t len, int policy,
+                       lm_report **out_report, const char *source)
+{
+    if (out_report) *out_report = NULL;
+    if (policy != LM_LOAD_ATOMIC && policy != LM_LOAD_SKIP_BAD)
+        return lmx_err(db, LM_EINVAL, "unknown load policy %d", policy);
+    if (db->readonly) return lmx_err(db, LM_ESTATE, "database opened read-only");
+    lm_report *rep = calloc(1, sizeof *rep);
+    if (!rep) return lmx_err(db, LM_ENOMEM, "out of memory");
+    int rc = load_buffer(db, data, len, policy, rep, source);
+    if (out_report) *out_report = rep;
+    else lm_report_free(rep);
+    return rc;
+}
+
+LM_API int lm_load_jsonl_buffer(lm_db *db, const char *data, size_t len,
+                                int policy, lm_report **out_report)
+{
+    if (out_report) *out_report = NULL;
+    if (!db) return LM_EINVAL;
+    if (!data && len) return lmx_err(db, LM_EINVAL, "no data (NULL)");
+    return load_common(db, data ? data : "", len, policy, out_report, "input");
+}
+
+LM_API int lm_load_jsonl(lm_db *db, const char *path, int policy,
+                         lm_report **out_report)
+{
+    if (out_report) *out_report = NULL;
+    if (!db) return LM_EINVAL;
+    if (!path) return lmx_err(db, LM_EINVAL, "no file name (NULL)");
+    FILE *f = fopen(path, "rb");
+    if (!f) return lmx_err(db, LM_EIO, "cannot open '%s': %s", path, strerror(errno));
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    int rc = LM_OK;
+    while (buf) {
+        if (n == cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) { free(buf); buf = NULL; break; }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) break;
+    }
+    if (!buf) rc = lmx_err(db, LM_ENOMEM, "out of memory reading '%s'", path);
+    else if (ferror(f)) rc = lmx_err(db, LM_EIO, "cannot read '%s': %s", path, strerror(errno));
+    fclose(f);
+    if (rc == LM_OK) {
+        const char *base = strrchr(path, '/');
+        rc = load_common(db, buf, n, policy, out_report, base ? base + 1 : path);
+    }
+    free(buf);
+    return rc;
+}
+
+LM_API int64_t lm_report_loaded(const lm_report *r) { return r ? r->loaded : 0; }
+LM_API int64_t lm_report_skipped(const lm_report *r) { return r ? r->skipped : 0; }
+LM_API int lm_report_error_count(const lm_report *r) { return r ? r->nerr : 0; }
+
+LM_API int64_t lm_report_error_line(const lm_report *r, int i)
+{
+    return (r && i >= 0 && i < r->nerr) ? r->err[i].line : 0;
+}
+LM_API const char *lm_report_error_id(const lm_report *r, int i)
+{
+    return (r && i >= 0 && i < r->nerr) ? r->err[i].id : NULL;
+}
+LM_API const char *lm_report_error_reason(const lm_report *r, int i)
+{
+    return (r && i >= 0 && i < r->nerr) ? r->err[i].reason : NULL;
+}
+
+LM_API int lm_report_json(const lm_report *r, char **out)
+{
+    if (!out) return LM_EINVAL;
+    *out = NULL;
+    if (!r) return LM_EINVAL;
+    cJSON *o = cJSON_CreateObject(), *errs = cJSON_CreateArray();
+    if (!o || !errs) { cJSON_Delete(o); cJSON_Delete(errs); return LM_ENOMEM; }
+    cJSON_AddNumberToObject(o, "loaded", (double)r->loaded);
+    cJSON_AddNumberToObject(o, "skipped", (double)r->skipped);
+    for (int i = 0; i < r->nerr; i++) {
+        cJSON *e = cJSON_CreateObject();
+        if (!e) break;
+        cJSON_AddNumberToObject(e, "line", (double)r->err[i].line);
+        cJSON_AddStringToObject(e, "id", r->err[i].id);
+        cJSON_AddStringToObject(e, "reason", r->err[i].reason);
+        cJSON_AddItemToArray(errs, e);
+    }
+    cJSON_AddItemToObject(o, "errors", errs);
+    if (r->truncated) cJSON_AddBoolToObject(o, "errors_truncated", 1);
+    *out = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return *out ? LM_OK : LM_ENOMEM;
+}
+
+LM_API void lm_report_free(lm_report *r)
+{
+    if (!r) return;
+    for (int i = 0; i < r->nerr; i++) { free(r->err[i].id); free(r->err[i].reason); }
+    free(r->err);
+    free(r);
+}

@@ -1,0 +1,54 @@
+/*
+** bm25.h -- text relevance as an index feature (bm25.c): the FTS5 auxiliary
+** function lm_bm25() with per-column and per-term weights, the collector that
+** keeps the best rows while FTS5 scans, and each kind's column lengths kept
+** in memory under the store's cache rule.
+*/
+#ifndef LM_BM25_H
+#define LM_BM25_H
+
+#include <stdint.h>
+
+#include "store.h"
+#include "topk.h"
+
+/* Register lm_bm25() (LMX_BM25_FN) on the connection of st. */
+int lmx_bm25_register(lmx_store *st);
+
+/* Column lengths of every indexed row of one kind (opaque). */
+typedef struct lmx_doclen lmx_doclen;
+/* Per handle: one cache per kind. */
+typedef struct lmx_bm25_cache { lmx_doclen *dl[LMX_NKINDS + 1]; } lmx_bm25_cache;
+void lmx_bm25_cache_free(lmx_bm25_cache *c);
+
+/*
+** The best `limit` rows of a full-text query, with which query terms each
+** holds (one byte per term).  lmx_bm25_scan() runs the query through the
+** store with this collector bound, so that no sort and no per-row join runs
+** in SQL; ties keep the lower row id.
+*/
+typedef struct lmx_bm25_top {
+    lmx_topk top;              /* scores by row id */
+    int nterms;                /* query terms: mask bytes per slot */
+    unsigned char *mask;       /* nterms bytes per slot of top */
+    int mask_cap;              /* slots the mask array holds */
+    const lmx_doclen *dl;      /* column lengths of the scanned kind, or NULL */
+    int dl_pos;                /* where the last lookup ended */
+    int oom;                   /* an allocation failed during the scan */
+} lmx_bm25_top;
+
+int lmx_bm25_top_init(lmx_bm25_top *t, int limit, int nterms);
+void lmx_bm25_top_free(lmx_bm25_top *t);
+/* Offer one row (lm_bm25() does this); its mask is copied when kept. */
+int lmx_bm25_top_push(lmx_bm25_top *t, double s, int64_t rowid, const unsigned char *mask);
+
+/*
+** Score `match` (an FTS5 query of quoted raw tokens) over kind's index:
+** params = k1, b, the LMX_NCOLS column weights and one weight per query
+** term (nterms of t); rows must pass the filter f (NULL: none).  After the
+** call t holds the best rows; LM_OK or an error in st->err.
+*/
+int lmx_bm25_scan(lmx_store *st, lmx_bm25_cache *cache, int kind, const char *match, const double *params,
+                 const lmx_filter *f, lmx_bm25_top *t);
+
+#endif

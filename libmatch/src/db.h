@@ -1,0 +1,50 @@
+/*
+** db.h -- the database handle: what one lm_db holds of each module.  Read by
+** the matching pipeline and the API layer; the modules below know only
+** their own part (the store its lmx_store, the index features their
+** caches).
+*/
+#ifndef LM_DB_H
+#define LM_DB_H
+
+#include <string.h>
+
+#include "libmatch.h"
+#include "analysis.h"
+#include "bm25.h"
+#include "errors.h"
+#include "lexicon.h"
+#include "semantic.h"
+#include "store.h"
+
+struct lm_db {
+    lmx_error err;           /* lm_errmsg() */
+    lmx_store store;         /* the SQL connection and its statements */
+    lmx_analyzer *an;        /* the analyzer, also FTS5's tokenizer */
+    lmx_bm25_cache bm25;     /* column lengths per kind */
+    lmx_lexicon lex;         /* analyzed synonyms */
+    lmx_semantic sem;        /* vector matrices */
+    lmx_progress progress;   /* lm_set_progress() */
+    int readonly;
+    int mode;                /* analyzer mode bits */
+    int busy;                /* a call is running (misuse detection) */
+};
+
+/* Record an error on db (printf-style message); returns code.  db may be
+   NULL. */
+#define lmx_err(db, ...) lmx_error_set((db) ? &(db)->err : NULL, __VA_ARGS__)
+/* Clear the error state of db; returns LM_OK. */
+#define lmx_ok(db) lmx_error_clear(&(db)->err)
+
+/* Check a kind and an id given by a caller. */
+static inline int lmx_check_kind_id(lm_db *db, int kind, const char *id)
+{
+    if (!lm_kind_name(kind))
+        return lmx_err(db, LM_EINVAL, "unknown kind %d (use LM_PROBLEM, LM_ACHIEVEMENT or LM_EXPERT)", kind);
+    if (!id) return lmx_err(db, LM_EINVAL, "no id (NULL)");
+    if (!lmx_utf8_valid(id, strlen(id), NULL)) return lmx_err(db, LM_EINVAL_UTF8, "id is not valid UTF-8");
+    if (strlen(id) > LM_MAX_ID_BYTES) return lmx_err(db, LM_ETOOBIG, "id longer than %d bytes", LM_MAX_ID_BYTES);
+    return LM_OK;
+}
+
+#endif

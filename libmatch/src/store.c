@@ -1,0 +1,810 @@
+/*
+** store.c -- the store: connection, schema and migrations, named statements,
+** transactions, the cache rule, meta, records, links, the user dictionary
+** and synonyms.  The full-text and vector tables are in store_index.c.
+** Together they are the only code of libmatch that speaks SQL.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libmatch.h"
+#include "store.h"
+#include "store_sql.h"
+#include "util.h"
+#include "vectors.h"
+
+static const char base_schema[] =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS record("
+    "  rid INTEGER PRIMARY KEY, kind INTEGER NOT NULL, id TEXT NOT NULL,"
+    "  json TEXT NOT NULL, region TEXT, org TEXT, maturity INTEGER,"
+    "  label TEXT, tags TEXT, UNIQUE(kind, id));"
+    "CREATE TABLE IF NOT EXISTS record_field("
+    "  rid INTEGER NOT NULL, field TEXT NOT NULL, PRIMARY KEY(rid, field)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS record_field_by_field ON record_field(field);"
+    "CREATE TABLE IF NOT EXISTS link("
+    "  achievement TEXT NOT NULL, expert TEXT NOT NULL, src INTEGER NOT NULL,"
+    "  PRIMARY KEY(achievement, expert, src)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS link_by_expert ON link(expert);"
+    "CREATE TABLE IF NOT EXISTS dict(word TEXT PRIMARY KEY, freq INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS synonym(a TEXT NOT NULL, b TEXT NOT NULL, PRIMARY KEY(a, b)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS lsa_term(term TEXT PRIMARY KEY, idf REAL NOT NULL, v BLOB NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS vec(rid INTEGER PRIMARY KEY, v BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS xvec(rid INTEGER PRIMARY KEY, v BLOB NOT NULL);";
+
+static const char *const fts_names[] = { NULL, "fts_problem", "fts_achievement", "fts_expert" };
+
+const char *lmx_fts_table(int kind)
+{
+    return (kind >= 1 && kind <= LMX_NKINDS) ? fts_names[kind] : NULL;
+}
+
+/* ---- named statements ------------------------------------------------------ */
+
+/* The SQL of every named statement; "%s" is the kind's full-text table. */
+static const char *const stmt_sql[LMX_NSTMT] = {
+    [S_DATA_VERSION]  = "PRAGMA data_version",
+    [S_META_GET]      = "SELECT value FROM meta WHERE key=?",
+    [S_META_SET]      = "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)",
+    [S_FIND]          = "SELECT rid FROM record WHERE kind=? AND id=?",
+    [S_GET]           = "SELECT json, rid FROM record WHERE kind=? AND id=?",
+    [S_INSERT]        = "INSERT INTO record(json, region, org, maturity, label, tags, kind, id) VALUES(?,?,?,?,?,?,?,?)",
+    [S_UPDATE]        = "UPDATE record SET json=?, region=?, org=?, maturity=?, label=?, tags=? WHERE rid=?",
+    [S_DELETE]        = "DELETE FROM record WHERE rid=?",
+    [S_COUNT_KIND]    = "SELECT count(*) FROM record WHERE kind=?",
+    [S_COUNT_ALL]     = "SELECT count(*) FROM record",
+    [S_INFO]          = "SELECT kind, id, region, maturity, tags FROM record WHERE rid=?",
+    [S_TAGS]          = "SELECT field FROM record_field WHERE rid=?",
+    [S_LABEL]         = "SELECT label FROM record WHERE rid=?",
+    [S_IDS]           = "SELECT id FROM record WHERE kind=? ORDER BY id",
+    [S_SCAN_KIND]     = "SELECT kind, id, json FROM record WHERE kind=? ORDER BY rid",
+    [S_SCAN_ALL]      = "SELECT kind, id, json FROM record ORDER BY kind, rid",
+    [S_ADD_TAG]       = "INSERT OR IGNORE INTO record_field(rid, field) VALUES(?, ?)",
+    [S_DEL_TAGS]      = "DELETE FROM record_field WHERE rid=?",
+    [S_ADD_LINK]      = "INSERT OR IGNORE INTO link(achievement, expert, src) VALUES(?, ?, ?)",
+    [S_DEL_LINKS_A]   = "DELETE FROM link WHERE achievement=? AND src=2",
+    [S_DEL_LINKS_E]   = "DELETE FROM link WHERE expert=? AND src=3",
+    [S_LINKED]        = "SELECT DISTINCT l.expert FROM link l WHERE l.achievement = ?1",
+    [S_DICT_PUT]      = "INSERT OR REPLACE INTO dict(word, freq) VALUES(?, ?)",
+    [S_DICT_SCAN]     = "SELECT word, freq FROM dict ORDER BY word",
+    [S_SYN_PUT]       = "INSERT OR IGNORE INTO synonym(a, b) VALUES(?, ?)",
+    [S_SYN_SCAN]      = "SELECT a, b FROM synonym",
+    [S_N_LINKS]       = "SELECT count(*) FROM (SELECT DISTINCT l.achievement, l.expert FROM link l "
+                        "JOIN record a ON a.kind=2 AND a.id=l.achievement "
+                        "JOIN record e ON e.kind=3 AND e.id=l.expert)",
+    [S_N_DICT]        = "SELECT count(*) FROM dict",
+    [S_N_SYN]         = "SELECT count(*) FROM synonym",
+    [S_FTS_INSERT]    = "INSERT INTO %s(rowid, title, body, keywords, extra) VALUES(?,?,?,?,?)",
+    [S_FTS_DELETE]    = "DELETE FROM %s WHERE rowid=?",
+    [S_FTS_DF]        = "SELECT doc FROM %s_v WHERE term=?",
+    [S_FTS_TEXTS]     = "SELECT title, body, keywords FROM %s WHERE rowid = ?",
+    [S_FTS_SCAN]      = "SELECT rowid, title, body, keywords FROM %s",
+    [S_FTS_DOCSIZE]   = "SELECT id, sz FROM %s_docsize ORDER BY id",
+    [S_LSA_GET]       = "SELECT idf, v FROM lsa_term WHERE term = ?",
+    [S_LSA_PUT]       = "INSERT INTO lsa_term(term, idf, v) VALUES(?, ?, ?)",
+    [S_VEC_PUT]       = "INSERT OR REPLACE INTO %s(rid, v) VALUES(?, ?)",
+    [S_VEC_GET]       = "SELECT v FROM %s WHERE rid = ?",
+    [S_VEC_DEL]       = "DELETE FROM %s WHERE rid=?",
+    [S_VEC_SCAN]      = "SELECT v.rid, v.v, r.id FROM %s v JOIN record r ON r.rid = v.rid "
+                        "WHERE r.kind = ? ORDER BY v.rid",
+};
+
+/* The statement `id` (for `kind`'s table, or vector table `kind` - 1 for
+   the S_VEC_* statements), prepared once and reset for reuse. */
+sqlite3_stmt *lmx_store_stmt(lmx_store *st, int id, int kind)
+{
+    sqlite3_stmt **slot = &st->stmt[id][kind];
+    if (*slot) {
+        sqlite3_reset(*slot);
+        sqlite3_clear_bindings(*slot);
+        return *slot;
+    }
+    char sql[512];
+    const char *table = "";
+    if (id >= S_VEC_PUT) table = kind == 1 + LMX_SPACE_EXTERNAL ? "xvec" : "vec";
+    else if (kind) table = lmx_fts_table(kind);
+    snprintf(sql, sizeof sql, stmt_sql[id], table);
+    int rc = sqlite3_prepare_v3(st->sql, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL);
+    if (rc != SQLITE_OK) {
+        lmx_store_sqlerr(st, rc, "preparing a statement");
+        *slot = NULL;
+    }
+    return *slot;
+}
+
+int lmx_store_sqlerr(lmx_store *st, int rc, const char *what)
+{
+    int code;
+    switch (rc & 0xff) {
+    case SQLITE_NOMEM:    code = LM_ENOMEM; break;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:   code = LM_EBUSY; break;
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_FULL:
+    case SQLITE_READONLY: code = LM_EIO; break;
+    default:              code = LM_EDB; break;
+    }
+    return lmx_error_set(st->err, code, "%s: %s", what, st->sql ? sqlite3_errmsg(st->sql) : sqlite3_errstr(rc));
+}
+
+int lmx_store_done(lmx_store *st, sqlite3_stmt *s, const char *what)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return lmx_store_sqlerr(st, rc, what);
+    return LM_OK;
+}
+
+int lmx_store_exec(lmx_store *st, const char *sql, const char *what)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(st->sql, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        lmx_error_set(st->err, rc == SQLITE_BUSY ? LM_EBUSY : LM_EDB, "%s: %s", what, msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return st->err->code;
+    }
+    return LM_OK;
+}
+
+void lmx_store_bump(lmx_store *st, int kind)
+{
+    st->gen[0]++;
+    if (kind >= 1 && kind <= LMX_NKINDS) st->gen[kind]++;
+}
+
+/* FTS5's 'rebuild' drops the index and re-reads the table's own copy of the
+   text.  It must run after any change of tokenization (mode, user words)
+   before the next write: FTS5 deletes a row by re-tokenizing its stored
+   text, which would remove the wrong tokens if the tokenizer had changed
+   meanwhile. */
+int lmx_store_reindex(lmx_store *st)
+{
+    for (int k = 1; k <= LMX_NKINDS; k++) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "INSERT INTO %s(%s) VALUES('rebuild')", lmx_fts_table(k), lmx_fts_table(k));
+        lmx_store_bump(st, k);
+        int rc = lmx_store_exec(st, sql, "re-indexing");
+        if (rc) return rc;
+    }
+    int rc = lmx_store_meta_set(st, "analyzer", st->analyzer_id);
+    if (rc) return rc;
+    st->stale = 0;
+    return lmx_store_meta_set(st, "index_stale", "0");
+}
+
+/* ---- transactions and the cache rule ----------------------------------------------- */
+
+int lmx_store_write_begin(lmx_store *st)
+{
+    if (st->readonly) return lmx_error_set(st->err, LM_ESTATE, "database opened read-only");
+    int rc = lmx_store_exec(st, "BEGIN IMMEDIATE", "starting a transaction");
+    if (rc) return rc;
+    if (st->stale && (rc = lmx_store_reindex(st))) { lmx_store_rollback(st); return rc; }
+    return LM_OK;
+}
+
+int lmx_store_commit(lmx_store *st) { return lmx_store_exec(st, "COMMIT", "committing"); }
+
+void lmx_store_rollback(lmx_store *st)
+{
+    if (!sqlite3_get_autocommit(st->sql)) sqlite3_exec(st->sql, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int lmx_store_read_begin(lmx_store *st)
+{
+    if (!sqlite3_get_autocommit(st->sql)) return 0;
+    return sqlite3_exec(st->sql, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+void lmx_store_read_end(lmx_store *st, int began)
+{
+    if (began) sqlite3_exec(st->sql, "COMMIT", NULL, NULL, NULL);
+}
+
+lmx_stamp lmx_store_stamp(lmx_store *st, int kind)
+{
+    lmx_stamp s = { st->gen[kind >= 1 && kind <= LMX_NKINDS ? kind : 0], -1 };
+    sqlite3_stmt *q = lmx_store_stmt(st, S_DATA_VERSION, 0);
+    if (q && sqlite3_step(q) == SQLITE_ROW) s.version = sqlite3_column_int64(q, 0);
+    if (q) sqlite3_reset(q);
+    return s;
+}
+
+/* ---- meta ----------------------------------------------------------------------- */
+
+int lmx_store_meta_get(lmx_store *st, const char *key, char *buf, size_t n)
+{
+    buf[0] = 0;
+    sqlite3_stmt *s = lmx_store_stmt(st, S_META_GET, 0);
+    if (!s) return -1;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s), found = 0;
+    if (rc == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(s, 0);
+        snprintf(buf, n, "%s", v ? v : "");
+        found = 1;
+    } else if (rc != SQLITE_DONE) {
+        found = -1;
+        lmx_store_sqlerr(st, rc, "reading meta");
+    }
+    sqlite3_reset(s);
+    return found;
+}
+
+int64_t lmx_store_meta_int(lmx_store *st, const char *key, int64_t dflt)
+{
+    char buf[64];
+    return lmx_store_meta_get(st, key, buf, sizeof buf) > 0 ? strtoll(buf, NULL, 10) : dflt;
+}
+
+int lmx_store_meta_set(lmx_store *st, const char *key, const char *value)
+{
+    sqlite3_stmt *s = lmx_store_stmt(st, S_META_SET, 0);
+    if (!s) return st->err->code;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+    lmx_store_bump(st, 0);
+    return lmx_store_done(st, s, "writing meta");
+}
+
+int lmx_store_meta_set_int(lmx_store *st, const char *key, int64_t value)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld", (long long)value);
+    return lmx_store_meta_set(st, key, buf);
+}
+
+/* ---- opening -------------------------------------------------------------------------- */
+
+int lmx_store_open(lmx_store *st, const char *path, int flags, lmx_error *err)
+{
+    memset(st, 0, sizeof *st);
+    st->err = err;
+    st->readonly = (flags & LM_OPEN_READONLY) != 0;
+    int oflags = st->readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    int rc = sqlite3_open_v2(path, &st->sql, oflags | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        lmx_error_set(err, LM_EIO, "cannot open database '%s': %s", path,
+                      st->sql ? sqlite3_errmsg(st->sql) : sqlite3_errstr(rc));
+        sqlite3_close(st->sql);
+        st->sql = NULL;
+        return LM_EIO;
+    }
+    sqlite3_busy_timeout(st->sql, LM_BUSY_TIMEOUT_MS);
+    sqlite3_extended_result_codes(st->sql, 0);
+    /* Read the file through a memory map (no copy per page read, shared with
+       other connections through the OS page cache) and keep a 16 MB page
+       cache for the rest (record queries at 10,000 records took half the
+       time of SQLite's 2 MB default cache). */
+    if ((rc = lmx_store_exec(st, (flags & LM_OPEN_NO_MMAP) ? "PRAGMA mmap_size=0; PRAGMA cache_size=-16384;"
+                                                          : "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-16384;",
+                             "setting the page cache")))
+        return rc;
+    if (!st->readonly) {
+        if ((rc = lmx_store_exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "setting WAL mode")))
+            return rc;
+        if ((rc = lmx_store_exec(st, base_schema, "creating the schema"))) return rc;
+    }
+    return LM_OK;
+}
+
+void lmx_store_close(lmx_store *st)
+{
+    for (int i = 0; i < LMX_NSTMT_SLOTS; i++)
+        for (int k = 0; k <= LMX_NKINDS; k++) sqlite3_finalize(st->stmt[i][k]);
+    for (int k = 0; k <= LMX_NKINDS; k++)
+        for (int j = 0; j < LMX_NDYN; j++) sqlite3_finalize(st->scan[k][j]);
+    if (st->sql) sqlite3_close_v2(st->sql);
+    memset(st, 0, sizeof *st);
+}
+
+struct fts5_api *lmx_store_fts5(lmx_store *st)
+{
+    fts5_api *api = NULL;
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->sql, "SELECT fts5(?1)", -1, &s, NULL) != SQLITE_OK) return NULL;
+    sqlite3_bind_pointer(s, 1, (void *)&api, "fts5_api_ptr", NULL);
+    sqlite3_step(s);
+    sqlite3_finalize(s);
+    return api;
+}
+
+int lmx_store_blob(lmx_store *st, const void *v, int d, unsigned char **blob, size_t *n)
+{
+    *n = lmx_blob_size(d);
+    float *tmp = malloc(sizeof(float) * (size_t)(d > 0 ? d : 1));
+    *blob = *n ? malloc(*n) : NULL;
+    int rc = !tmp || !*blob ? LM_ENOMEM : LM_OK;
+    if (!rc) {
+        memcpy(tmp, v, sizeof(float) * (size_t)d);
+        rc = lmx_blob_encode(*blob, *n, tmp, d);
+    }
+    free(tmp);
+    if (rc) {
+        free(*blob);
+        *blob = NULL;
+        return lmx_error_set(st->err, rc, rc == LM_ENOMEM ? "out of memory" : "a vector cannot be stored: %s",
+                             lm_errstr(rc));
+    }
+    return LM_OK;
+}
+
+/* Version 1 stored vectors as bare host-endian floats; version 2 as
+   "LMV1" blobs (vectors.h), and keeps each record's label and domain tags
+   in its row.  Rewrites every blob of the three tables, adds the columns. */
+static int migrate_v1(lmx_store *st)
+{
+    static const char *const tables[] = { "vec", "xvec", "lsa_term" };
+    int rc = LM_OK;
+    for (int t = 0; t < 3 && !rc; t++) {
+        char sql[160];
+        const char *key = t == 2 ? "term" : "rid";
+        snprintf(sql, sizeof sql, "SELECT %s, v FROM %s", key, tables[t]);
+        sqlite3_stmt *rd = NULL, *wr = NULL;
+        int src = sqlite3_prepare_v2(st->sql, sql, -1, &rd, NULL);
+        snprintf(sql, sizeof sql, "UPDATE %s SET v=?1 WHERE %s=?2", tables[t], key);
+        if (src == SQLITE_OK) src = sqlite3_prepare_v2(st->sql, sql, -1, &wr, NULL);
+        if (src != SQLITE_OK) rc = lmx_store_sqlerr(st, src, "migrating vectors");
+        while (!rc && (src = sqlite3_step(rd)) == SQLITE_ROW) {
+            int n = sqlite3_column_bytes(rd, 1);
+            if (n <= 0 || n % 4 || n / 4 > LM_MAX_DIM) continue;
+            unsigned char *blob = NULL;
+            size_t bn = 0;
+            if ((rc = lmx_store_blob(st, sqlite3_column_blob(rd, 1), n / 4, &blob, &bn))) break;
+            sqlite3_reset(wr);
+            sqlite3_bind_blob(wr, 1, blob, (int)bn, SQLITE_TRANSIENT);
+            sqlite3_bind_value(wr, 2, sqlite3_column_value(rd, 0));
+            free(blob);
+            rc = lmx_store_done(st, wr, "migrating vectors");
+        }
+        if (!rc && src != SQLITE_DONE) rc = lmx_store_sqlerr(st, src, "migrating vectors");
+        sqlite3_finalize(rd);
+        sqlite3_finalize(wr);
+    }
+    /* Labels and tags of every record as columns (one row read per candidate). */
+    if (!rc) rc = lmx_store_exec(st, "ALTER TABLE record ADD COLUMN label TEXT; ALTER TABLE record ADD COLUMN tags TEXT;"
+                                     "UPDATE record SET label = CASE kind WHEN 3 THEN json_extract(json, '$.name') "
+                                     "ELSE json_extract(json, '$.title') END, "
+                                     "tags = (SELECT group_concat(field, char(31)) FROM record_field f "
+                                     "WHERE f.rid = record.rid AND f.field != '');", "migrating records");
+    return rc ? rc : lmx_store_meta_set_int(st, "schema_version", 2);
+}
+
+int lmx_store_init_index(lmx_store *st, const char *path, const char *analyzer_id, int mode, int reindex)
+{
+    char buf[256], stored[256];
+    int rc;
+    snprintf(st->analyzer_id, sizeof st->analyzer_id, "%s", analyzer_id);
+    st->schema = (int)lmx_store_meta_int(st, "schema_version", 0);
+    if (st->schema > LMX_SCHEMA_VERSION || st->schema < 0)
+        return lmx_error_set(st->err, LM_EMISMATCH,
+                             "database '%s' has schema version %d; this libmatch %s reads versions up to %d",
+                             path, st->schema, LM_VERSION_STRING, LMX_SCHEMA_VERSION);
+    if (st->schema && st->schema < LMX_SCHEMA_VERSION && st->readonly)
+        return lmx_error_set(st->err, LM_EMISMATCH,
+                             "database '%s' has schema version %d: open it once writable to upgrade it to version %d",
+                             path, st->schema, LMX_SCHEMA_VERSION);
+    if (st->schema && st->schema < LMX_SCHEMA_VERSION) {
+        if ((rc = lmx_store_exec(st, "BEGIN IMMEDIATE", "starting a transaction"))) return rc;
+        if ((rc = migrate_v1(st)) || (rc = lmx_store_commit(st))) { lmx_store_rollback(st); return rc; }
+        st->schema = LMX_SCHEMA_VERSION;
+    }
+    st->stale = lmx_store_meta_get(st, "index_stale", buf, sizeof buf) > 0 && buf[0] == '1';
+    int have = lmx_store_meta_get(st, "analyzer", stored, sizeof stored) > 0;
+    if (have && strcmp(stored, analyzer_id) != 0) {
+        if (!reindex || st->readonly)
+            return lmx_error_set(st->err, LM_EMISMATCH,
+                                 "database '%s' was indexed with analyzer '%s' but this library has '%s': "
+                                 "open it with LM_OPEN_REINDEX or call lm_reindex()", path, stored, analyzer_id);
+        if ((rc = lmx_store_exec(st, "BEGIN IMMEDIATE", "starting a transaction"))) return rc;
+        if ((rc = lmx_store_reindex(st)) || (rc = lmx_store_commit(st))) { lmx_store_rollback(st); return rc; }
+    }
+    if (!st->readonly && !have) {
+        if ((rc = lmx_store_exec(st, "BEGIN IMMEDIATE", "starting a transaction"))) return rc;
+        for (int k = 1; k <= LMX_NKINDS && !rc; k++) {
+            char sql[256];
+            snprintf(sql, sizeof sql,
+                     "CREATE VIRTUAL TABLE IF NOT EXISTS %s USING fts5(title, body, keywords, extra, tokenize='%s');"
+                     "CREATE VIRTUAL TABLE IF NOT EXISTS %s_v USING fts5vocab(%s, row);",
+                     lmx_fts_table(k), LMX_FTS5_TOKENIZER, lmx_fts_table(k), lmx_fts_table(k));
+            rc = lmx_store_exec(st, sql, "creating the text index");
+        }
+        if (!rc) rc = lmx_store_meta_set_int(st, "schema_version", LMX_SCHEMA_VERSION);
+        if (!rc) rc = lmx_store_meta_set(st, "analyzer", analyzer_id);
+        if (!rc) rc = lmx_store_meta_set_int(st, "analyzer_mode", mode);
+        if (!rc) rc = lmx_store_commit(st);
+        if (rc) { lmx_store_rollback(st); return rc; }
+        st->schema = LMX_SCHEMA_VERSION;
+    }
+    return LM_OK;
+}
+
+/* ---- records ---------------------------------------------------------------------------- */
+
+int lmx_store_find(lmx_store *st, int kind, const char *id, int64_t *rid)
+{
+    *rid = 0;
+    sqlite3_stmt *s = lmx_store_stmt(st, S_FIND, 0);
+    if (!s) return st->err->code;
+    sqlite3_bind_int(s, 1, kind);
+    sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) *rid = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    if (rc == SQLITE_ROW) return LM_OK;
+    if (rc != SQLITE_DONE) return lmx_store_sqlerr(st, rc, "looking up a record");
+    return lmx_error_set(st->err, LM_ENOTFOUND, "no %s with id '%.200s'", lm_kind_name(kind), id);
+}
+
+static int step_rid(lmx_store *st, int id, int kind, int64_t rid, const char *what)
+{
+    sqlite3_stmt *s = lmx_store_stmt(st, id, kind);
+    if (!s) return st->err->code;
+    sqlite3_bind_int64(s, 1, rid);
+    return lmx_store_done(st, s, what);
+}
+
+/* Remove what a record owns besides its row: index row, tags, declared
+   links, its built-in vector and (on delete) its external vector. */
+static int unlink_record(lmx_store *st, int kind, const char *id, int64_t rid, int keep_xvec)
+{
+    lmx_store_bump(st, kind);
+    int rc = step_rid(st, S_FTS_DELETE, kind, rid, "removing index rows");
+    if (!rc) rc = step_rid(st, S_VEC_DEL, 1 + LMX_SPACE_BUILTIN, rid, "removing a vector");
+    if (!rc && !keep_xvec) rc = step_rid(st, S_VEC_DEL, 1 + LMX_SPACE_EXTERNAL, rid, "removing a vector");
+    if (!rc) rc = step_rid(st, S_DEL_TAGS, 0, rid, "removing domain tags");
+    if (rc || (kind != LM_ACHIEVEMENT && kind != LM_EXPERT)) return rc;
+    sqlite3_stmt *s = lmx_store_stmt(st, kind == LM_ACHIEVEMENT ? S_DEL_LINKS_A : S_DEL_LINKS_E, 0);
+    if (!s) return st->err->code;
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    return lmx_store_done(st, s, "removing links");
+}
+
+/* A record's distinct non-empty domain tags joined by LMX_TAG_SEP (tags hold
+   no control characters: record.c), "" when none; NULL when out of memory
+   (or no list). */
+static char *join_tags(const cJSON *fields)
+{
+    if (!fields) return NULL;
+    size_t n = 1;
+    for (const cJSON *f = fields->child; f; f = f->next) n += strlen(f->valuestring) + 1;
+    char *out = malloc(n), *p = out;
+    if (!out) return NULL;
+    *p = 0;
+    for (const cJSON *f = fields->child; f; f = f->next) {
+        const char *t = f->valuestring;
+        size_t l = strlen(t);
+        if (!l) continue;
+        int dup = 0;                    /* as record_field's primary key */
+        for (const cJSON *g = fields->child; g != f && !dup; g = g->next) dup = !strcmp(g->valuestring, t);
+        if (dup) continue;
+        if (p != out) *p++ = LMX_TAG_SEP;
+        memcpy(p, t, l + 1);
+        p += l;
+    }
+    return out;
+}
+
+int lmx_store_put(lmx_store *st, const lmx_record *r, const char *json, size_t len, int64_t *out_rid)
+{
+    int64_t rid = 0;
+    int rc = lmx_store_find(st, r->kind, r->id, &rid);
+    if (rc && rc != LM_ENOTFOUND) return rc;
+    sqlite3_stmt *s;
+    if (rid > 0) {
+        if ((rc = unlink_record(st, r->kind, r->id, rid, 1))) return rc;
+        if (!(s = lmx_store_stmt(st, S_UPDATE, 0))) return st->err->code;
+        sqlite3_bind_int64(s, 7, rid);
+    } else {
+        if (!(s = lmx_store_stmt(st, S_INSERT, 0))) return st->err->code;
+        sqlite3_bind_int(s, 7, r->kind);
+        sqlite3_bind_text(s, 8, r->id, -1, SQLITE_STATIC);
+    }
+    char *tags = join_tags(r->fields);
+    if (r->fields && !tags) return lmx_error_set(st->err, LM_ENOMEM, "out of memory");
+    sqlite3_bind_text(s, 1, json, (int)len, SQLITE_STATIC);
+    if (r->region) sqlite3_bind_text(s, 2, r->region, -1, SQLITE_STATIC);
+    if (r->org) sqlite3_bind_text(s, 3, r->org, -1, SQLITE_STATIC);
+    if (r->maturity) sqlite3_bind_int(s, 4, r->maturity);
+    if (r->label) sqlite3_bind_text(s, 5, r->label, -1, SQLITE_STATIC);
+    if (tags && *tags) sqlite3_bind_text(s, 6, tags, -1, free);
+    else free(tags);
+    if ((rc = lmx_store_done(st, s, "storing the record"))) return rc;
+    if (rid == 0) rid = sqlite3_last_insert_rowid(st->sql);
+    lmx_store_bump(st, r->kind);
+
+    if (!(s = lmx_store_stmt(st, S_FTS_INSERT, r->kind))) return st->err->code;
+    sqlite3_bind_int64(s, 1, rid);
+    for (int c = 0; c < LMX_NCOLS; c++)
+        sqlite3_bind_text(s, 2 + c, r->text[c] ? r->text[c] : "", -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_DONE) {
+        if (rc == SQLITE_NOMEM) return lmx_error_set(st->err, LM_ENOMEM, "out of memory indexing record '%s'", r->id);
+        return lmx_store_sqlerr(st, rc, "indexing the record's text");
+    }
+    for (cJSON *f = r->fields ? r->fields->child : NULL; f; f = f->next) {
+        if (!*f->valuestring) continue;
+        if (!(s = lmx_store_stmt(st, S_ADD_TAG, 0))) return st->err->code;
+        sqlite3_bind_int64(s, 1, rid);
+        sqlite3_bind_text(s, 2, f->valuestring, -1, SQLITE_STATIC);
+        if ((rc = lmx_store_done(st, s, "storing domain tags"))) return rc;
+    }
+    for (cJSON *l = r->links ? r->links->child : NULL; l; l = l->next) {
+        if (!(s = lmx_store_stmt(st, S_ADD_LINK, 0))) return st->err->code;
+        sqlite3_bind_text(s, 1, r->kind == LM_ACHIEVEMENT ? r->id : l->valuestring, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, r->kind == LM_ACHIEVEMENT ? l->valuestring : r->id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 3, r->kind);
+        if ((rc = lmx_store_done(st, s, "storing links"))) return rc;
+    }
+    if (out_rid) *out_rid = rid;
+    return LM_OK;
+}
+
+int lmx_store_delete(lmx_store *st, int kind, const char *id)
+{
+    int64_t rid;
+    int rc = lmx_store_find(st, kind, id, &rid);
+    if (!rc) rc = unlink_record(st, kind, id, rid, 0);
+    if (!rc) rc = step_rid(st, S_DELETE, 0, rid, "deleting the record");
+    return rc;
+}
+
+int lmx_store_get(lmx_store *st, int kind, const char *id, char **json, int64_t *rid)
+{
+    *json = NULL;
+    sqlite3_stmt *s = lmx_store_stmt(st, S_GET, 0);
+    if (!s) return st->err->code;
+    sqlite3_bind_int(s, 1, kind);
+    sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *json = lmx_strndup((const char *)sqlite3_column_text(s, 0), (size_t)sqlite3_column_bytes(s, 0));
+        if (rid) *rid = sqlite3_column_int64(s, 1);
+        sqlite3_reset(s);
+        return *json ? LM_OK : lmx_error_set(st->err, LM_ENOMEM, "out of memory");
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) return lmx_store_sqlerr(st, rc, "reading a record");
+    return lmx_error_set(st->err, LM_ENOTFOUND, "no %s with id '%.200s'", lm_kind_name(kind), id);
+}
+
+int lmx_store_count(lmx_store *st, int kind, int64_t *n)
+{
+    lmx_stamp now = lmx_store_stamp(st, kind);
+    if (st->count[kind].gen == now.gen + 1 && st->count[kind].version == now.version) {
+        *n = st->count[kind].n;
+        return LM_OK;
+    }
+    sqlite3_stmt *s = lmx_store_stmt(st, kind ? S_COUNT_KIND : S_COUNT_ALL, 0);
+    if (!s) return st->err->code;
+    if (kind) sqlite3_bind_int(s, 1, kind);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) *n = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW) return lmx_store_sqlerr(st, rc, "counting records");
+    /* gen + 1, so that a zeroed entry never looks valid. */
+    st->count[kind].gen = now.gen + 1;
+    st->count[kind].version = now.version;
+    st->count[kind].n = *n;
+    return LM_OK;
+}
+
+/* Collect the text column 0 of every row of a bound statement. */
+static int collect_strings(lmx_store *st, sqlite3_stmt *s, char ***out, int *n, const char *what)
+{
+    *out = NULL;
+    *n = 0;
+    int cap = 0, rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            char **nv = realloc(*out, sizeof(char *) * (size_t)cap);
+            if (!nv) { rc = SQLITE_NOMEM; break; }
+            *out = nv;
+        }
+        const char *v = (const char *)sqlite3_column_text(s, 0);
+        if (!((*out)[*n] = lmx_strdup(v ? v : ""))) { rc = SQLITE_NOMEM; break; }
+        (*n)++;
+    }
+    sqlite3_reset(s);
+    if (rc == SQLITE_DONE) return LM_OK;
+    for (int i = 0; i < *n; i++) free((*out)[i]);
+    free(*out);
+    *out = NULL;
+    *n = 0;
+    return rc == SQLITE_NOMEM ? lmx_error_set(st->err, LM_ENOMEM, "out of memory") : lmx_store_sqlerr(st, rc, what);
+}
+
+int lmx_store_ids(lmx_store *st, int kind, char ***ids, int *n)
+{
+    sqlite3_stmt *s = lmx_store_stmt(st, S_IDS, 0);
+    if (!s) return st->err->code;
+    sqlite3_bind_int(s, 1, kind);
+    return collect_strings(st, s, ids, n, "listing records");
+}
+
+int lmx_store_scan_records(lmx_store *st, int kind, lmx_record_cb cb, void *ctx)
+{
+    sqlite3_stmt *s = lmx_store_stmt(st, kind ? S_SCAN_KIND : S_SCAN_ALL, 0);
+    if (!s) return st->err->code;
+    if (kind) sqlite3_bind_int(s, 1, kind);
+    int rc, stop = 0;
+    while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        stop = cb(ctx, sqlite3_column_int(s, 0), (const char *)sqlite3_column_text(s, 1),
+                  (const char *)sqlite3_column_text(s, 2), (size_t)sqlite3_column_bytes(s, 2));
+    sqlite3_reset(s);
+    if (stop) return stop;
+    return rc == SQLITE_DONE ? LM_OK : lmx_store_sqlerr(st, rc, "listing records");
+}
+
+void lmx_recinfo_free(lmx_recinfo *r)
+{
+    free(r->id);
+    free(r->region);
+    for (int i = 0; i < r->ntags; i++) free(r->tags[i]);
+    free(r->tags);
+    memset(r, 0, sizeof *r);
+}
+
+/* Split a tags column into out->tags. */
+static int split_tags(lmx_recinfo *out, const char *t)
+{
+    if (!t || !*t) return LM_OK;
+    int n = 1;
+    for (const char *p = t; *p; p++) n += *p == LMX_TAG_SEP;
+    if (!(out->tags = malloc(sizeof(char *) * (size_t)n))) return LM_ENOMEM;
+    for (const char *p = t;;) {
+        const char *e = strchr(p, LMX_TAG_SEP);
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        if (!(out->tags[out->ntags] = lmx_strndup(p, l))) return LM_ENOMEM;
+        out->ntags++;
+        if (!e) break;
+        p = e + 1;
+    }
+    return LM_OK;
+}
+
+int lmx_store_info(lmx_store *st, int64_t rid, lmx_recinfo *out)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *s = lmx_store_stmt(st, S_INFO, 0);
+    if (!s) return st->err->code;
+    sqlite3_bind_int64(s, 1, rid);
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(s);
+        if (rc == SQLITE_DONE) return LM_ENOTFOUND;        /* not an error of the call */
+        return lmx_store_sqlerr(st, rc, "reading a candidate");
+    }
+    out->kind = sqlite3_column_int(s, 0);
+    out->id = lmx_strdup((const char *)sqlite3_column_text(s, 1));
+    int nomem = !out->id;
+    if (sqlite3_column_type(s, 2) != SQLITE_NULL)
+        nomem |= !(out->region = lmx_strdup((const char *)sqlite3_column_text(s, 2)));
+    out->maturity = sqlite3_column_int(s, 3);
+    nomem |= split_tags(out, (const char *)sqlite3_column_text(s, 4)) != LM_OK;
+    sqlite3_reset(s);
+    if (nomem) { lmx_recinfo_free(out); return lmx_error_set(st->err, LM_ENOMEM, "out of memory"); }
+    return LM_OK;
+}
+
+int lmx_store_label(lmx_store *st, int64_t rid, char **out)
+{
+    *out = NULL;
+    sqlite3_stmt *s = lmx_store_stmt(st, S_LABEL, 0);
+    if (!s) return st->err->code;
+    sqlite3_bind_int64(s, 1, rid);
+    int rc = sqlite3_step(s);
+    const char *v = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
+    *out = lmx_strdup(v ? v : "");
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) { free(*out); *out = NULL; return lmx_store_sqlerr(st, rc, "reading a label"); }
+    return *out ? LM_OK : lmx_error_set(st->err, LM_ENOMEM, "out of memory");
+}
+
+int lmx_filter_pass(const lmx_filter *f, int64_t rid, const lmx_recinfo *r)
+{
+    if (!f) return 1;
+    /* As SQL's substr(region, 1, length(prefix)) = prefix: a byte prefix of
+       valid UTF-8 text. */
+    if (f->region && (!r->region || strncmp(r->region, f->region, strlen(f->region)) != 0)) return 0;
+    if (f->min_maturity && r->kind == LM_ACHIEVEMENT && r->maturity < f->min_maturity) return 0;
+    if (f->exclude_rid && rid == f->exclude_rid) return 0;
+    if (f->nfields) {
+        int any = 0;
+        for (int i = 0; i < r->ntags && !any; i++)
+            for (int j = 0; j < f->nfields && !any; j++) any = !strcmp(r->tags[i], f->fields[j]);
+        if (!any) return 0;
+    }
+    return 1;
+}
+
+/* ---- links, user dictionary, synonyms, statistics ----------------------------------------- */
+
+int lmx_store_linked_experts(lmx_store *st, const char *achievement, char ***ids, int *n)
+{
+    sqlite3_stmt *s = lmx_store_stmt(st, S_LINKED, 0);
+    if (!s) return st->err->code;
+    sqlite3_bind_text(s, 1, achievement, -1, SQLITE_STATIC);
+    return collect_strings(st, s, ids, n, "reading links");
+}
+
+int lmx_store_dict_put(lmx_store *st, const char *word, int64_t freq)
+{
+    sqlite3_stmt *s = lmx_store_stmt(st, S_DICT_PUT, 0);
+    if (!s) return st->err->code;
+    sqlite3_bind_text(s, 1, word, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, freq);
+    lmx_store_bump(st, 0);
+    return lmx_store_done(st, s, "storing a user word");
+}
+
+int lmx_store_dict_scan(lmx_store *st, int (*cb)(void *ctx, const char *w, int len, int64_t freq), void *ctx)
+{
+    sqlite3_stmt *s = lmx_store_stmt(st, S_DICT_SCAN, 0);
+    if (!s) return st->err->code;
+    int rc, stop = 0;
+    while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        stop = cb(ctx, (const char *)sqlite3_column_text(s, 0), sqlite3_column_bytes(s, 0), sqlite3_column_int64(s, 1));
+    sqlite3_reset(s);
+    if (stop) return stop;
+    return rc == SQLITE_DONE ? LM_OK : lmx_store_sqlerr(st, rc, "reading user words");
+}
+
+int lmx_store_mark_stale(lmx_store *st)
+{
+    int64_t n = 0;
+    int rc = lmx_store_count(st, 0, &n);
+    if (rc || n == 0) return rc;            /* nothing indexed yet */
+    if ((rc = lmx_store_meta_set(st, "index_stale", "1"))) return rc;
+    st->stale = 1;
+    return LM_OK;
+}
+
+int lmx_store_synonym_put(lmx_store *st, const char *a, const char *b)
+{
+    sqlite3_stmt *s = lmx_store_stmt(st, S_SYN_PUT, 0);
+    if (!s) return st->err->code;
+    int swap = strcmp(a, b) > 0;            /* stored once per pair, smaller first */
+    sqlite3_bind_text(s, 1, swap ? b : a, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, swap ? a : b, -1, SQLITE_STATIC);
+    lmx_store_bump(st, 0);
+    return lmx_store_done(st, s, "storing a synonym");
+}
+
+int lmx_store_synonym_scan(lmx_store *st, int (*cb)(void *ctx, const char *a, int alen, const char *b, int blen),
+                           void *ctx)
+{
+    sqlite3_stmt *s = lmx_store_stmt(st, S_SYN_SCAN, 0);
+    if (!s) return st->err->code;
+    int rc, stop = 0;
+    while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        stop = cb(ctx, (const char *)sqlite3_column_text(s, 0), sqlite3_column_bytes(s, 0),
+                  (const char *)sqlite3_column_text(s, 1), sqlite3_column_bytes(s, 1));
+    sqlite3_reset(s);
+    if (stop) return stop;
+    return rc == SQLITE_DONE ? LM_OK : lmx_store_sqlerr(st, rc, "reading synonyms");
+}
+
+static int scalar(lmx_store *st, int id, int64_t *out)
+{
+    sqlite3_stmt *s = lmx_store_stmt(st, id, 0);
+    if (!s) return st->err->code;
+    int rc = sqlite3_step(s);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? LM_OK : lmx_store_sqlerr(st, rc, "reading statistics");
+}
+
+int lmx_store_counts(lmx_store *st, lmx_counts *out)
+{
+    int rc = scalar(st, S_N_LINKS, &out->links);
+    if (!rc) rc = scalar(st, S_N_DICT, &out->user_words);
+    if (!rc) rc = scalar(st, S_N_SYN, &out->synonyms);
+    return rc;
+}
