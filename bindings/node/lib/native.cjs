@@ -18,16 +18,15 @@ function candidates() {
   const env = process.env.LIBMATCH_LIBRARY;
   if (env) return [env];
   const here = path.resolve(__dirname, '..');
-  return [
-    // next to the package (a copy shipped with it)
-    path.join(here, 'libmatch.so.1'),
-    // the source tree: bindings/node -> build/
-    path.resolve(here, '..', '..', 'build', 'libmatch.so.1'),
-    // the dynamic linker's search (LD_LIBRARY_PATH, ld.so.cache, /usr/lib)
-    'libmatch.so.1',
-    // `make install`'s default prefix, in case ldconfig was not run
-    '/usr/local/lib/libmatch.so.1',
-  ];
+  const list = [path.join(here, 'libmatch.so.1')];         // a copy next to the package
+  const root = path.resolve(here, '..', '..');
+  if (fs.existsSync(path.join(root, 'libmatch', 'include', 'libmatch.h'))) {
+    list.push(path.join(root, 'build', 'libmatch.so.1'));  // the source tree's build
+  }
+  // the dynamic linker's search (LD_LIBRARY_PATH, ld.so.cache, /usr/lib...),
+  // then `make install`'s default prefix in case ldconfig was not run
+  list.push('libmatch.so.1', '/usr/local/lib/libmatch.so.1');
+  return list;
 }
 
 class LibraryNotFoundError extends Error {

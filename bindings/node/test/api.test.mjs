@@ -342,3 +342,15 @@ test('readonly refuses writes; close is idempotent; Symbol.dispose closes', () =
   assert.ok(d.closed);
   assert.equal(typeof lm.Database.open, 'function');
 });
+
+test('$LIBMATCH_LIBRARY is the only place tried when set; a wrong library is named', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const load = (lib) => spawnSync(process.execPath, ['-e', "require('./index.cjs')"],
+    { cwd: path.resolve(path.dirname(new URL(import.meta.url).pathname), '..'), encoding: 'utf8', env: { ...process.env, LIBMATCH_LIBRARY: lib } });
+  let r = load('/nonexistent/libmatch.so.1');
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /LibraryNotFoundError: libmatch: cannot load the shared library; tried:\n {2}\/nonexistent\/libmatch\.so\.1: no such file/);
+  r = load('libc.so.6');
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /libc\.so\.6: not libmatch/);
+});

@@ -1,6 +1,6 @@
-// Compiled by test/types.test.mjs with tsc --noEmit --strict against
-// index.d.ts: uses the whole surface as a TypeScript program would.  Also
-// run (as JavaScript, after type stripping is not needed: it only type-checks).
+// Compiled by test/types.test.mjs with tsc --strict --noEmit against
+// index.d.ts (never run): uses the whole surface as a TypeScript program
+// would, and checks with @ts-expect-error that wrong uses are refused.
 import libmatch, {
   open, openPool, analyze, describeOptions, libraryVersion, libraryPath, AnalyzeMode, setDictionary,
   Database, Pool, LibmatchError, NotFoundError, InvalidRecordError, NotADatabaseError, MisuseError,
