@@ -216,8 +216,6 @@ class Database {
     C.lm_close(h);
   }
 
-  [Symbol.dispose]() { this.close(); }
-
   #live() {
     if (this.#h === null) throw new StateError(`database '${this.#path}' is closed`);
     return this.#h;
@@ -552,6 +550,13 @@ class Database {
     if (!Number.isInteger(dim)) throw new TypeError(`dim: expected an integer, got ${describe(dim)}`);
     this.#check(C.lm_vectors_build(h, dim));
   }
+}
+
+// `using db = open(...)` where the runtime has explicit resource management.
+if (typeof Symbol.dispose === 'symbol') {
+  Object.defineProperty(Database.prototype, Symbol.dispose, {
+    value: function dispose() { this.close(); }, writable: true, configurable: true,
+  });
 }
 
 /** Open a database: `open(path, {readonly, reindex, noMmap})`. */

@@ -59,7 +59,8 @@ function text(value, name) {
  * throws the error of its status code with lm_opts_errmsg()'s message.
  */
 function makeOpts(options) {
-  if (options != null && (typeof options !== 'object' || Array.isArray(options))) {
+  if (options != null && (typeof options !== 'object' ||
+      ![Object.prototype, null].includes(Object.getPrototypeOf(options)))) {
     throw new TypeError(`options: expected an object, got ${describe(options)}`);
   }
   const out = [null];

@@ -81,11 +81,16 @@ class Pool {
 
   #dispatch() {
     for (const w of this.#workers) {
-      if (this.#queue.length === 0) break;
-      if (w.busy || w.closing) continue;
-      const task = this.#queue.shift();
-      w.busy = task;
-      w.worker.postMessage({ id: task.id, method: task.method, args: task.args });
+      while (this.#queue.length > 0 && !w.busy && !w.closing) {
+        const task = this.#queue.shift();
+        try {
+          w.worker.postMessage({ id: task.id, method: task.method, args: task.args });
+        } catch (e) {           // e.g. a function among the arguments
+          task.reject(new TypeError(`pool.${task.method}: the arguments cannot be sent to a worker: ${e.message}`));
+          continue;
+        }
+        w.busy = task;
+      }
     }
     if (this.#closing && this.#queue.length === 0) {
       for (const w of this.#workers) {
@@ -135,7 +140,12 @@ class Pool {
     return this.#closing;
   }
 
-  [Symbol.asyncDispose]() { return this.close(); }
+}
+
+if (typeof Symbol.asyncDispose === 'symbol') {
+  Object.defineProperty(Pool.prototype, Symbol.asyncDispose, {
+    value: function asyncDispose() { return this.close(); }, writable: true, configurable: true,
+  });
 }
 
 function noCallbacks(options) {

@@ -103,6 +103,7 @@ test('an unknown option: the library says so, naming it', () => {
 
 test('wrong JS types are TypeErrors before any C call', () => {
   assert.throws(() => db.match('problem', 'P-001', 'achievement', 5), TypeError);
+  assert.throws(() => db.match('problem', 'P-001', 'achievement', new Map([['k', 5]])), TypeError);
   assert.throws(() => db.match('problem', 'P-001', 'achievement', { k: {} }), TypeError);
   assert.throws(() => db.match('problem', 'P-001', 'achievement', { k: [1, 2] }), TypeError);
   assert.throws(() => db.match('problem', 'P-001', 'achievement', { field: 5 }), TypeError);

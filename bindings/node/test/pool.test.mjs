@@ -57,6 +57,7 @@ test('errors from a worker are the same classes with the same messages', async (
     assert.equal(e.report.errors[0].line, 2);
     assert.ok(Object.isFrozen(e.report));
     assert.throws(() => pool.load(Buffer.from(''), { onProgress: () => {} }), TypeError);
+    await assert.rejects(pool.match('problem', 'P-001', 'achievement', { k: () => 5 }), /cannot be sent to a worker/);
     // the pool still works after errors
     assert.equal((await pool.match('problem', 'P-001', 'achievement', { k: 1 }))[0].id, 'A-001');
   } finally {
