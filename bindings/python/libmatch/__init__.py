@@ -18,14 +18,14 @@ system (the dynamic loader, then /usr/local/lib and /usr/lib).  Match
 options come from the library's option registry: see libmatch.options().
 
 Layout: _native (library loading, the table of ctypes declarations,
-conversions), errors (exceptions), options (the option registry), types
+conversions), errors (exceptions), registry (the option registry), types
 (result values), database (the API).
 """
 from ._native import (ANALYZE_ALL, ANALYZE_BIGRAMS, ANALYZE_SUBWORDS, ANALYZE_WORDS, BINDING_MAJOR, KINDS,
                       LibraryNotFound, library_path, lib as _lib)
 from .errors import (Busy, DatabaseError, DictionaryError, Error, InvalidArgument, InvalidRecord, InvalidUTF8,
                      Mismatch, Misuse, NotADatabase, NotFound, OutOfMemory, TooBig)
-from .options import Option, options
+from .registry import Option, options
 from .types import Allocation, LoadReport, Match, MatchList, Token
 from .database import Database, Progress, analyze, open, set_dictionary  # noqa: A004
 

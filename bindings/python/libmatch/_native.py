@@ -7,7 +7,7 @@ flags), and the conversions between Python values and C buffers (UTF-8 text,
 paths, strings returned through ``char **out``, float vectors).
 
 Match options are not here: their names, types, bounds and defaults come
-from the library's option registry at import time (see ``options.py``).
+from the library's option registry at import time (see ``registry.py``).
 
 To wrap a new C function: add one line to ``_DECLS`` (mark it optional when
 an older 1.x library may lack it, so that such a library still loads), then
@@ -22,7 +22,7 @@ import ctypes
 import ctypes.util
 import os
 import platform
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Union
 
 BINDING_MAJOR = 1
 SONAME = "libmatch.so.%d" % BINDING_MAJOR
@@ -368,7 +368,10 @@ def char_offsets(text: str, data: bytes) -> Callable[[int], int]:
     return lambda b: bisect.bisect_right(starts, b) - 1
 
 
-Vector = Union[Sequence[float], "array.array[float]", memoryview, Any]
+#: A vector: a sequence of numbers (list, tuple, array.array('f')) or any
+#: one-dimensional float32 buffer (memoryview, numpy array).  Typed Any: the
+#: buffer protocol has no static type before Python 3.12.
+Vector = Any
 
 
 def float_vector(v: Vector) -> Tuple[Any, int, Any]:

@@ -16,7 +16,7 @@ from typing import (IO, Any, Callable, Dict, Iterable, Iterator, List, Mapping, 
 from . import _native as N
 from ._native import c_char_p, c_char_ptr, c_int, c_int64, c_void_p, lib
 from .errors import Error, InvalidArgument, Misuse, error_for, errstr
-from .options import MatchOptions
+from .registry import MatchOptions
 from .types import Allocation, LoadReport, Match, MatchList, Token
 
 PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]

@@ -46,7 +46,7 @@ class TestMakeInstall(TempDirCase):
         p = make("install", "PREFIX=" + prefix)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         site = os.path.join(prefix, "lib", "python3", "dist-packages")
-        for name in ("__init__.py", "database.py", "options.py", "py.typed", "_installed.py"):
+        for name in ("__init__.py", "database.py", "registry.py", "py.typed", "_installed.py"):
             self.assertTrue(os.path.exists(os.path.join(site, "libmatch", name)), name)
         code = ("import libmatch, importlib.metadata as md\n"
                 "print(libmatch.__file__)\nprint(libmatch.library_path)\nprint(md.version('libmatch'))\n"

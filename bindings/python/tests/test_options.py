@@ -8,7 +8,7 @@ import unittest
 
 import libmatch
 from libmatch import _native
-from libmatch.options import REGISTRY, weight_option
+from libmatch.registry import REGISTRY, weight_option
 from lmsupport import Base
 
 
