@@ -349,6 +349,17 @@ def take_string(p: Any) -> str:
         lib.lm_free(ctypes.cast(p, c_void_p))
 
 
+def take_bytes(p: Any) -> bytes:
+    """The same as take_string, as bytes (for json.loads, which reads UTF-8
+    bytes as JSON text should be read)."""
+    if not p:
+        return b""
+    try:
+        return ctypes.string_at(p)
+    finally:
+        lib.lm_free(ctypes.cast(p, c_void_p))
+
+
 def borrowed(p: Optional[bytes]) -> Optional[str]:
     """A borrowed `const char *` (c_char_p result) as str; None stays None."""
     return None if p is None else p.decode("utf-8", "replace")

@@ -16,7 +16,7 @@ from typing import (IO, Any, Callable, Dict, Iterable, Iterator, List, Mapping, 
 from . import _native as N
 from ._native import c_char_p, c_char_ptr, c_int, c_int64, c_void_p, lib
 from .errors import Error, InvalidArgument, Misuse, error_for, errstr
-from .registry import MatchOptions
+from .registry import REGISTRY, MatchOptions
 from .types import Allocation, LoadReport, Match, MatchList, Token
 
 PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
@@ -61,7 +61,7 @@ def _results_to_list(res: c_void_p) -> MatchList:
     rc = lib.lm_results_json(res, ctypes.byref(out))
     if rc:
         raise error_for(rc, "lm_results_json: " + errstr(rc))
-    d = json.loads(N.take_string(out))
+    d = json.loads(N.take_bytes(out))
     hits = []
     for i, r in enumerate(d["results"]):
         label = r.get("label")
@@ -357,7 +357,7 @@ class Database:
         out = c_char_ptr()
         with self._lock:
             self._check(lib.lm_get(self._handle(), k, i, ctypes.byref(out)))
-        rec: Dict[str, Any] = json.loads(N.take_string(out))
+        rec: Dict[str, Any] = json.loads(N.take_bytes(out))
         return rec
 
     def delete(self, kind: str, id: str) -> None:
@@ -379,7 +379,7 @@ class Database:
         out = c_char_ptr()
         with self._lock:
             self._check(lib.lm_stats_json(self._handle(), ctypes.byref(out)))
-        st: Dict[str, Any] = json.loads(N.take_string(out))
+        st: Dict[str, Any] = json.loads(N.take_bytes(out))
         return st
 
     def _scan_raw(self, kind: Optional[str], sink: Callable[[int, bytes], None]) -> None:
@@ -520,12 +520,13 @@ class Database:
         arr, n, _keep = N.float_vector(vector)
         return self._run(lambda h, o, out: fn(h, m, arr, n, dst, o, out), options)
 
-    def batch_match(self, kind: Optional[str] = None, *, to: str, k: int = 10,
+    def batch_match(self, kind: Optional[str] = None, *, to: str, k: Optional[int] = None,
                     progress: Optional[Progress] = None, frm: Optional[str] = _UNSET) -> Dict[str, List[Tuple[str, float]]]:
         """Every record of kind `kind` (the source kind, as count() and scan()
         take it; match() names it by its keyword) against every record of
         kind `to` in the built-in semantic space (needs build_vectors()):
-        {from id: [(id, cosine), ...] best first}, in the library's order.
+        {from id: [(id, cosine), ...] best first}, in the library's order;
+        k hits each (None: the default of the option "k").
         progress: stage "batch" (see load_jsonl()).  `frm=` is the former
         name of `kind` (deprecated)."""
         if frm is not _UNSET:
@@ -538,6 +539,8 @@ class Database:
             raise TypeError("batch_match() needs the source kind: batch_match('problem', to='achievement')")
         fn = N.require("lm_batch_match")
         f, dst = kind_code(kind), kind_code(to)
+        if k is None:
+            k = int(REGISTRY["k"].default or 0)
         _check_int("k", k)
         out: Dict[str, List[Tuple[str, float]]] = {}
 
@@ -591,7 +594,7 @@ class Database:
                 rc = lib.lm_allocation_json(out, ctypes.byref(js))
                 if rc:
                     raise error_for(rc, "lm_allocation_json: " + errstr(rc))
-                d = json.loads(N.take_string(js))
+                d = json.loads(N.take_bytes(js))
             finally:
                 lib.lm_allocation_free(out)
                 lib.lm_opts_free(oh)

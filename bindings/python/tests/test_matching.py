@@ -209,6 +209,8 @@ class TestVectors(Base):
         self.assertEqual(sorted(batch), ["P1", "P2"])
         self.assertTrue(all(len(v) == 2 and isinstance(v[0][1], float) for v in batch.values()))
         self.assertEqual(self.db.batch_match(kind="problem", to="achievement", k=2), batch)
+        default_k = libmatch.options()["k"].default                       # k: the registry's default
+        self.assertEqual(len(self.db.batch_match("problem", to="achievement")["P1"]), min(3, default_k))
         self.db.build_vectors(2)
         self.assertEqual(self.db.stats()["vectors"]["dim"], 2)
         b = self.db.batch_match("expert", to="achievement", k=1)

@@ -51,6 +51,10 @@ class TestRecords(Base):
             self.assertEqual(self.db.count("problem"), 2)
         else:                                                        # accepted by the library: stored
             self.assertEqual(self.db.count("problem"), 3)
+            self.assertEqual(self.db.get("problem", "P11"), {"id": "P11", "kind": "problem", "title": "秸秆"})
+            self.assertEqual(list(self.db.scan("problem"))[-1]["title"], "秸秆")
+            rep = self.db.add_many([RECORDS[0], data], skip_bad=True)   # not only as the first line
+            self.assertEqual(rep.loaded + rep.skipped, 2)
 
     def test_delete_count(self):
         self.assertEqual([self.db.count(k) for k in ("problem", "achievement", "expert")], [2, 3, 2])
