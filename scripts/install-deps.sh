@@ -20,6 +20,8 @@ node="nodejs"
 command -v npm >/dev/null 2>&1 || node="nodejs npm"
 browser="chromium"
 dask="python3-dask python3-distributed"
+# The Python binding's tests install the package with pip (offline).
+pytest="python3-pip"
 bench="python3-xapian python3-matplotlib sqlite3"
 
 PKGS=""
@@ -27,7 +29,7 @@ PKGS=""
 for t in "$@"; do
     case "$t" in
         build|demo) PKGS="$PKGS $build $service" ;;
-        test)    PKGS="$PKGS $build $service $ctest $java $node $browser $dask" ;;
+        test)    PKGS="$PKGS $build $service $ctest $java $node $browser $dask $pytest" ;;
         bench)   PKGS="$PKGS $build $service $bench" ;;
         java)    PKGS="$PKGS $build $java" ;;
         node)    PKGS="$PKGS $build $node" ;;

@@ -30,13 +30,9 @@ def embed(text: str) -> array.array:
 with libmatch.open() as db:
     report = db.load_jsonl(os.path.join(HERE, "..", "data", "achievements.jsonl"))
     print("loaded", report.loaded, "achievements")
-    for a in db.match_record({"kind": "problem", "title": "x"}, to="achievement", k=1000):
-        rec = db.get("achievement", a.id)
-        db.put_vector("achievement", a.id, embed(rec["title"] + rec.get("abstract", "")), model="demo-hash-64")
-    # Records that match nothing textually are stored too:
-    for rec_id in ("A-%03d" % i for i in range(1, 31)):
-        rec = db.get("achievement", rec_id)
-        db.put_vector("achievement", rec_id, embed(rec["title"] + rec.get("abstract", "")), model="demo-hash-64")
+    for rec in db.scan("achievement"):               # every stored achievement
+        db.put_vector("achievement", rec["id"], embed(rec.get("title", "") + rec.get("abstract", "")),
+                      model="demo-hash-64")
     query = "储能电站锂电池热失控的早期预警"
     for m in db.match_vector(embed(query), model="demo-hash-64", to="achievement", k=3):
-        print(m.id, db.get("achievement", m.id)["title"], round(m.components["cosine_ext"], 3))
+        print(m.id, m.label, round(m.components["cosine_ext"], 3))

@@ -6,6 +6,10 @@ terms that matched.
     python3 examples/python/match_report.py                 # first problem, temp DB
     python3 examples/python/match_report.py --problem P-011 -k 3
     python3 examples/python/match_report.py report.db       # keep the database
+    python3 examples/python/match_report.py -o fusion=rrf -o w_topic=0   # any registry option
+
+Options given with -o NAME=VALUE are the library's own (libmatch.options():
+names, types and bounds come from its registry).
 """
 import argparse
 import json
@@ -53,25 +57,40 @@ def why(m):
                       for name, v in m.components.items() if v and name in COMPONENTS)
 
 
-def report(db, problem_id, k):
+def parse_options(pairs):
+    """-o NAME=VALUE pairs as typed keyword arguments, by the registry."""
+    registry = libmatch.options()
+    out = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or name not in registry:
+            raise SystemExit("-o %s: expected NAME=VALUE with NAME one of: %s" % (pair, ", ".join(registry)))
+        try:
+            out[name] = registry[name].parse(text)
+        except ValueError as e:
+            raise SystemExit("-o %s: %s" % (pair, e)) from None
+    return out
+
+
+def report(db, problem_id, k, options):
     p = db.get("problem", problem_id)
     print("问题 %s：%s" % (p["id"], p.get("title", "")))
     print("  %s · %s · 领域：%s" % (p.get("org", "—"), p.get("region", "—"), "、".join(p.get("fields", [])) or "—"))
-    achievements = db.match(problem=problem_id, to="achievement", k=k)
+    achievements = db.match(problem=problem_id, to="achievement", k=k, **options)
     print("  查询词：%s" % " ".join(achievements.query_terms))
 
     print("\n推荐成果（前 %d）：" % k)
     for rank, m in enumerate(achievements, 1):
         a = db.get("achievement", m.id)
-        print("%2d. %s %s  [成熟度 TRL %s，%s]" % (rank, m.id, a.get("title", ""), a.get("maturity", "?"),
+        print("%2d. %s %s  [成熟度 TRL %s，%s]" % (rank, m.id, m.label, a.get("maturity", "?"),
                                               a.get("region", "—")))
         print("    得分 %.3f = %s" % (m.score, why(m)))
         print("    命中词：%s" % (" ".join(m.terms) or "—"))
 
     print("\n推荐专家（前 %d）：" % k)
-    for rank, m in enumerate(db.match(problem=problem_id, to="expert", k=k), 1):
+    for rank, m in enumerate(db.match(problem=problem_id, to="expert", k=k, **options), 1):
         e = db.get("expert", m.id)
-        print("%2d. %s %s（%s）  研究方向：%s" % (rank, m.id, e.get("name", ""), e.get("org", "—"),
+        print("%2d. %s %s（%s）  研究方向：%s" % (rank, m.id, m.label, e.get("org", "—"),
                                            e.get("research", "—")))
         print("    得分 %.3f = %s" % (m.score, why(m)))
         print("    命中词：%s" % (" ".join(m.terms) or "—"))
@@ -86,7 +105,11 @@ def main(argv=None):
     ap.add_argument("--problem", help="problem id (default: the first in problems.jsonl)")
     ap.add_argument("-k", type=int, default=5, help="results per list (default 5)")
     ap.add_argument("--data", default=DATA, help="directory of the sample JSONL files (default %(default)s)")
+    ap.add_argument("-o", "--option", action="append", default=[], metavar="NAME=VALUE",
+                    help="a match option of the library's registry, e.g. fusion=rrf, w_topic=0 (repeatable)")
     args = ap.parse_args(argv)
+    options = parse_options(args.option)
+    k = options.pop("k", args.k)                       # -o k=N is -k N
     if not os.path.exists(os.path.join(args.data, "problems.jsonl")):
         raise SystemExit("sample data not found in %s" % args.data)
     problem_id = args.problem or first_problem(args.data)
@@ -95,7 +118,7 @@ def main(argv=None):
         with libmatch.open(path) as db:
             load(db, args.data)
             try:
-                report(db, problem_id, args.k)
+                report(db, problem_id, k, options)
             except libmatch.NotFound:
                 raise SystemExit("no problem %r in %s" % (problem_id, args.data)) from None
 

@@ -55,7 +55,11 @@ def _metadata():
 
 
 def _package_files():
+    """The package's files: its modules and py.typed (PEP 561), not the
+    module that `make install` generates (_installed.py)."""
     for name in sorted(os.listdir(PACKAGE)):
+        if name == "_installed.py":
+            continue
         if name.endswith(".py") or name == "py.typed":
             yield os.path.join(PACKAGE, name), "%s/%s" % (NAME, name)
 

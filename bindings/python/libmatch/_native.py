@@ -2,14 +2,17 @@
 
 Everything that touches ctypes directly lives here: where the shared library
 is looked for, the version check, the argtypes/restype of every C function
-the binding calls (``_DECLS``), the C constants, and the conversions between
-Python values and C buffers (UTF-8 text, paths, strings returned through
-``char **out``, float vectors).
+the binding calls (``_DECLS``), the C constants of the ABI (status codes,
+flags), and the conversions between Python values and C buffers (UTF-8 text,
+paths, strings returned through ``char **out``, float vectors).
 
-To wrap a new C function: add one line to ``_DECLS`` (mark it optional when it
-is newer than 1.0.0 so that an older 1.x library still loads), then call it as
-``lib.lm_name``; ``require("lm_name")`` gives a clear error when the loaded
-library lacks it.
+Match options are not here: their names, types, bounds and defaults come
+from the library's option registry at import time (see ``registry.py``).
+
+To wrap a new C function: add one line to ``_DECLS`` (mark it optional when
+an older 1.x library may lack it, so that such a library still loads), then
+call it as ``lib.lm_name``; ``require("lm_name")`` gives a clear error when
+the loaded library lacks it.
 """
 from __future__ import annotations
 
@@ -18,41 +21,29 @@ import bisect
 import ctypes
 import ctypes.util
 import os
+import platform
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Union
 
 BINDING_MAJOR = 1
+SONAME = "libmatch.so.%d" % BINDING_MAJOR
 
-# ---- C constants (libmatch.h) ------------------------------------------------
+# ---- C constants of the ABI (libmatch.h) --------------------------------------
 
-LM_OK, LM_ERROR, LM_ENOMEM, LM_EINVAL, LM_EJSON, LM_ERECORD, LM_EINVAL_UTF8, LM_ETOOBIG, \
-    LM_ENOTFOUND, LM_EIO, LM_EDB, LM_EBUSY, LM_EMISMATCH, LM_EDICT, LM_ERANGE, LM_ESTATE = range(16)
+(LM_OK, LM_ERROR, LM_ENOMEM, LM_EINVAL, LM_EJSON, LM_ERECORD, LM_EINVAL_UTF8, LM_ETOOBIG,
+ LM_ENOTFOUND, LM_EIO, LM_EDB, LM_EBUSY, LM_EMISMATCH, LM_EDICT, LM_ERANGE, LM_ESTATE,
+ LM_ENOTDB, LM_EMISUSE) = range(18)
 
 LM_MAX_ID_BYTES = 512
 LM_MAX_K = 10000
 LM_MAX_DIM = 4096
 
-KINDS = {"problem": 1, "achievement": 2, "expert": 3}
-KIND_NAMES = {v: k for k, v in KINDS.items()}
-
-LM_OPEN_READONLY, LM_OPEN_REINDEX = 0x01, 0x02
+LM_OPEN_READONLY, LM_OPEN_REINDEX, LM_OPEN_NO_MMAP = 0x01, 0x02, 0x04
 LM_LOAD_ATOMIC, LM_LOAD_SKIP_BAD = 0, 1
+
+LM_OPT_TYPE_INT, LM_OPT_TYPE_DOUBLE, LM_OPT_TYPE_STRING, LM_OPT_TYPE_LIST = 1, 2, 3, 4
 
 ANALYZE_WORDS, ANALYZE_SUBWORDS, ANALYZE_BIGRAMS, ANALYZE_ALL = 0x01, 0x02, 0x04, 0x07
 TOKEN_COLOCATED = 0x01
-
-# Match options by their Python name.  Integers: lm_opts_set_int.
-INT_OPTIONS = {
-    "k": 1, "offset": 2, "min_maturity": 3, "max_terms": 4, "candidates": 5,
-    "evidence_mode": 6, "evidence_m": 7, "evidence_candidates": 8,
-    "prf_docs": 9, "prf_terms": 10, "topic_docs": 11, "dense_candidates": 12,
-}
-EVIDENCE_MODES = {"max": 1, "sum": 2, "topm": 3}
-LM_OPT_REGION, LM_OPT_FIELD = 20, 21
-# Weights (doubles): lm_opts_set_double.
-WEIGHTS = {
-    "title": 40, "body": 41, "keywords": 42, "extra": 43, "bm25_k1": 44, "bm25_b": 45,
-    "bm25": 60, "fields": 61, "region": 62, "maturity": 63, "evidence": 64, "prf": 65,
-    "topic": 66, "cosine": 67,
-}
 
 # ---- the declarations: every C function the binding calls ---------------------
 
@@ -66,24 +57,33 @@ handle_p = P(c_void_p)               # lm_xxx **out
 # typedef int (*lm_batch_fn)(void *ctx, const char *from_id, int n,
 #                            const char *const *ids, const float *scores);
 BATCH_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_char_p, c_int, P(c_char_p), P(c_float))
+# typedef int (*lm_record_fn)(void *ctx, int kind, const char *id,
+#                             const char *json, size_t len);
+RECORD_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_int, c_char_p, c_void_p, c_size_t)
+# typedef int (*lm_progress_fn)(void *ctx, const char *stage, int64_t done,
+#                               int64_t total);
+PROGRESS_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_char_p, c_int64, c_int64)
 
 # name: (restype, argtypes[, "optional"]).  Handles are c_void_p; borrowed
 # strings (const char *) are c_char_p; owned strings come through c_char_pp.
-_DECLS = {
-    # version, errors, memory
+_DECLS: Dict[str, Tuple[Any, ...]] = {
+    # version, errors, memory, kinds
     "lm_version": (c_char_p, []),
     "lm_version_number": (c_int, []),
     "lm_errstr": (c_char_p, [c_int]),
     "lm_errmsg": (c_char_p, [c_void_p]),
     "lm_errcode": (c_int, [c_void_p]),
     "lm_free": (None, [c_void_p]),
+    "lm_kind_name": (c_char_p, [c_int]),
     "lm_set_dictionary": (c_int, [c_char_p]),
     # database and records
     "lm_open": (c_int, [handle_p, c_char_p, c_int]),
     "lm_close": (c_int, [c_void_p]),
+    "lm_set_progress": (c_int, [c_void_p, PROGRESS_FN, c_void_p], "optional"),
     "lm_put": (c_int, [c_void_p, c_char_p, c_size_t]),
     "lm_delete": (c_int, [c_void_p, c_int, c_char_p]),
     "lm_get": (c_int, [c_void_p, c_int, c_char_p, c_char_pp]),
+    "lm_scan": (c_int, [c_void_p, c_int, RECORD_FN, c_void_p], "optional"),
     "lm_count": (c_int, [c_void_p, c_int, P(c_int64)]),
     "lm_stats_json": (c_int, [c_void_p, c_char_pp]),
     # bulk loading
@@ -96,26 +96,35 @@ _DECLS = {
     "lm_report_error_id": (c_char_p, [c_void_p, c_int]),
     "lm_report_error_reason": (c_char_p, [c_void_p, c_int]),
     "lm_report_free": (None, [c_void_p]),
-    # options
+    # options: handles, setting by name, and the registry that names them
     "lm_opts_new": (c_int, [handle_p]),
     "lm_opts_free": (None, [c_void_p]),
-    "lm_opts_set_int": (c_int, [c_void_p, c_int, c_int64]),
+    "lm_opts_set": (c_int, [c_void_p, c_char_p, c_char_p]),
     "lm_opts_set_double": (c_int, [c_void_p, c_int, c_double]),
-    "lm_opts_set_str": (c_int, [c_void_p, c_int, c_char_p]),
+    "lm_opts_errmsg": (c_char_p, [c_void_p]),
+    "lm_opt_count": (c_int, []),
+    "lm_opt_key": (c_int, [c_int]),
+    "lm_opt_find": (c_int, [c_char_p, P(c_int)]),
+    "lm_opt_name": (c_char_p, [c_int]),
+    "lm_opt_type": (c_int, [c_int]),
+    "lm_opt_help": (c_char_p, [c_int]),
+    "lm_opt_bounds": (c_int, [c_int, P(c_double), P(c_double), P(c_double)]),
+    "lm_opt_choices": (c_char_p, [c_int]),
     # matching (results are read as one JSON document: lm_results_json)
     "lm_match": (c_int, [c_void_p, c_int, c_char_p, c_int, c_void_p, handle_p]),
     "lm_match_text": (c_int, [c_void_p, c_char_p, c_size_t, c_int, c_void_p, handle_p]),
     "lm_match_record": (c_int, [c_void_p, c_char_p, c_size_t, c_int, c_void_p, handle_p]),
     "lm_results_json": (c_int, [c_void_p, c_char_pp]),
+    "lm_result_label": (c_char_p, [c_void_p, c_int], "optional"),
     "lm_results_free": (None, [c_void_p]),
     # semantic vectors: built-in space, bring-your-own embeddings, batch
     "lm_vectors_build": (c_int, [c_void_p, c_int], "optional"),
     "lm_vector_put": (c_int, [c_void_p, c_int, c_char_p, c_char_p, P(c_float), c_int], "optional"),
     "lm_match_vector": (c_int, [c_void_p, c_char_p, P(c_float), c_int, c_int, c_void_p, handle_p], "optional"),
     "lm_batch_match": (c_int, [c_void_p, c_int, c_int, c_int, BATCH_FN, c_void_p], "optional"),
-    # allocation
-    "lm_allocate": (c_int, [c_void_p, P(c_char_p), c_int, c_int, P(c_char_p), c_int, P(c_int),
-                            c_int, c_int, c_double, c_void_p, handle_p]),
+    # allocation (its parameters travel in the options handle)
+    "lm_allocate_v2": (c_int, [c_void_p, c_int, P(c_char_p), c_int, P(c_char_p), P(c_int), c_int,
+                               c_void_p, handle_p], "optional"),
     "lm_allocation_json": (c_int, [c_void_p, c_char_pp]),
     "lm_allocation_free": (None, [c_void_p]),
     # analyzer
@@ -143,25 +152,87 @@ class LibraryNotFound(ImportError):
     __module__ = "libmatch"      # raised while libmatch is being imported
 
 
-def _candidates():
-    """Where to look, in order, with a label for the error message."""
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def installed_libdir() -> Optional[str]:
+    """The LIBDIR this package was installed with by `make install` (the
+    generated module _installed.py), or None when it was not (source tree,
+    pip)."""
+    try:
+        from . import _installed  # type: ignore[attr-defined]  # generated at install time
+    except ImportError:
+        return None
+    libdir = getattr(_installed, "LIBDIR", None)
+    return libdir if isinstance(libdir, str) and libdir else None
+
+
+def source_tree_root() -> Optional[str]:
+    """The repository root when this package runs from the source tree
+    (<root>/bindings/python/libmatch), else None."""
+    parent = os.path.dirname(HERE)
+    if os.path.basename(parent) == "python" and os.path.basename(os.path.dirname(parent)) == "bindings":
+        return os.path.dirname(os.path.dirname(parent))
+    return None
+
+
+def system_libdirs() -> List[str]:
+    """Directories a library installed by `make install` usually lands in,
+    checked explicitly because the dynamic loader's cache only knows a new
+    library after `ldconfig`."""
+    dirs = ["/usr/local/lib"]
+    multiarch = {"x86_64": "x86_64-linux-gnu", "aarch64": "aarch64-linux-gnu"}.get(platform.machine())
+    if multiarch:
+        dirs += ["/usr/local/lib/" + multiarch, "/usr/lib/" + multiarch]
+    return dirs + ["/usr/lib", "/usr/lib64", "/lib"]
+
+
+def _candidates() -> List[Tuple[Optional[str], str]]:
+    """Where to look, in order: (path or soname, label).  A None path stands
+    for ctypes.util.find_library("match") when it found nothing."""
     env = os.environ.get("LIBMATCH_LIBRARY")
     if env:                      # explicit: only there
         return [(env, "$LIBMATCH_LIBRARY")]
-    here = os.path.dirname(os.path.abspath(__file__))
-    repo = os.path.normpath(os.path.join(here, "..", "..", ".."))
-    out = [(os.path.join(repo, "build", "libmatch.so.%d" % BINDING_MAJOR), "repository build")]
-    found = ctypes.util.find_library("match")
-    out.append((found, "system") if found else ("libmatch (ctypes.util.find_library('match'))", None))
+    out: List[Tuple[Optional[str], str]] = []
+    libdir = installed_libdir()
+    if libdir:                   # installed by `make install`: the library installed with it
+        out.append((os.path.join(libdir, SONAME), "installed with this package (LIBDIR)"))
+    root = source_tree_root()
+    if root:                     # run from the source tree: the repository's build first
+        out.append((os.path.join(root, "build", SONAME), "repository build"))
+    out.append((SONAME, "dynamic loader: LD_LIBRARY_PATH, ld.so.cache, /lib, /usr/lib"))
+    for d in system_libdirs():
+        p = os.path.join(d, SONAME)
+        if not any(p == c[0] for c in out):
+            out.append((p, "system"))
+    out.append((ctypes.util.find_library("match"), "ctypes.util.find_library('match')"))
     return out
 
 
-def load_library():
-    """Load libmatch and declare its functions; raise LibraryNotFound."""
+def _loaded_path(lib: ctypes.CDLL, fallback: str) -> str:
+    """The file the dynamic loader actually mapped for `lib` (dladdr on one of
+    its functions), so that a library found by soname is reported by path."""
+    class DlInfo(ctypes.Structure):
+        _fields_ = [("dli_fname", c_char_p), ("dli_fbase", c_void_p),
+                    ("dli_sname", c_char_p), ("dli_saddr", c_void_p)]
+    try:
+        dladdr = ctypes.CDLL(None).dladdr
+        dladdr.argtypes, dladdr.restype = [c_void_p, P(DlInfo)], c_int
+        info = DlInfo()
+        if dladdr(ctypes.cast(lib.lm_version_number, c_void_p), ctypes.byref(info)) and info.dli_fname:
+            return os.path.realpath(os.fsdecode(info.dli_fname))
+    except (AttributeError, OSError):
+        pass
+    return fallback
+
+
+def load_library() -> Tuple[ctypes.CDLL, str]:
+    """Load libmatch and declare its functions; raise LibraryNotFound naming
+    every place tried and why each failed."""
     tried = []
     for path, label in _candidates():
-        if label is None:
-            tried.append("%s: not found" % path)
+        if path is None:
+            tried.append("%s: found nothing" % label)
             continue
         if os.sep in path and not os.path.exists(path):
             tried.append("%s (%s): no such file" % (path, label))
@@ -179,36 +250,48 @@ def load_library():
         fn.restype, fn.argtypes = c_int, []
         number = fn()
         if number // 10000 != BINDING_MAJOR:
-            raise LibraryNotFound(
-                "libmatch at %s is version %d.%d.%d (major %d); this binding needs major version %d"
-                % (path, number // 10000, number // 100 % 100, number % 100, number // 10000, BINDING_MAJOR))
+            tried.append("%s (%s): libmatch version %d.%d.%d; this binding needs major version %d"
+                         % (path, label, number // 10000, number // 100 % 100, number % 100, BINDING_MAJOR))
+            continue
         missing = _declare(lib)
         if missing:
-            raise LibraryNotFound("libmatch at %s lacks required functions: %s" % (path, ", ".join(missing)))
-        return lib, path
-    raise LibraryNotFound("libmatch shared library not found; looked in:\n  " + "\n  ".join(tried)
-                          + "\n(set LIBMATCH_LIBRARY to the path of libmatch.so, or run `make` in the repository)")
+            tried.append("%s (%s): libmatch %d.%d.%d lacks required functions: %s"
+                         % (path, label, number // 10000, number // 100 % 100, number % 100, ", ".join(missing)))
+            continue
+        return lib, _loaded_path(lib, path)
+    raise LibraryNotFound("libmatch shared library not found (or not usable); tried:\n  " + "\n  ".join(tried)
+                          + "\n(set LIBMATCH_LIBRARY to the path of libmatch.so.%d, run `make` in the repository,"
+                            " or `make install` it)" % BINDING_MAJOR)
 
 
-_absent = set()
+_absent: Set[str] = set()
 
 
-def _declare(lib):
-    missing = []
+def _declare(lib: ctypes.CDLL) -> List[str]:
+    missing: List[str] = []
+    absent: Set[str] = set()
     for name, decl in _DECLS.items():
         try:
             f = getattr(lib, name)
         except AttributeError:
-            (_absent.add if len(decl) > 2 else missing.append)(name)
+            (absent.add if len(decl) > 2 else missing.append)(name)
             continue
         f.restype, f.argtypes = decl[0], decl[1]
+    if not missing:
+        _absent.clear()
+        _absent.update(absent)
     return missing
 
 
 lib, library_path = load_library()
 
+KINDS: Dict[str, int] = {}
+for _k in (1, 2, 3):
+    KINDS[lib.lm_kind_name(_k).decode()] = _k
+KIND_NAMES: Dict[int, str] = {v: k for k, v in KINDS.items()}
 
-def require(name: str):
+
+def require(name: str) -> Any:
     """The C function `name`, or NotImplementedError when the loaded library
     (an older 1.x) lacks it."""
     if name in _absent:
@@ -219,9 +302,14 @@ def require(name: str):
 # ---- conversions ----------------------------------------------------------------
 
 
-def text_bytes(s, what: str = "text") -> bytes:
+Text = Union[str, bytes, bytearray, memoryview]
+
+
+def text_bytes(s: object, what: str = "text") -> bytes:
     """UTF-8 bytes of a str (lone surrogates pass through, so the C side
-    reports them as invalid UTF-8); bytes-like objects are passed unchanged."""
+    reports them as invalid UTF-8); bytes-like objects are passed unchanged
+    (a UTF-8 byte order mark included: what to make of it is the library's
+    business)."""
     if isinstance(s, str):
         return s.encode("utf-8", "surrogatepass")
     if isinstance(s, (bytes, bytearray, memoryview)):
@@ -229,7 +317,7 @@ def text_bytes(s, what: str = "text") -> bytes:
     raise TypeError("%s must be str or bytes, not %s" % (what, type(s).__name__))
 
 
-def id_bytes(s, what: str = "id") -> bytes:
+def id_bytes(s: object, what: str = "id") -> bytes:
     """A NUL-terminated string argument (id, word, model, region...): str or
     bytes.  A NUL inside would silently cut it short in C, so it is refused
     the way the C library refuses NUL in text (InvalidUTF8)."""
@@ -242,7 +330,7 @@ def id_bytes(s, what: str = "id") -> bytes:
     return b
 
 
-def path_bytes(p) -> bytes:
+def path_bytes(p: Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]) -> bytes:
     """A filesystem path (str, bytes or os.PathLike) as the OS sees it."""
     b = os.fsencode(p)
     if b"\0" in b:
@@ -250,7 +338,7 @@ def path_bytes(p) -> bytes:
     return b
 
 
-def take_string(p) -> str:
+def take_string(p: Any) -> str:
     """Copy a NUL-terminated string returned through `char **out` and free it
     with lm_free (exactly once, even if decoding fails)."""
     if not p:
@@ -261,12 +349,23 @@ def take_string(p) -> str:
         lib.lm_free(ctypes.cast(p, c_void_p))
 
 
-def borrowed(p) -> str:
+def take_bytes(p: Any) -> bytes:
+    """The same as take_string, as bytes (for json.loads, which reads UTF-8
+    bytes as JSON text should be read)."""
+    if not p:
+        return b""
+    try:
+        return ctypes.string_at(p)
+    finally:
+        lib.lm_free(ctypes.cast(p, c_void_p))
+
+
+def borrowed(p: Optional[bytes]) -> Optional[str]:
     """A borrowed `const char *` (c_char_p result) as str; None stays None."""
     return None if p is None else p.decode("utf-8", "replace")
 
 
-def char_offsets(text: str, data: bytes):
+def char_offsets(text: str, data: bytes) -> Callable[[int], int]:
     """A function mapping byte offsets of `data` (= text as UTF-8) to str
     indexes of `text`."""
     if len(data) == len(text):          # ASCII: the same
@@ -280,7 +379,13 @@ def char_offsets(text: str, data: bytes):
     return lambda b: bisect.bisect_right(starts, b) - 1
 
 
-def float_vector(v):
+#: A vector: a sequence of numbers (list, tuple, array.array('f')) or any
+#: one-dimensional float32 buffer (memoryview, numpy array).  Typed Any: the
+#: buffer protocol has no static type before Python 3.12.
+Vector = Any
+
+
+def float_vector(v: Vector) -> Tuple[Any, int, Any]:
     """A C float array for a vector given as a list/tuple of numbers, an
     array.array('f'), or any buffer of float32 (memoryview, numpy); returns
     (pointer, length, keepalive).  Contiguous writable float32 buffers are
@@ -288,14 +393,14 @@ def float_vector(v):
     if isinstance(v, (str, bytes, bytearray)):
         raise TypeError("a vector is a sequence or buffer of floats, not %s" % type(v).__name__)
     try:
-        mv = memoryview(v)
+        mv: Optional[memoryview] = memoryview(v)
     except TypeError:
         mv = None
     if mv is not None:
         if mv.ndim != 1 or not mv.c_contiguous:
             raise ValueError("a vector must be a one-dimensional contiguous buffer")
         if mv.format in ("f", "<f", "=f") and mv.itemsize == 4:
-            n = mv.shape[0]
+            n = mv.shape[0] if mv.shape else 0
             if n == 0:
                 return (c_float * 0)(), 0, None
             if mv.readonly:
@@ -309,5 +414,5 @@ def float_vector(v):
             raise TypeError("a vector buffer must hold float32 (format 'f'), not %r" % mv.format)
     else:
         vals = list(v)
-    arr = array.array("f", [float(x) for x in vals])
-    return float_vector(arr)
+    arr2 = array.array("f", [float(x) for x in vals])
+    return float_vector(arr2)

@@ -4,30 +4,39 @@ Every exception raised for a failed C call is a ``libmatch.Error`` with
 ``.code`` (the LM_E* status) and the C library's message (lm_errmsg: it names
 the record, field or line).  The classes also derive from the closest
 built-in exception, so ordinary Python handlers work too: ``NotFound`` is a
-``KeyError``, the invalid-input errors are ``ValueError``s, and out of memory
-is a ``MemoryError``.
+``KeyError``, the invalid-input errors are ``ValueError``s, ``Misuse`` is a
+``RuntimeError`` and out of memory is a ``MemoryError``.  A database file
+that does not exist where one must (read-only open) is the built-in
+``FileNotFoundError``.
 """
 from __future__ import annotations
 
+from typing import Dict, Optional, Tuple, Type
+
 from . import _native as N
+from .types import LoadReport
 
 
 class Error(Exception):
     """A libmatch call failed.  .code is the C status (LM_E*), .message (and
     str()) the C library's explanation."""
 
-    def __init__(self, code: int, message: str):
+    report: Optional[LoadReport]
+    """For a failed atomic bulk load: what the load reported (which line)."""
+
+    def __init__(self, code: int, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.report = None
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.message
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "%s(%d, %r)" % (type(self).__name__, self.code, self.message)
 
-    def __reduce__(self):
+    def __reduce__(self) -> Tuple[type, Tuple[int, str]]:
         return (type(self), (self.code, self.message))
 
 
@@ -56,6 +65,11 @@ class Busy(DatabaseError):
     """The database stayed locked longer than the busy timeout."""
 
 
+class NotADatabase(DatabaseError):
+    """The file is not a libmatch database (LM_ENOTDB): a foreign or damaged
+    SQLite file, or not SQLite at all.  The file is left untouched."""
+
+
 class Mismatch(Error):
     """The database was built with another analyzer or schema version
     (reopen with reindex=True), or a vector space mismatch."""
@@ -74,7 +88,12 @@ class OutOfMemory(Error, MemoryError):
     """The C library ran out of memory."""
 
 
-CODE_TO_CLASS = {
+class Misuse(Error, RuntimeError):
+    """The API was used against its rules (LM_EMISUSE), e.g. one database
+    handle from two threads at once, or from inside its own callback."""
+
+
+CODE_TO_CLASS: Dict[int, Type[Error]] = {
     N.LM_ERROR: Error,
     N.LM_ENOMEM: OutOfMemory,
     N.LM_EINVAL: InvalidArgument,
@@ -90,10 +109,12 @@ CODE_TO_CLASS = {
     N.LM_EDICT: DictionaryError,
     N.LM_ERANGE: InvalidArgument,
     N.LM_ESTATE: InvalidArgument,
+    N.LM_ENOTDB: NotADatabase,
+    N.LM_EMISUSE: Misuse,
 }
 
 
-def error_for(code: int, message: str | None = None) -> Error:
+def error_for(code: int, message: Optional[str] = None) -> Error:
     """The exception for a C status code (message: lm_errstr's when None)."""
     if message is None:
         message = errstr(code)
@@ -101,4 +122,6 @@ def error_for(code: int, message: str | None = None) -> Error:
 
 
 def errstr(code: int) -> str:
+    """The C library's static description of a status code."""
     return N.lib.lm_errstr(code).decode("utf-8", "replace")
+

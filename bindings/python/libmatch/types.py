@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class Token:
         """At the same position as the previous token (a sub-word or bigram)."""
         return bool(self.flags & 0x01)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> Dict[str, Any]:
         return {"text": self.text, "start": self.start, "end": self.end, "flags": self.flags}
 
 
@@ -28,47 +28,56 @@ class Token:
 class Match:
     """One ranked hit.
 
-    score       the final score, a weighted sum of the components
-    components  {name: value in [0,1]}: bm25, fields, region, maturity,
-                evidence, topic, cosine, bm25_raw (see libmatch.h)
-    terms       the query terms found in this record
-    evidence    experts only: [(achievement id, relevance)], best first
+    score        the final score, fused from the components
+    components   {name: value in [0,1]}: bm25, fields, region, maturity,
+                 evidence, topic, cosine, cosine_ext, bm25_raw (see libmatch.h)
+    terms        the query terms found in this record
+    evidence     experts only: [(achievement id, relevance)], best first
+    label        a display label: the record's title (expert: name), "" when
+                 it has none
+    probability  the library's calibrated probability that the hit is
+                 relevant, when the results carry one; None otherwise
     """
     id: str
     kind: str
     score: float
-    components: dict = field(default_factory=dict)
-    terms: list = field(default_factory=list)
+    components: Dict[str, float] = field(default_factory=dict)
+    terms: List[str] = field(default_factory=list)
     evidence: List[Tuple[str, float]] = field(default_factory=list)
+    label: str = ""
+    probability: Optional[float] = None
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((self.id, self.kind, self.score))
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> Dict[str, Any]:
         """The hit in the shape of lm_results_json()."""
-        d = {"id": self.id, "kind": self.kind, "score": self.score,
-             "components": dict(self.components), "terms": list(self.terms)}
+        d: Dict[str, Any] = {"id": self.id, "kind": self.kind, "label": self.label, "score": self.score}
+        if self.probability is not None:
+            d["probability"] = self.probability
+        d["components"] = dict(self.components)
+        d["terms"] = list(self.terms)
         if self.kind == "expert":
             d["evidence"] = [{"id": i, "score": s} for i, s in self.evidence]
         return d
 
 
-class MatchList(list):
+class MatchList(List[Match]):
     """The ranked hits (a list of Match) with .query_terms: the terms the
     query was run with (after analysis, selection and synonyms)."""
 
-    def __init__(self, items=(), query_terms=()):
+    def __init__(self, items: Iterable[Match] = (), query_terms: Iterable[str] = ()) -> None:
         super().__init__(items)
-        self.query_terms = list(query_terms)
+        self.query_terms: List[str] = list(query_terms)
 
-    def ids(self) -> list:
+    def ids(self) -> List[str]:
         return [m.id for m in self]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> Dict[str, Any]:
         """{"query_terms": [...], "results": [...]}, as lm_results_json()."""
         return {"query_terms": list(self.query_terms), "results": [m.to_dict() for m in self]}
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "MatchList(%s, query_terms=%r)" % (list.__repr__(self), self.query_terms)
 
 
@@ -79,9 +88,9 @@ class LoadReport:
     unknown."""
     loaded: int
     skipped: int
-    errors: list = field(default_factory=list)
+    errors: List[Tuple[int, str, str]] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> Dict[str, Any]:
         return {"loaded": self.loaded, "skipped": self.skipped,
                 "errors": [{"line": ln, "id": i, "reason": r} for ln, i, r in self.errors]}
 
@@ -91,8 +100,8 @@ class Allocation:
     """An optimal assignment: total score and [(problem, candidate, score)]
     ordered by problem, then score descending."""
     total: float
-    pairs: list = field(default_factory=list)
+    pairs: List[Tuple[str, str, float]] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> Dict[str, Any]:
         return {"total": self.total,
                 "pairs": [{"problem": p, "candidate": c, "score": s} for p, c, s in self.pairs]}

@@ -1,6 +1,5 @@
 """The README transcript runs as written (numbers compared loosely: ranking
-weights may be tuned), the Python examples run on the sample data, and the
-package installs offline with pip."""
+weights may be tuned), and the Python examples run on the sample data."""
 import doctest
 import os
 import re
@@ -10,16 +9,7 @@ import sys
 import tempfile
 import unittest
 
-ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
-PKG = os.path.join(ROOT, "bindings", "python")
-DATA = os.path.join(ROOT, "examples", "data")
-EXAMPLES = os.path.join(ROOT, "examples", "python")
-SAMPLE_FILES = ("problems.jsonl", "achievements.jsonl", "experts.jsonl")
-
-
-def sample_data_missing():
-    missing = [f for f in SAMPLE_FILES if not os.path.exists(os.path.join(DATA, f))]
-    return "sample data absent (%s not in examples/data)" % ", ".join(missing) if missing else None
+from lmsupport import EXAMPLES, PKG, ROOT, sample_data_missing
 
 
 class LooseNumbers(doctest.OutputChecker):
@@ -104,35 +94,36 @@ class TestExamples(unittest.TestCase):
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("P-NOPE", p.stderr)
 
+    def test_match_report_registry_options(self):
+        base = self.run_example(os.path.join(EXAMPLES, "match_report.py"), "--problem", "P-001", "-k", "3")
+        rrf = self.run_example(os.path.join(EXAMPLES, "match_report.py"), "--problem", "P-001",
+                               "-o", "fusion=rrf", "-o", "k=3", "-o", "evidence_mode=topm")
+        self.assertIn(" 1. A-001 ", rrf)
+        self.assertNotEqual(base, rrf)                                # the scores changed
+        self.assertEqual(rrf.count("\n 3. "), 2)                    # -o k=3: three of each
+        self.assertNotIn("\n 4. ", rrf)
+        for bad, why in (("-o", "colour=red"), ("-o", "k=多")):
+            p = subprocess.run([sys.executable, os.path.join(EXAMPLES, "match_report.py"), bad, why],
+                               env=env_with_library(), capture_output=True, text=True, timeout=120)
+            self.assertNotEqual(p.returncode, 0)
+            self.assertIn(why, p.stderr)
+
+    def test_options_table(self):
+        import json
+        import libmatch
+        out = self.run_example(os.path.join(EXAMPLES, "options_table.py"))
+        for name, o in libmatch.options().items():
+            self.assertRegex(out, r"\n%s +%s " % (name, o.type))
+        self.assertIn("max|sum|topm", out)
+        rows = json.loads(self.run_example(os.path.join(EXAMPLES, "options_table.py"), "--json"))
+        self.assertEqual([r["name"] for r in rows], list(libmatch.options()))
+
     def test_external_vectors(self):
         out = self.run_example(os.path.join(EXAMPLES, "external_vectors.py"))
         self.assertRegex(out, r"loaded \d+ achievements")
         self.assertRegex(out, r"\nA-\d+ ")
-
-
-class TestPackaging(unittest.TestCase):
-    def test_pip_install_offline(self):
-        if subprocess.run([sys.executable, "-m", "pip", "--version"], capture_output=True).returncode:
-            self.skipTest("pip is not available")
-        tmp = tempfile.mkdtemp(prefix="lmpy-pip-")
-        try:
-            target = os.path.join(tmp, "site")
-            env = dict(os.environ, PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1",
-                       PYTHONDONTWRITEBYTECODE="1")
-            p = subprocess.run([sys.executable, "-m", "pip", "install", "--no-index", "--no-deps", "--quiet",
-                                "--target", target, PKG], env=env, capture_output=True, text=True, timeout=300)
-            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-            self.assertTrue(os.path.exists(os.path.join(target, "libmatch", "database.py")))
-            self.assertTrue(os.path.exists(os.path.join(target, "libmatch-1.0.0.dist-info", "RECORD")))
-            env = dict(os.environ, PYTHONPATH=target)       # LIBMATCH_LIBRARY still points at the build
-            env.setdefault("LIBMATCH_LIBRARY", os.path.join(ROOT, "build", "libmatch.so"))
-            code = "import libmatch; print(libmatch.__file__); print(libmatch.open().count())"
-            p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
-            self.assertEqual(p.returncode, 0, p.stderr)
-            self.assertTrue(p.stdout.startswith(target), p.stdout)
-            self.assertEqual(p.stdout.split()[-1], "0")
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        self.assertIn("loaded 45 achievements", out)
+        self.assertIn("A-011 锂离子电池热失控早期预警系统", out)        # labels, from the results
 
 
 if __name__ == "__main__":
