@@ -411,11 +411,12 @@ static int progress_cb(void *ctx, const char *stage, int64_t done, int64_t total
     int forced = cli_progress == 1;
     if (!forced && t - p->t0 < 1.0) return 0;       /* short jobs stay quiet */
     if (p->shown && t - p->last < (tty_err() ? 0.1 : 1.0) && done != total) return 0;
-    p->last = t;
     if (p->offsets && strcmp(stage, "load") == 0) {
         done = lines_before(p, done);
         total = p->noffsets;
     }
+    if (p->shown && done == p->done && total == p->total) return 0;   /* nothing new */
+    p->last = t;
     p->done = done;
     p->total = total;
     char a[32], b[32], r[32], line[256];
