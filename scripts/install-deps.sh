@@ -27,7 +27,7 @@ PKGS=""
 for t in "$@"; do
     case "$t" in
         build|demo) PKGS="$PKGS $build $service" ;;
-        test)    PKGS="$PKGS $build $service $ctest $java $node $browser $dask" ;;
+        test)    PKGS="$PKGS $build $service $ctest $java $node $browser $dask python3-matplotlib groff-base" ;;
         bench)   PKGS="$PKGS $build $service $bench" ;;
         java)    PKGS="$PKGS $build $java" ;;
         node)    PKGS="$PKGS $build $node" ;;
