@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -337,13 +338,38 @@ typedef struct {
     cli_table *t;
     labels L;
     int from, to;
-    int64_t n;
+    int64_t k, n;
+    int started;
     cli_progress_t *p;
 } batch_ctx;
+
+/* The output's head, written with the first result (so that a batch that
+   fails at once writes nothing, and no file). */
+static void batch_start(batch_ctx *b)
+{
+    if (b->started) return;
+    b->started = 1;
+    if (b->out->fmt == CLI_FMT_CSV || b->out->fmt == CLI_FMT_XLSX) {
+        b->t = cli_table_open(b->out->fmt, stdout, b->out->xlsx, "批量匹配");
+        char fid[32], flab[32], tid[32], tlab[32];
+        snprintf(fid, sizeof fid, "%s编号", cli_kind_zh(b->from));
+        snprintf(flab, sizeof flab, "%s%s", cli_kind_zh(b->from), label_col(b->from));
+        snprintf(tid, sizeof tid, "%s编号", cli_kind_zh(b->to));
+        snprintf(tlab, sizeof tlab, "%s%s", cli_kind_zh(b->to), label_col(b->to));
+        const char *en[] = { "from", "from_label", "rank", "id", "label", "score" };
+        const char *zh[] = { fid, flab, "排名", tid, tlab, "语义相似度" };
+        const int w[] = { 14, 40, 6, 14, 40, 12 };
+        cli_table_header(b->t, 6, en, zh, w);
+    } else if (b->out->fmt == CLI_FMT_JSON) {
+        printf("{\"from\":\"%s\",\"to\":\"%s\",\"k\":%lld,\"results\":[", lm_kind_name(b->from),
+               lm_kind_name(b->to), (long long)b->k);
+    }
+}
 
 static int batch_cb(void *ctx, const char *from_id, int n, const char *const *ids, const float *scores)
 {
     batch_ctx *b = ctx;
+    batch_start(b);
     const char *fl = labels_get(&b->L, b->from, from_id);
     switch (b->out->fmt) {
     case CLI_FMT_TABLE:
@@ -430,21 +456,7 @@ int cmd_batch(int argc, char **argv)
     if (!rc && to != from) rc = lm_scan(db, to, labels_cb, &b.L);
     if (rc) return cli_fail(db, rc);
     char *cmdline = command_line(argc, argv);
-    if (out.fmt == CLI_FMT_CSV || out.fmt == CLI_FMT_XLSX) {
-        b.t = cli_table_open(out.fmt, stdout, out.xlsx, "批量匹配");
-        char fid[32], flab[32], tid[32], tlab[32];
-        snprintf(fid, sizeof fid, "%s编号", cli_kind_zh(from));
-        snprintf(flab, sizeof flab, "%s%s", cli_kind_zh(from), label_col(from));
-        snprintf(tid, sizeof tid, "%s编号", cli_kind_zh(to));
-        snprintf(tlab, sizeof tlab, "%s%s", cli_kind_zh(to), label_col(to));
-        const char *en[] = { "from", "from_label", "rank", "id", "label", "score" };
-        const char *zh[] = { fid, flab, "排名", tid, tlab, "语义相似度" };
-        const int w[] = { 14, 40, 6, 14, 40, 12 };
-        cli_table_header(b.t, 6, en, zh, w);
-    } else if (out.fmt == CLI_FMT_JSON) {
-        printf("{\"from\":\"%s\",\"to\":\"%s\",\"k\":%lld,\"results\":[", lm_kind_name(from), lm_kind_name(to),
-               (long long)k);
-    }
+    b.k = k;
     cli_progress_t p;
     memset(&p, 0, sizeof p);
     b.p = &p;
@@ -452,12 +464,19 @@ int cmd_batch(int argc, char **argv)
     rc = lm_batch_match(db, from, to, (int)k, batch_cb, &b);
     cli_progress_end(&p, rc == LM_OK ? p.items : -1);
     if (rc) {
-        if (out.fmt == CLI_FMT_JSON) puts("]}");
+        if (b.started && out.fmt == CLI_FMT_XLSX) unlink(out.xlsx);   /* no half workbook */
         labels_free(&b.L);
         free(cmdline);
         if (ferror(stdout)) cli_die("cannot write the output: %s", strerror(errno));
+        if (rc == LM_ESTATE && strstr(lm_errmsg(db), "lm_vectors_build")) {
+            fflush(stdout);
+            fprintf(stderr, "%s: %s (build them with '%s vectors %s')\n", cli_prog, lm_errmsg(db), cli_prog, a.pos[0]);
+            lm_close(db);
+            return CLI_EXIT_ERROR;
+        }
         return cli_fail(db, rc);
     }
+    batch_start(&b);                        /* no results: the head alone */
     if (out.fmt == CLI_FMT_JSON) puts("]}");
     if (b.t) {
         if (out.fmt == CLI_FMT_XLSX) {
