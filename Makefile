@@ -79,8 +79,7 @@ $(STLIB): $(OBJ)
 	rm -f $@
 	ar rcs $@ $(OBJ)
 
-$(CLI): libmatch/cli/lmatch.c $(SHLIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $< -L$(B) -lmatch -Wl,-rpath,'$$ORIGIN'
+# $(CLI) (build/lmatch) and its installation: libmatch/cli/cli.mk.
 
 $(PC): libmatch/libmatch.pc.in Makefile
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
@@ -153,8 +152,6 @@ install: $(SHLIB) $(STLIB) $(CLI) $(PC) $(INSTALL_EXTRA)
 	install -m 644 $(STLIB) $(DESTDIR)$(LIBDIR)/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
 	    -e 's|@VERSION@|$(VERSION)|' libmatch/libmatch.pc.in > $(DESTDIR)$(PCDIR)/libmatch.pc
-	$(CC) $(ALL_CFLAGS) -o $(DESTDIR)$(BINDIR)/lmatch libmatch/cli/lmatch.c \
-	    -L$(B) -lmatch -Wl,-rpath,$(LIBDIR)
 
 uninstall:
 	rm -f $(DESTDIR)$(INCDIR)/libmatch.h $(DESTDIR)$(LIBDIR)/libmatch.so* \

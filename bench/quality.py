@@ -5,8 +5,9 @@
     /usr/bin/python3 bench/quality.py [--data DIR] [--systems ...] [--json F] [--plot F]
 
 Every system answers every query of a set (k=100) and is scored by the same
-metric code (lmbench/metrics.py).  With no --data, every set under
-../shared/bench-data/ that has a corpus is run; none -> a message, exit 0.
+metric code (lmbench/metrics.py).  With no --data, every set is run of
+$LIBMATCH_BENCH_DATA when it is set, else of ../shared/bench-data next to this
+checkout (or next to the main checkout of a git worktree).
 
 Systems: the peers (xapian, fts5-trigram, fts5-unicode61) and libmatch
 configurations (LM_CONFIGS below, plus any --lm-config NAME=ARGS, where ARGS
@@ -14,7 +15,10 @@ are lm_run arguments, e.g. --lm-config "lm-k1=--opt bm25_k1=1.5 --opt bm25_b=0.6
 Any libmatch configuration name + "-traditional" runs it with the queries
 converted to Traditional script.  Peer runs are deterministic and cached in
 bench/out/cache/ (keyed by the set's files, the peer code and the library
-versions; --no-cache ignores it).
+versions; --no-cache ignores it); a long peer run shows its progress on
+stderr.  --json records the figures with the run's libmatch version, git
+commit, host, date and configurations; --plot draws nDCG@10, MRR@10 and
+R@100 per system and set.
 """
 import argparse
 import hashlib
@@ -29,13 +33,19 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from lmbench import datasets, metrics, peers  # noqa: E402
+from lmbench import datasets, metrics, peers, report  # noqa: E402
 
 LM_RUN = os.path.join(ROOT, "build", "bench", "lm_run")
 CACHE = os.path.join(HERE, "out", "cache")
 
 PEERS = {"xapian": peers.Xapian, "xapian-wqf": lambda: peers.Xapian(use_wqf=True), "fts5-trigram": lambda: peers.FTS5("trigram"),
          "fts5-unicode61": lambda: peers.FTS5("unicode61")}
+PEER_DESCRIPTIONS = {
+    "xapian": "Xapian BM25 defaults, TermGenerator FLAG_CJK_NGRAM + English stemmer, OR of the query's terms (wqf 1)",
+    "xapian-wqf": "xapian, each query term weighted by its frequency in the query",
+    "fts5-trigram": "SQLite FTS5 trigram tokenizer, bm25(), OR of the query's quoted trigrams",
+    "fts5-unicode61": "SQLite FTS5 unicode61 tokenizer, bm25(), OR of the query's \\w+ runs",
+}
 
 # libmatch configurations: name -> lm_run arguments.
 LM_CONFIGS = {
@@ -132,7 +142,11 @@ def run_peer_cached(ds, name, use_cache):
         with open(path, encoding="utf-8") as f:
             c = json.load(f)
         return {q: [tuple(x) for x in r] for q, r in c["run"].items()}, c["qps"], True
-    run, _, qps = peers.run_peer(PEERS[name](), ds.corpus, ds.queries)
+    prog = report.Progress("  %s on %s" % (name, ds.name), len(ds.queries))
+    try:
+        run, _, qps = peers.run_peer(PEERS[name](), ds.corpus, ds.queries, progress=prog)
+    finally:
+        prog.done()
     if use_cache:
         os.makedirs(CACHE, exist_ok=True)
         with open(path + ".tmp", "w", encoding="utf-8") as f:
@@ -186,9 +200,78 @@ def table(name, rows):
     return "\n".join(out)
 
 
+EPILOG = """data: --data (make bench-quality DATA=dir), else every set in
+$LIBMATCH_BENCH_DATA when it is set, else in ../shared/bench-data next to this
+checkout, else next to the main checkout of a git worktree.
+
+exit status: 0 every system ran; 1 a system failed or a set is malformed;
+2 bad arguments; %d no data set found (nothing was measured; the message says
+where it looked and how to get the data).""" % report.EXIT_NO_DATA
+
+
+def configurations(systems):
+    """What each system is, for the JSON record of the run."""
+    out = {}
+    for name in systems:
+        base, trad = lm_base(name)
+        if base is not None:
+            out[name] = {"kind": "libmatch", "lm_run_args": ["--k", "100"] + LM_CONFIGS[base],
+                         "queries": "converted to Traditional script (OpenCC s2t)" if trad else "as given"}
+        else:
+            out[name] = {"kind": "peer", "description": PEER_DESCRIPTIONS.get(name, name), "k": 100}
+    return out
+
+
+def plot(results, path, meta):
+    """Per set, for every system, nDCG@10, MRR@10 and R@100 side by side,
+    with their values; libmatch configurations and peers told apart."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    metrics_ = (("ndcg@10", "nDCG@10", "#2f6db5"), ("mrr@10", "MRR@10", "#e08a2c"), ("r@100", "R@100", "#4a9c5d"))
+    nsys = max(len(rows) for rows in results.values())
+    fig, axes = plt.subplots(1, len(results), figsize=(max(7.5, 6.5 * len(results)), 2.0 + 0.62 * nsys),
+                             squeeze=False)
+    bar = 0.27
+    for ax, (name, rows) in zip(axes[0], results.items()):
+        ys = range(len(rows))
+        for j, (key, label, color) in enumerate(metrics_):
+            vals = [0.0 if r.get("error") else r[key] for r in rows]
+            pos = [y + (j - 1) * bar for y in ys]
+            bars = ax.barh(pos, vals, height=bar, color=color, label=label)
+            for b, v, r in zip(bars, vals, rows):
+                text = "failed" if r.get("error") else "%.3f" % v
+                ax.text(b.get_width() + 0.01, b.get_y() + b.get_height() / 2, text, va="center", fontsize=6.5)
+        ax.set_yticks(list(ys))
+        ax.set_yticklabels([r["system"] for r in rows], fontsize=8)
+        for tick, r in zip(ax.get_yticklabels(), rows):
+            if lm_base(r["system"])[0] is None:
+                tick.set_color("#8a5a2b")          # peers
+                tick.set_fontstyle("italic")
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1.12)
+        ax.set_xlabel("score (peers in brown italics)")
+        nq = max([r.get("queries", 0) for r in rows] or [0])
+        ax.set_title("%s (%d queries)" % (name, nq))
+        ax.grid(axis="x", alpha=0.3)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    commit = (meta.get("git_describe") or meta.get("git_commit") or "?")[:20]
+    head = 0.8                                  # inches for the title and the legend
+    top = 1 - head / fig.get_figheight()
+    fig.suptitle("libmatch %s (%s) and its peers: nDCG@10, MRR@10, R@100\n%s, %s, %d cores"
+                 % (meta.get("libmatch") or "?", commit, meta["date"][:10], meta["host"]["cpu"],
+                    meta["host"]["cores"] or 0), fontsize=10, y=1 - 0.15 / fig.get_figheight(), va="top")
+    fig.legend(handles, labels, loc="upper center", ncol=3, fontsize=9, frameon=False,
+               bbox_to_anchor=(0.5, 1 - 0.55 / fig.get_figheight()))
+    fig.tight_layout(rect=(0, 0, 1, top))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", action="append", help="a set folder (repeatable); default: all under ../shared/bench-data")
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=EPILOG,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", action="append", help="a set folder (repeatable); default: see 'data' below")
     ap.add_argument("--systems", nargs="+", default=["xapian", "xapian-wqf", "fts5-trigram", "fts5-unicode61", "libmatch",
                                                      "libmatch-traditional", "libmatch-hybrid", "libmatch-bm25-only",
                                                      "libmatch-dense-only", "libmatch-bm25+dense", "libmatch-words",
@@ -196,8 +279,9 @@ def main():
                                                      "libmatch-rrf", "libmatch-hybrid-rrf"])
     ap.add_argument("--lm-config", action="append", default=[], metavar="NAME=ARGS",
                     help="a libmatch configuration: NAME=lm_run arguments (repeatable); NAME is added to the systems")
-    ap.add_argument("--json", help="write the figures as JSON")
-    ap.add_argument("--plot", help="write a PNG bar chart of nDCG@10")
+    ap.add_argument("--json", help="write the figures and the run's metadata (version, commit, host, date, "
+                                   "configurations) as JSON")
+    ap.add_argument("--plot", help="write a PNG of nDCG@10, MRR@10 and R@100 per system and set")
     ap.add_argument("--no-cache", action="store_true", help="rerun the peers even when a cached run exists")
     a = ap.parse_args()
     systems = list(a.systems)
@@ -211,14 +295,14 @@ def main():
     unknown = [s for s in systems if s not in PEERS and lm_base(s)[0] is None]
     if unknown:
         ap.error("unknown system(s) %s; known: %s" % (", ".join(unknown), ", ".join(list(PEERS) + list(LM_CONFIGS))))
-    root = os.path.normpath(os.path.join(ROOT, "..", "shared", "bench-data"))
-    sets = a.data or datasets.find_sets(root)
+    sets = a.data or report.find_sets(datasets.find_sets)[1]
     if not sets:
-        print("bench-quality: no data set found (expected %s/<set>/corpus.jsonl); skipping" % root)
-        return 0
+        print(report.no_data_message("bench-quality"), file=sys.stderr)
+        return report.EXIT_NO_DATA
     if any(lm_base(s)[0] is not None for s in systems) and not os.path.exists(LM_RUN):
-        print("bench-quality: %s missing; run `make build/bench/lm_run`" % LM_RUN)
+        print("bench-quality: %s missing; run `make build/bench/lm_run`" % LM_RUN, file=sys.stderr)
         return 1
+    meta = report.run_meta(configurations(systems), {"k": 100})
     results = {}
     for path in sets:
         if not os.path.exists(os.path.join(path, "corpus.jsonl")):
@@ -228,27 +312,20 @@ def main():
         try:
             name, rows = run_set(path, systems, use_cache=not a.no_cache)
         except (OSError, datasets.FormatError) as e:
-            print("bench-quality: %s: %s" % (path, e))
+            print("bench-quality: %s: %s" % (path, e), file=sys.stderr)
             return 1
         results[name] = rows
+        meta.setdefault("sets", {})[name] = os.path.abspath(path)
         print(table(name, rows))
         print()
+    if not results:
+        print(report.no_data_message("bench-quality"), file=sys.stderr)
+        return report.EXIT_NO_DATA
     if a.json:
-        with open(a.json, "w") as f:
-            json.dump(results, f, indent=2)
-    if a.plot and results:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        fig, axes = plt.subplots(1, len(results), figsize=(5 * len(results), 4), squeeze=False)
-        for ax, (name, rows) in zip(axes[0], results.items()):
-            colors = ["#4a7ab0" if lm_base(r["system"])[0] else "#b0804a" for r in rows]
-            ax.barh([r["system"] for r in rows], [r["ndcg@10"] for r in rows], color=colors)
-            ax.set_title(name)
-            ax.set_xlabel("nDCG@10")
-            ax.invert_yaxis()
-        fig.tight_layout()
-        fig.savefig(a.plot, dpi=100)
+        with open(a.json, "w", encoding="utf-8") as f:
+            json.dump({"meta": meta, "results": results}, f, indent=2, ensure_ascii=False)
+    if a.plot:
+        plot(results, a.plot, meta)
     return 1 if any(r.get("error") for rows in results.values() for r in rows) else 0
 
 

@@ -27,7 +27,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from lmbench import datasets  # noqa: E402
+from lmbench import datasets, report  # noqa: E402
 
 LM_SPEED = os.path.join(ROOT, "build", "bench", "lm_speed")
 
@@ -163,8 +163,12 @@ def ratio(a, b):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", action="append", help="a set folder (repeatable); default: all under ../shared/bench-data")
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog="data: --data, else the sets of $LIBMATCH_BENCH_DATA when it is set, else of "
+                                        "../shared/bench-data\nnext to this checkout (or next to the main checkout of a "
+                                        "git worktree).\n\nexit status: 0 done; 1 a job failed; 2 bad arguments; %d no "
+                                        "data set found." % report.EXIT_NO_DATA)
+    ap.add_argument("--data", action="append", help="a set folder (repeatable); default: see 'data' below")
     ap.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000], help="records to index (default 10000 100000)")
     ap.add_argument("--queries", type=int, default=1000, help="record queries for the latency (default 1000)")
     ap.add_argument("--batch-max", type=int, default=10000,
@@ -172,18 +176,20 @@ def main():
     ap.add_argument("--analyzer-mb", type=float, default=10, help="MB of Chinese text for the analyzer (default 10)")
     ap.add_argument("--json", help="write the figures as JSON")
     a = ap.parse_args()
-    root = os.path.normpath(os.path.join(ROOT, "..", "shared", "bench-data"))
-    sets = a.data or datasets.find_sets(root)
+    sets = a.data or report.find_sets(datasets.find_sets)[1]
     sets = [s for s in sets if os.path.exists(os.path.join(s, "corpus.jsonl"))]
     if not sets:
-        print("bench-speed: no data set found under %s; skipping" % root)
-        return 0
+        print(report.no_data_message("bench-speed"), file=sys.stderr)
+        return report.EXIT_NO_DATA
     if not os.path.exists(LM_SPEED):
-        print("bench-speed: %s missing; run `make build/bench/lm_speed`" % LM_SPEED)
+        print("bench-speed: %s missing; run `make build/bench/lm_speed`" % LM_SPEED, file=sys.stderr)
         return 1
     py = "/usr/bin/python3"
     pools = sentences(sets)
-    res = {"sets": [os.path.basename(s) for s in sets], "sizes": {}}
+    res = {"meta": report.run_meta(extra={"sizes": a.sizes, "queries": a.queries, "batch_max": a.batch_max,
+                                          "analyzer_mb": a.analyzer_mb,
+                                          "set_paths": [os.path.abspath(s) for s in sets]}),
+           "sets": [os.path.basename(s) for s in sets], "sizes": {}}
     t_start = time.perf_counter()
     with tempfile.TemporaryDirectory() as d:
         qpath = os.path.join(d, "queries.jsonl")
@@ -260,8 +266,8 @@ def main():
     res["seconds"] = time.perf_counter() - t_start
     print("\n(%.0f s in all)" % res["seconds"])
     if a.json:
-        with open(a.json, "w") as f:
-            json.dump(res, f, indent=2)
+        with open(a.json, "w", encoding="utf-8") as f:
+            json.dump(res, f, indent=2, ensure_ascii=False)
     return 0
 
 

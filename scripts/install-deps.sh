@@ -29,7 +29,7 @@ PKGS=""
 for t in "$@"; do
     case "$t" in
         build|demo) PKGS="$PKGS $build $service" ;;
-        test)    PKGS="$PKGS $build $service $ctest $java $node $browser $dask $pytest" ;;
+        test)    PKGS="$PKGS $build $service $ctest $java $node $browser $dask $pytest python3-matplotlib groff-base" ;;
         bench)   PKGS="$PKGS $build $service $bench" ;;
         java)    PKGS="$PKGS $build $java" ;;
         node)    PKGS="$PKGS $build $node" ;;

@@ -156,14 +156,17 @@ class FTS5:
         return [(d, -s) for d, s in rows]
 
 
-def run_peer(peer, corpus, queries, k=100):
-    """Index, run every query; returns (run, index_seconds, queries_per_second)."""
+def run_peer(peer, corpus, queries, k=100, progress=None):
+    """Index, run every query; returns (run, index_seconds, queries_per_second).
+    progress(n), when given, is called after each query with the number done."""
     docs = docs_by_kind(corpus)
     t0 = time.perf_counter()
     peer.index(docs)
     t1 = time.perf_counter()
     run = {}
-    for q in queries:
+    for i, q in enumerate(queries, 1):
         run[q["qid"]] = peer.search(q["to"], query_text(q), k)
+        if progress:
+            progress(i)
     t2 = time.perf_counter()
     return run, t1 - t0, len(queries) / (t2 - t1) if t2 > t1 else 0.0
