@@ -479,3 +479,24 @@ void cli_progress_end(cli_progress_t *p, int64_t items)
              el, r, p->unit);
     show(p, line, 1);
 }
+
+/* ---- help of one command ---- */
+
+const char cli_common_opts[] =
+    "Options of every command:\n"
+    "  -h, --help             show this help and exit\n"
+    "  -q, --quiet            no progress and no summary lines\n"
+    "  --progress             progress on stderr even when it is not a terminal\n"
+    "  --no-progress          no progress\n";
+
+void cli_command_help(const cli_command *c, FILE *f)
+{
+    fprintf(f, "Usage: %s %s %s\n\n%s", cli_prog, c->name, c->synopsis, c->help);
+    if (c->regopts) {
+        fprintf(f, "\n%s options (from the library's option registry; --NAME VALUE or --NAME=VALUE):\n",
+                c->regopts == CLI_OPTS_ALLOC ? "Allocation and match" : "Match");
+        cli_registry_help(f, c->regopts, c->own_flags, 0);
+        fprintf(f, "  %-30s %s\n", "--opt NAME=VALUE", "any registry option by its name (see 'lmatch options')");
+    }
+    fprintf(f, "\n%s\nExit status: 0 success, 1 error (one line on stderr), 2 usage error.\n", cli_common_opts);
+}

@@ -54,6 +54,8 @@ typedef struct cli_command {
 
 const cli_command *cli_find_command(const char *name);
 /* Full help of a command (stdout for --help). */
+/* The options every command takes, for help texts (args.c). */
+extern const char cli_common_opts[];
 void cli_command_help(const cli_command *c, FILE *f);
 
 /* ---- the commands --------------------------------------------------------- */

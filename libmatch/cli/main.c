@@ -161,24 +161,6 @@ const cli_command *cli_find_command(const char *name)
     return NULL;
 }
 
-static const char common_opts[] =
-    "Options of every command:\n"
-    "  -h, --help             show this help and exit\n"
-    "  -q, --quiet            no progress and no summary lines\n"
-    "  --progress             progress on stderr even when it is not a terminal\n"
-    "  --no-progress          no progress\n";
-
-void cli_command_help(const cli_command *c, FILE *f)
-{
-    fprintf(f, "Usage: %s %s %s\n\n%s", cli_prog, c->name, c->synopsis, c->help);
-    if (c->regopts) {
-        fprintf(f, "\n%s options (from the library's option registry; --NAME VALUE or --NAME=VALUE):\n",
-                c->regopts == CLI_OPTS_ALLOC ? "Allocation and match" : "Match");
-        cli_registry_help(f, c->regopts, c->own_flags, 0);
-        fprintf(f, "  %-30s %s\n", "--opt NAME=VALUE", "any registry option by its name (see 'lmatch options')");
-    }
-    fprintf(f, "\n%s\nExit status: 0 success, 1 error (one line on stderr), 2 usage error.\n", common_opts);
-}
 
 static void main_help(FILE *f)
 {
@@ -211,7 +193,7 @@ static void main_help(FILE *f)
         "\n"
         "`%s COMMAND --help` describes a command; see also lmatch(1).\n",
         "serve", "run the HTTP service (the program lmatch-serve)",
-        cli_prog, cli_prog, cli_prog, cli_prog, common_opts, cli_prog);
+        cli_prog, cli_prog, cli_prog, cli_prog, cli_common_opts, cli_prog);
 }
 
 static int version(void)

@@ -317,19 +317,6 @@ def text_bytes(s: object, what: str = "text") -> bytes:
     raise TypeError("%s must be str or bytes, not %s" % (what, type(s).__name__))
 
 
-def id_bytes(s: object, what: str = "id") -> bytes:
-    """A NUL-terminated string argument (id, word, model, region...): str or
-    bytes.  A NUL inside would silently cut it short in C, so it is refused
-    the way the C library refuses NUL in text (InvalidUTF8)."""
-    if not isinstance(s, (str, bytes)):
-        raise TypeError("%s must be str, not %s" % (what, type(s).__name__))
-    b = text_bytes(s, what)
-    if b"\0" in b:
-        from .errors import InvalidUTF8
-        raise InvalidUTF8(LM_EINVAL_UTF8, "%s %r holds a NUL character" % (what, s))
-    return b
-
-
 def path_bytes(p: Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]) -> bytes:
     """A filesystem path (str, bytes or os.PathLike) as the OS sees it."""
     b = os.fsencode(p)

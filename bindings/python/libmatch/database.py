@@ -15,7 +15,7 @@ from typing import (IO, Any, Callable, Dict, Iterable, Iterator, List, Mapping, 
 
 from . import _native as N
 from ._native import c_char_p, c_char_ptr, c_int, c_int64, c_void_p, lib
-from .errors import Error, InvalidArgument, Misuse, error_for, errstr
+from .errors import Error, InvalidArgument, Misuse, error_for, errstr, id_bytes
 from .registry import REGISTRY, MatchOptions
 from .types import Allocation, LoadReport, Match, MatchList, Token
 
@@ -130,7 +130,7 @@ def _id_array(ids: Optional[Iterable[str]], what: str) -> Tuple[Any, int]:
         return None, 0
     if isinstance(ids, (str, bytes)):
         raise TypeError("%s must be a list of ids, not a single string" % what)
-    enc = [N.id_bytes(x, what[:-1] + " id") for x in ids]
+    enc = [id_bytes(x, what[:-1] + " id") for x in ids]
     return (c_char_p * max(len(enc), 1))(*enc), len(enc)
 
 
@@ -353,7 +353,7 @@ class Database:
     def get(self, kind: str, id: str) -> Dict[str, Any]:
         """The stored record as a dict ("meta" exactly as given).  NotFound
         (a KeyError) when there is none."""
-        k, i = kind_code(kind), N.id_bytes(id)
+        k, i = kind_code(kind), id_bytes(id)
         out = c_char_ptr()
         with self._lock:
             self._check(lib.lm_get(self._handle(), k, i, ctypes.byref(out)))
@@ -362,7 +362,7 @@ class Database:
 
     def delete(self, kind: str, id: str) -> None:
         """Delete a record; NotFound when there is none."""
-        k, i = kind_code(kind), N.id_bytes(id)
+        k, i = kind_code(kind), id_bytes(id)
         with self._lock:
             self._check(lib.lm_delete(self._handle(), k, i))
 
@@ -474,7 +474,7 @@ class Database:
         if len(given) != 1:
             raise TypeError("match() needs exactly one of problem=, achievement=, expert= (got %d)" % len(given))
         (from_name, rid), = given
-        frm, dst, i = kind_code(from_name), kind_code(to), N.id_bytes(rid)
+        frm, dst, i = kind_code(from_name), kind_code(to), id_bytes(rid)
         return self._run(lambda h, o, out: lib.lm_match(h, frm, i, dst, o, out),
                          dict(options, k=k, offset=offset, region=region, fields=fields,
                               min_maturity=min_maturity, weights=weights))
@@ -507,7 +507,7 @@ class Database:
         float32 buffer (memoryview, numpy).  The first vector fixes the model
         name and dimension (another is Mismatch); stored L2-normalized."""
         fn = N.require("lm_vector_put")
-        k, i, m = kind_code(kind), N.id_bytes(id), N.id_bytes(model, "model")
+        k, i, m = kind_code(kind), id_bytes(id), id_bytes(model, "model")
         arr, n, _keep = N.float_vector(vector)
         with self._lock:
             self._check(fn(self._handle(), k, i, m, arr, n))
@@ -516,7 +516,7 @@ class Database:
         """Rank records of kind `to` by cosine with a query embedding in the
         space of `model` (component "cosine_ext").  Options as match()."""
         fn = N.require("lm_match_vector")
-        m, dst = N.id_bytes(model, "model"), kind_code(to)
+        m, dst = id_bytes(model, "model"), kind_code(to)
         arr, n, _keep = N.float_vector(vector)
         return self._run(lambda h, o, out: fn(h, m, arr, n, dst, o, out), options)
 
@@ -624,7 +624,7 @@ class Database:
     def add_word(self, word: str, freq: int = 0) -> None:
         """Add a word to the user dictionary (freq <= 0: wins segmentation).
         Applies to later indexing and queries; reindex() for stored records."""
-        w = N.id_bytes(word, "word")
+        w = id_bytes(word, "word")
         _check_int("freq", freq)
         with self._lock:
             self._check(lib.lm_dict_add(self._handle(), w, freq))
@@ -637,7 +637,7 @@ class Database:
 
     def add_synonym(self, a: str, b: str) -> None:
         """Declare two terms synonyms (stored in the database)."""
-        ab, bb = N.id_bytes(a, "synonym"), N.id_bytes(b, "synonym")
+        ab, bb = id_bytes(a, "synonym"), id_bytes(b, "synonym")
         with self._lock:
             self._check(lib.lm_synonym_add(self._handle(), ab, bb))
 

@@ -125,3 +125,14 @@ def errstr(code: int) -> str:
     """The C library's static description of a status code."""
     return N.lib.lm_errstr(code).decode("utf-8", "replace")
 
+
+def id_bytes(s: object, what: str = "id") -> bytes:
+    """A NUL-terminated string argument (id, word, model, region...): str or
+    bytes.  A NUL inside would silently cut it short in C, so it is refused
+    the way the C library refuses NUL in text (LM_EINVAL_UTF8)."""
+    if not isinstance(s, (str, bytes)):
+        raise TypeError("%s must be str, not %s" % (what, type(s).__name__))
+    b = N.text_bytes(s, what)
+    if b"\0" in b:
+        raise InvalidUTF8(N.LM_EINVAL_UTF8, "%s %r holds a NUL character" % (what, s))
+    return b

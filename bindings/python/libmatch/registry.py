@@ -24,7 +24,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from . import _native as N
 from ._native import c_double, c_void_p, lib
-from .errors import error_for, errstr
+from .errors import error_for, errstr, id_bytes
 
 TYPE_NAMES = {N.LM_OPT_TYPE_INT: "int", N.LM_OPT_TYPE_DOUBLE: "double",
               N.LM_OPT_TYPE_STRING: "string", N.LM_OPT_TYPE_LIST: "list"}
@@ -215,7 +215,7 @@ def _checked(opt: Option, value: Any, what: str) -> Any:
     Python type checks (TypeError); bounds are the library's to check."""
     if opt.type == "int":
         if isinstance(value, str) and opt.choices:
-            return N.id_bytes(value, what)
+            return id_bytes(value, what)
         if isinstance(value, bool) or not isinstance(value, int):
             raise TypeError("%s must be an int%s, not %s" % (
                 what, " or one of %s" % "|".join(opt.choices) if opt.choices else "", type(value).__name__))
@@ -232,7 +232,7 @@ def _checked(opt: Option, value: Any, what: str) -> Any:
     if opt.type == "string":
         if not isinstance(value, str):
             raise TypeError("%s must be a str, not %s" % (what, type(value).__name__))
-        return N.id_bytes(value, what)
+        return id_bytes(value, what)
     # list: one str or an iterable of str
     items: Iterable[Any] = [value] if isinstance(value, str) else value
     if isinstance(value, (bytes, Mapping)) or not isinstance(items, Iterable):
@@ -241,5 +241,5 @@ def _checked(opt: Option, value: Any, what: str) -> Any:
     for item in items:
         if not isinstance(item, str):
             raise TypeError("%s must be a str or an iterable of str, not holding %s" % (what, type(item).__name__))
-        out.append(N.id_bytes(item, "field" if what in ("fields", "field") else what))
+        out.append(id_bytes(item, "field" if what in ("fields", "field") else what))
     return out
