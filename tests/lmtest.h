@@ -34,7 +34,41 @@ static int lmt_pass, lmt_fail, lmt_cur_failed;
     if (lmt_cur_failed) { lmt_fail++; printf("not ok - %s\n", #fn); } \
     else { lmt_pass++; printf("ok - %s\n", #fn); } fflush(stdout); } while (0)
 
+/*
+** A temporary directory per test program: lmt_tmpdir_init() makes it (under
+** $TMPDIR, else /tmp), lmt_tmp_path("x.db") names a file in it, and
+** lmt_done() removes it with everything in it.
+*/
+static char lmt_tmpdir[512];
+
+static int lmt_tmpdir_init(const char *prog)
+{
+    const char *base = getenv("TMPDIR");
+    snprintf(lmt_tmpdir, sizeof lmt_tmpdir, "%s/lmtest-%s-XXXXXX", base && *base ? base : "/tmp", prog);
+    if (!mkdtemp(lmt_tmpdir)) { perror(lmt_tmpdir); lmt_tmpdir[0] = 0; return -1; }
+    return 0;
+}
+
+static const char *lmt_tmp_path(const char *name)
+{
+    static char buf[8][640];
+    static int k;
+    k = (k + 1) % 8;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", lmt_tmpdir, name);
+    return buf[k];
+}
+
+static void lmt_tmpdir_remove(void)
+{
+    if (!lmt_tmpdir[0]) return;
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", lmt_tmpdir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", lmt_tmpdir);
+    lmt_tmpdir[0] = 0;
+}
+
 static int lmt_done(void) {
+    lmt_tmpdir_remove();
     printf("# lmtest: passed=%d failed=%d\n", lmt_pass, lmt_fail);
     return lmt_fail ? 1 : 0;
 }

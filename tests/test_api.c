@@ -26,16 +26,7 @@ static fts5_api *fts5_of(sqlite3 *db)
     return api;
 }
 
-static char tmpdir[256];
-
-static const char *tmp_path(const char *name)
-{
-    static char buf[8][512];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
-    return buf[k];
-}
+#define tmp_path lmt_tmp_path
 
 static void write_file(const char *path, const char *data)
 {
@@ -983,15 +974,12 @@ static void test_analyze_api(void)
     CHECK_EQ_INT(lm_tokens_count(t), 0);
     lm_tokens_free(t);
     CHECK_EQ_INT(lm_analyze(NULL, "x", 1, 0x100, &t), LM_EINVAL);
-    CHECK_EQ_INT(lm_set_dictionary("/tmp/whatever.txt"), LM_ESTATE);   /* already loaded */
+    CHECK_EQ_INT(lm_set_dictionary(tmp_path("whatever.txt")), LM_ESTATE);   /* already loaded */
 }
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/lmtest-api-%d", (int)getpid());
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s", tmpdir, tmpdir);
-    if (system(cmd) != 0) return 1;
+    if (lmt_tmpdir_init("api")) return 1;
     RUN(test_version);
     RUN(test_put_get_roundtrip);
     RUN(test_bad_records);
@@ -1010,7 +998,5 @@ int main(void)
     RUN(test_analyze_api);
     RUN(test_scan_exports_in_order);
     RUN(test_progress_and_labels);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    if (system(cmd) != 0) return 1;
     return lmt_done();
 }

@@ -16,7 +16,7 @@
 #include "libmatch.h"
 #include "lmtest.h"
 
-static char dir[256];
+static char dir[600];
 
 static const char *path(const char *name)
 {
@@ -289,14 +289,10 @@ static void test_concurrency(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/lmtest-robust-%d", (int)getpid());
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s", dir, dir);
-    if (system(cmd) != 0) return 1;
+    if (lmt_tmpdir_init("robust")) return 1;
+    snprintf(dir, sizeof dir, "%s", lmt_tmpdir);
     RUN(test_hostile_records);
     RUN(test_crash_safety);
     RUN(test_concurrency);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0) return 1;
     return lmt_done();
 }

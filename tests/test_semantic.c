@@ -4,6 +4,7 @@
 ** equals the build, bring-your-own embeddings, batch equals one-by-one.
 */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,10 +135,27 @@ static void test_dense_evidence(void)
     lm_close(db);
 }
 
+/* A stored vector (the "LMV1" blob of vectors.h: magic, dimension, then
+   little-endian float32) into v: its dimension, or -1 when it is not one. */
+static int blob_vec(sqlite3_stmt *q, int col, float *v, int dmax)
+{
+    const unsigned char *b = sqlite3_column_blob(q, col);
+    int n = sqlite3_column_bytes(q, col);
+    if (!b || n < 8 || memcmp(b, "LMV1", 4) != 0) return -1;
+    int d = b[4] | b[5] << 8 | b[6] << 16 | b[7] << 24;
+    if (d < 1 || d > dmax || n != 8 + 4 * d) return -1;
+    for (int i = 0; i < d; i++) {
+        const unsigned char *p = b + 8 + 4 * i;
+        uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+        memcpy(&v[i], &u, 4);
+    }
+    return d;
+}
+
 /* Fold-in of a stored record's text equals the vector the build gave it. */
 static void test_fold_in_equals_build(void)
 {
-    const char *path = "/tmp/lmtest-vectors.db";
+    const char *path = lmt_tmp_path("vectors.db");
     remove(path);
     lm_db *db = NULL;
     CHECK_EQ_INT(lm_open(&db, path, 0), LM_OK);
@@ -149,17 +167,17 @@ static void test_fold_in_equals_build(void)
     sqlite3_stmt *q;
     sqlite3_prepare_v2(raw, "SELECT v.v FROM vec v JOIN record r ON r.rid = v.rid WHERE r.id = 'X2'", -1, &q, NULL);
     CHECK_EQ_INT(sqlite3_step(q), SQLITE_ROW);
-    memcpy(before, sqlite3_column_blob(q, 0), sizeof before);
+    CHECK_EQ_INT(blob_vec(q, 0, before, 3), 3);
     sqlite3_reset(q);
     CHECK_EQ_INT(lm_put(db, recs[1], LM_NUL_TERMINATED), LM_OK);   /* re-put: folded in */
     CHECK_EQ_INT(sqlite3_step(q), SQLITE_ROW);
-    memcpy(after, sqlite3_column_blob(q, 0), sizeof after);
+    CHECK_EQ_INT(blob_vec(q, 0, after, 3), 3);
     sqlite3_reset(q);
     for (int i = 0; i < 3; i++) CHECK(fabsf(before[i] - after[i]) < 1e-4f);
     /* A rebuild with the same data is reproducible. */
     CHECK_EQ_INT(lm_vectors_build(db, 3), LM_OK);
     CHECK_EQ_INT(sqlite3_step(q), SQLITE_ROW);
-    memcpy(again, sqlite3_column_blob(q, 0), sizeof again);
+    CHECK_EQ_INT(blob_vec(q, 0, again, 3), 3);
     for (int i = 0; i < 3; i++) CHECK(fabsf(before[i] - again[i]) < 1e-5f);
     sqlite3_finalize(q);
     sqlite3_close(raw);
@@ -250,8 +268,9 @@ static int batch_cb(void *p, const char *from_id, int n, const char *const *ids,
     float best[64];
     int nb = 0;
     while (sqlite3_step(st) == SQLITE_ROW && nb < 64) {
-        const float *a = sqlite3_column_blob(st, 1), *b = sqlite3_column_blob(st, 2);
-        int d = sqlite3_column_bytes(st, 1) / 4;
+        float a[16], b[16];
+        int d = blob_vec(st, 1, a, 16);
+        if (d < 1 || blob_vec(st, 2, b, 16) != d) { c->mismatches++; continue; }
         double x = 0;
         for (int i = 0; i < d; i++) x += (double)a[i] * b[i];
         best[nb++] = (float)x;
@@ -276,7 +295,7 @@ static int stop_cb(void *p, const char *from_id, int n, const char *const *ids, 
 
 static void test_batch_equals_one_by_one(void)
 {
-    const char *path = "/tmp/lmtest-batch.db";
+    const char *path = lmt_tmp_path("batch.db");
     remove(path);
     lm_db *db = NULL;
     CHECK_EQ_INT(lm_open(&db, path, 0), LM_OK);
@@ -298,6 +317,7 @@ static void test_batch_equals_one_by_one(void)
 
 int main(void)
 {
+    if (lmt_tmpdir_init("semantic")) return 1;
     RUN(test_dense_retrieval);
     RUN(test_dense_evidence);
     RUN(test_fold_in_equals_build);
