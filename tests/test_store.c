@@ -113,6 +113,13 @@ static void downgrade_to_v1(const char *path)
     }
     CHECK_EQ_INT(sqlite3_exec(raw, "ALTER TABLE record DROP COLUMN label; ALTER TABLE record DROP COLUMN tags;"
                                    "UPDATE meta SET value = '1' WHERE key = 'schema_version';", 0, 0, 0), SQLITE_OK);
+    /* DROP COLUMN rewrote the table's text: put back the text version 1
+       wrote, as a real version 1 file has it. */
+    CHECK_EQ_INT(sqlite3_exec(raw, "PRAGMA writable_schema=ON;"
+                                   "UPDATE sqlite_master SET sql = 'CREATE TABLE record(  rid INTEGER PRIMARY KEY, "
+                                   "kind INTEGER NOT NULL, id TEXT NOT NULL,  json TEXT NOT NULL, region TEXT, org TEXT, "
+                                   "maturity INTEGER,  UNIQUE(kind, id))' WHERE name = 'record';"
+                                   "PRAGMA writable_schema=OFF;", 0, 0, 0), SQLITE_OK);
     sqlite3_close(raw);
 }
 

@@ -64,11 +64,12 @@ LM_API int lm_open(lm_db **out, const char *path, int flags)
     db->readonly = (flags & LM_OPEN_READONLY) != 0;
     int rc = lmx_store_open(&db->store, path, flags, &db->err);
     if (rc) return rc;
-    int mode = (int)lmx_store_meta_int(&db->store, "analyzer_mode", LMX_DEFAULT_MODE);
+    int fresh = db->store.fresh;
+    int mode = fresh ? LMX_DEFAULT_MODE : (int)lmx_store_meta_int(&db->store, "analyzer_mode", LMX_DEFAULT_MODE);
     char err[512] = "";
     if ((rc = lmx_analyzer_new(&db->an, mode, err, sizeof err))) return lmx_err(db, rc, "%s", err[0] ? err : lm_errstr(rc));
     db->mode = lmx_analyzer_mode(db->an);
-    if ((rc = lmx_store_dict_scan(&db->store, add_user_word, db->an)) && rc != LM_EDB) return rc;
+    if (!fresh && (rc = lmx_store_dict_scan(&db->store, add_user_word, db->an))) return rc;
     if ((rc = lmx_tokenizer_register(lmx_store_fts5(&db->store), db->an)) != LM_OK)
         return lmx_err(db, LM_EDB, "registering the FTS5 tokenizer failed (code %d)", rc);
     if ((rc = lmx_bm25_register(&db->store)) != LM_OK)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "libmatch.h"
 #include "store.h"
@@ -257,37 +258,273 @@ int lmx_store_meta_set_int(lmx_store *st, const char *key, int64_t value)
     return lmx_store_meta_set(st, key, buf);
 }
 
-/* ---- opening -------------------------------------------------------------------------- */
+/* ---- opening and the schema check ------------------------------------------------ */
+
+/* The record table as version 1 made it (version 2 adds label and tags). */
+static const char record_v1[] =
+    "CREATE TABLE IF NOT EXISTS record("
+    "  rid INTEGER PRIMARY KEY, kind INTEGER NOT NULL, id TEXT NOT NULL,"
+    "  json TEXT NOT NULL, region TEXT, org TEXT, maturity INTEGER,"
+    "  UNIQUE(kind, id));";
+
+/* The full-text tables of a kind, as libmatch creates them. */
+static void fts_sql(char *buf, size_t n, int kind)
+{
+    const char *t = lmx_fts_table(kind);
+    snprintf(buf, n,
+             "CREATE VIRTUAL TABLE %s USING fts5(title, body, keywords, extra, tokenize='%s');"
+             "CREATE VIRTUAL TABLE %s_v USING fts5vocab(%s, row);", t, LMX_FTS5_TOKENIZER, t, t);
+}
+
+/* One object a libmatch database holds: its type, name and SQL (and the
+   SQL of a migrated file); sql NULL for the tables FTS5 makes itself
+   (checked by name and type). */
+typedef struct { char type[8]; char name[48]; char *sql; char *alt; int seen; } schema_obj;
+typedef struct { schema_obj o[64]; int n; } schema_ref;
+
+static void ref_free(schema_ref *r)
+{
+    for (int i = 0; i < r->n; i++) { free(r->o[i].sql); free(r->o[i].alt); }
+    r->n = 0;
+}
+
+static schema_obj *ref_find(schema_ref *r, const char *name)
+{
+    for (int i = 0; i < r->n; i++)
+        if (!strcmp(r->o[i].name, name)) return &r->o[i];
+    return NULL;
+}
+
+static void ref_add(schema_ref *r, const char *type, const char *name, const char *sql)
+{
+    if (r->n >= 64) return;
+    schema_obj *o = &r->o[r->n++];
+    memset(o, 0, sizeof *o);
+    snprintf(o->type, sizeof o->type, "%s", type);
+    snprintf(o->name, sizeof o->name, "%s", name);
+    o->sql = sql ? lmx_strdup(sql) : NULL;
+}
+
+/* The objects of `sql` as SQLite records them, run on an empty in-memory
+   database: the text a file must hold, whatever SQLite version wrote it.
+   as_alt: record differing text as the alternative of known objects. */
+static int ref_run(schema_ref *r, const char *sql, int as_alt)
+{
+    sqlite3 *m = NULL;
+    int rc = sqlite3_open_v2(":memory:", &m, SQLITE_OPEN_READWRITE, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_exec(m, sql, NULL, NULL, NULL);
+    sqlite3_stmt *q = NULL;
+    if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(m, "SELECT type, name, sql FROM sqlite_master", -1, &q, NULL);
+    while (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW) {
+        const char *type = (const char *)sqlite3_column_text(q, 0), *name = (const char *)sqlite3_column_text(q, 1);
+        const char *text = (const char *)sqlite3_column_text(q, 2);
+        if (!strncmp(name, "sqlite_", 7)) continue;
+        schema_obj *o = ref_find(r, name);
+        if (!as_alt) ref_add(r, type, name, text);
+        else if (o && o->sql && text && strcmp(o->sql, text) != 0 && !o->alt) o->alt = lmx_strdup(text);
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(m);
+    return rc == SQLITE_OK ? LM_OK : LM_ENOMEM;
+}
+
+/* Everything a libmatch database of `version` holds. */
+static int ref_build(schema_ref *r, int version)
+{
+    r->n = 0;
+    int rc;
+    if (version == 1) {
+        /* The base schema with version 1's record table. */
+        const char *p = strstr(base_schema, "CREATE TABLE IF NOT EXISTS record(");
+        const char *e = strstr(p, "CREATE TABLE IF NOT EXISTS record_field(");
+        size_t n = strlen(base_schema) + sizeof record_v1;
+        char *v1 = malloc(n);
+        if (!v1) return LM_ENOMEM;
+        snprintf(v1, n, "%.*s%s%s", (int)(p - base_schema), base_schema, record_v1, e);
+        rc = ref_run(r, v1, 0);
+        free(v1);
+    } else {
+        rc = ref_run(r, base_schema, 0);
+        /* A version 1 file migrated in place: ALTER TABLE appended the new
+           columns to its record table, in other text. */
+        char mig[1024];
+        snprintf(mig, sizeof mig, "%sALTER TABLE record ADD COLUMN label TEXT; ALTER TABLE record ADD COLUMN tags TEXT;",
+                 record_v1);
+        if (!rc) rc = ref_run(r, mig, 1);
+    }
+    for (int k = 1; k <= LMX_NKINDS && !rc; k++) {
+        char sql[512], name[48];
+        fts_sql(sql, sizeof sql, k);
+        char *semi = strchr(sql, ';');
+        *semi = 0;
+        ref_add(r, "table", lmx_fts_table(k), sql);
+        snprintf(name, sizeof name, "%s_v", lmx_fts_table(k));
+        semi[strlen(semi + 1)] = 0;                     /* the final ';' */
+        ref_add(r, "table", name, semi + 1);
+        static const char *const shadow[] = { "data", "idx", "content", "docsize", "config" };
+        for (int j = 0; j < 5; j++) {
+            snprintf(name, sizeof name, "%s_%s", lmx_fts_table(k), shadow[j]);
+            ref_add(r, "table", name, NULL);
+        }
+    }
+    return rc;
+}
+
+/* A failure to read the file at all. */
+static int open_failure(lmx_store *st, int rc, const char *path)
+{
+    switch (rc & 0xff) {
+    case SQLITE_NOTADB:
+        return lmx_error_set(st->err, LM_ENOTDB, "'%s' is not a libmatch database: not an SQLite file", path);
+    case SQLITE_CORRUPT:
+        return lmx_error_set(st->err, LM_ENOTDB, "'%s' is a damaged database file: %s", path, sqlite3_errmsg(st->sql));
+    default:
+        return lmx_store_sqlerr(st, rc, "reading the schema");
+    }
+}
+
+/* Compare the file's schema with ref: "" when it matches, else why not. */
+static int compare_schema(lmx_store *st, sqlite3_stmt *q, schema_ref *ref, int *n, char *why, size_t wn)
+{
+    int rc;
+    *n = 0;
+    why[0] = 0;
+    for (int i = 0; i < ref->n; i++) ref->o[i].seen = 0;
+    sqlite3_reset(q);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *type = (const char *)sqlite3_column_text(q, 0), *name = (const char *)sqlite3_column_text(q, 1);
+        const char *sql = (const char *)sqlite3_column_text(q, 2);
+        if (!type || !name) continue;
+        (*n)++;
+        if (why[0]) continue;
+        if (!strcmp(type, "trigger") || !strcmp(type, "view")) {
+            snprintf(why, wn, "it holds a %s '%.64s'", type, name);
+            continue;
+        }
+        if (!strncmp(name, "sqlite_", 7)) continue;             /* SQLite's own */
+        schema_obj *o = ref_find(ref, name);
+        if (!o || strcmp(o->type, type) != 0)
+            snprintf(why, wn, "it holds the %s '%.64s', which libmatch does not make", type, name);
+        else if (o->sql && strcmp(o->sql, sql ? sql : "") != 0 && !(o->alt && !strcmp(o->alt, sql ? sql : "")))
+            snprintf(why, wn, "its %s '%.64s' is not libmatch's", type, name);
+        else
+            o->seen = 1;
+    }
+    if (rc != SQLITE_DONE) return rc;
+    for (int i = 0; i < ref->n && !why[0] && *n; i++)
+        if (!ref->o[i].seen) snprintf(why, wn, "it lacks the %s '%.64s'", ref->o[i].type, ref->o[i].name);
+    return SQLITE_OK;
+}
+
+/*
+** The schema check: the file holds exactly what libmatch makes (its tables,
+** indexes and full-text tables, of this version or the previous one), or
+** nothing at all.  Anything else -- a trigger, a view, another program's
+** table, a table of another shape -- and the file is refused before anything
+** is read from its tables or written: libmatch never runs SQL it finds in a
+** file.  *empty is 1 for a file without any schema object.
+*/
+static int check_schema(lmx_store *st, const char *path, int *empty)
+{
+    *empty = 0;
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(st->sql, "SELECT type, name, sql FROM sqlite_master", -1, &q, NULL);
+    if (rc != SQLITE_OK) return open_failure(st, rc, path);
+    schema_ref ref;
+    char why[300] = "", first[300] = "";
+    int n = 0;
+    for (int version = LMX_SCHEMA_VERSION; version >= 1; version--) {
+        if (ref_build(&ref, version)) { ref_free(&ref); rc = SQLITE_NOMEM; break; }
+        rc = compare_schema(st, q, &ref, &n, why, sizeof why);
+        ref_free(&ref);
+        if (rc != SQLITE_OK || !why[0] || n == 0) break;
+        if (!first[0]) memcpy(first, why, sizeof first);      /* the reason against this version */
+    }
+    if (why[0] && first[0]) memcpy(why, first, sizeof why);
+    sqlite3_finalize(q);
+    if (rc == SQLITE_NOMEM) return lmx_error_set(st->err, LM_ENOMEM, "out of memory");
+    if (rc != SQLITE_OK) return open_failure(st, rc, path);
+    if (n == 0) { *empty = 1; return LM_OK; }
+    if (why[0]) return lmx_error_set(st->err, LM_ENOTDB, "'%s' is not a libmatch database: %s", path, why);
+    return LM_OK;
+}
+
+/* Whether path+suffix exists. */
+static int exists(const char *path, const char *suffix)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s%s", path, suffix);
+    return access(p, F_OK) == 0;
+}
+
+/* Connect with the settings every connection gets: no triggers, no views,
+   defensive mode, an untrusted schema, a busy timeout, the page cache. */
+static int connect(lmx_store *st, const char *path, int flags, int immutable)
+{
+    int oflags = (st->readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX;
+    char *uri = NULL;
+    if (immutable) {
+        /* file:PATH?immutable=1, the path percent-encoded. */
+        size_t n = strlen(path);
+        if (!(uri = malloc(3 * n + 32))) return lmx_error_set(st->err, LM_ENOMEM, "out of memory");
+        char *p = uri + sprintf(uri, "file:");
+        for (const unsigned char *c = (const unsigned char *)path; *c; c++)
+            p += (*c == '%' || *c == '?' || *c == '#' || *c < 0x21) ? sprintf(p, "%%%02X", *c) : sprintf(p, "%c", *c);
+        strcpy(p, "?immutable=1");
+        oflags |= SQLITE_OPEN_URI;
+    }
+    int rc = sqlite3_open_v2(uri ? uri : path, &st->sql, oflags, NULL);
+    free(uri);
+    if (rc != SQLITE_OK) {
+        lmx_error_set(st->err, LM_EIO, "cannot open database '%s': %s", path,
+                      st->sql ? sqlite3_errmsg(st->sql) : sqlite3_errstr(rc));
+        sqlite3_close(st->sql);
+        st->sql = NULL;
+        return LM_EIO;
+    }
+    sqlite3_db_config(st->sql, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+    sqlite3_db_config(st->sql, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, (int *)NULL);
+    sqlite3_db_config(st->sql, SQLITE_DBCONFIG_ENABLE_VIEW, 0, (int *)NULL);
+    sqlite3_busy_timeout(st->sql, LM_BUSY_TIMEOUT_MS);
+    sqlite3_extended_result_codes(st->sql, 0);
+    /* Read the file through a memory map (no copy per page read, shared with
+       other connections through the OS page cache) and keep a 16 MB page
+       cache for the rest (record queries at 10,000 records took half the
+       time of SQLite's 2 MB default cache).  None of this reads the file. */
+    rc = sqlite3_exec(st->sql, (flags & LM_OPEN_NO_MMAP)
+                                   ? "PRAGMA trusted_schema=OFF; PRAGMA mmap_size=0; PRAGMA cache_size=-16384;"
+                                   : "PRAGMA trusted_schema=OFF; PRAGMA mmap_size=1073741824; PRAGMA cache_size=-16384;",
+                      NULL, NULL, NULL);
+    return rc == SQLITE_OK ? LM_OK : open_failure(st, rc, path);
+}
 
 int lmx_store_open(lmx_store *st, const char *path, int flags, lmx_error *err)
 {
     memset(st, 0, sizeof *st);
     st->err = err;
     st->readonly = (flags & LM_OPEN_READONLY) != 0;
-    int oflags = st->readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-    int rc = sqlite3_open_v2(path, &st->sql, oflags | SQLITE_OPEN_NOMUTEX, NULL);
-    if (rc != SQLITE_OK) {
-        lmx_error_set(err, LM_EIO, "cannot open database '%s': %s", path,
-                      st->sql ? sqlite3_errmsg(st->sql) : sqlite3_errstr(rc));
-        sqlite3_close(st->sql);
+    int memory = !strcmp(path, ":memory:") || !*path;
+    int had_wal = !memory && exists(path, "-wal"), had_shm = !memory && exists(path, "-shm");
+    if (st->readonly && !memory && !exists(path, ""))
+        return lmx_error_set(err, LM_EIO, "cannot open database '%s': no such file", path);
+    int rc = connect(st, path, flags, 0);
+    if (!rc) rc = check_schema(st, path, &st->fresh);
+    if (rc == LM_EIO && st->readonly && !had_wal && !memory) {
+        /* A WAL database this process cannot share (a read-only directory
+           or volume, another user's directory): without a write-ahead log
+           the file is all there is, and is read as immutable. */
+        sqlite3_close_v2(st->sql);
         st->sql = NULL;
-        return LM_EIO;
+        st->immutable = 1;
+        if (!(rc = connect(st, path, flags, 1))) rc = check_schema(st, path, &st->fresh);
     }
-    sqlite3_busy_timeout(st->sql, LM_BUSY_TIMEOUT_MS);
-    sqlite3_extended_result_codes(st->sql, 0);
-    /* Read the file through a memory map (no copy per page read, shared with
-       other connections through the OS page cache) and keep a 16 MB page
-       cache for the rest (record queries at 10,000 records took half the
-       time of SQLite's 2 MB default cache). */
-    if ((rc = lmx_store_exec(st, (flags & LM_OPEN_NO_MMAP) ? "PRAGMA mmap_size=0; PRAGMA cache_size=-16384;"
-                                                          : "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-16384;",
-                             "setting the page cache")))
-        return rc;
-    if (!st->readonly) {
-        if ((rc = lmx_store_exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "setting WAL mode")))
-            return rc;
-        if ((rc = lmx_store_exec(st, base_schema, "creating the schema"))) return rc;
-    }
+    if (rc) return rc;
+    if (!(st->path = lmx_strdup(path))) return lmx_error_set(err, LM_ENOMEM, "out of memory");
+    st->cleanup = st->readonly && !st->immutable && !had_wal && !had_shm && !memory;
+    if (st->fresh && st->readonly)
+        return lmx_error_set(err, LM_ENOTDB, "'%s' is not a libmatch database: it is empty", path);
+    if (!st->readonly)
+        return lmx_store_exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "setting WAL mode");
     return LM_OK;
 }
 
@@ -298,6 +535,21 @@ void lmx_store_close(lmx_store *st)
     for (int k = 0; k <= LMX_NKINDS; k++)
         for (int j = 0; j < LMX_NDYN; j++) sqlite3_finalize(st->scan[k][j]);
     if (st->sql) sqlite3_close_v2(st->sql);
+    /* A read-only handle cannot remove the -wal and -shm files that its
+       reading made; a writable connection closed as the last one does
+       (SQLite checkpoints the empty log and deletes both).  Nothing is
+       written to the database file. */
+    if (st->cleanup && (exists(st->path, "-wal") || exists(st->path, "-shm"))) {
+        sqlite3 *w = NULL;
+        if (sqlite3_open_v2(st->path, &w, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
+            sqlite3_db_config(w, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+            sqlite3_db_config(w, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, (int *)NULL);
+            sqlite3_db_config(w, SQLITE_DBCONFIG_ENABLE_VIEW, 0, (int *)NULL);
+            sqlite3_exec(w, "PRAGMA schema_version", NULL, NULL, NULL);
+        }
+        sqlite3_close(w);
+    }
+    free(st->path);
     memset(st, 0, sizeof *st);
 }
 
@@ -378,16 +630,39 @@ int lmx_store_init_index(lmx_store *st, const char *path, const char *analyzer_i
     char buf[256], stored[256];
     int rc;
     snprintf(st->analyzer_id, sizeof st->analyzer_id, "%s", analyzer_id);
+    if (st->fresh) {
+        /* A new database: the whole schema in one transaction. */
+        if ((rc = lmx_store_exec(st, "BEGIN IMMEDIATE", "starting a transaction"))) return rc;
+        rc = lmx_store_exec(st, base_schema, "creating the schema");
+        for (int k = 1; k <= LMX_NKINDS && !rc; k++) {
+            char sql[512], *p = sql;
+            fts_sql(sql, sizeof sql, k);
+            while ((p = strstr(p, "VIRTUAL TABLE "))) {      /* ... IF NOT EXISTS, for a racing opener */
+                memmove(p + 28, p + 14, strlen(p + 14) + 1);
+                memcpy(p + 14, "IF NOT EXISTS ", 14);
+                p += 28;
+            }
+            rc = lmx_store_exec(st, sql, "creating the text index");
+        }
+        if (!rc) rc = lmx_store_meta_set_int(st, "schema_version", LMX_SCHEMA_VERSION);
+        if (!rc) rc = lmx_store_meta_set(st, "analyzer", analyzer_id);
+        if (!rc) rc = lmx_store_meta_set_int(st, "analyzer_mode", mode);
+        if (!rc) rc = lmx_store_commit(st);
+        if (rc) { lmx_store_rollback(st); return rc; }
+        st->schema = LMX_SCHEMA_VERSION;
+        st->fresh = 0;
+        return LM_OK;
+    }
     st->schema = (int)lmx_store_meta_int(st, "schema_version", 0);
-    if (st->schema > LMX_SCHEMA_VERSION || st->schema < 0)
+    if (st->schema > LMX_SCHEMA_VERSION || st->schema < 1)
         return lmx_error_set(st->err, LM_EMISMATCH,
-                             "database '%s' has schema version %d; this libmatch %s reads versions up to %d",
+                             "database '%s' has schema version %d; this libmatch %s reads versions 1 to %d",
                              path, st->schema, LM_VERSION_STRING, LMX_SCHEMA_VERSION);
-    if (st->schema && st->schema < LMX_SCHEMA_VERSION && st->readonly)
+    if (st->schema < LMX_SCHEMA_VERSION && st->readonly)
         return lmx_error_set(st->err, LM_EMISMATCH,
                              "database '%s' has schema version %d: open it once writable to upgrade it to version %d",
                              path, st->schema, LMX_SCHEMA_VERSION);
-    if (st->schema && st->schema < LMX_SCHEMA_VERSION) {
+    if (st->schema < LMX_SCHEMA_VERSION) {
         if ((rc = lmx_store_exec(st, "BEGIN IMMEDIATE", "starting a transaction"))) return rc;
         if ((rc = migrate_v1(st)) || (rc = lmx_store_commit(st))) { lmx_store_rollback(st); return rc; }
         st->schema = LMX_SCHEMA_VERSION;
@@ -401,23 +676,6 @@ int lmx_store_init_index(lmx_store *st, const char *path, const char *analyzer_i
                                  "open it with LM_OPEN_REINDEX or call lm_reindex()", path, stored, analyzer_id);
         if ((rc = lmx_store_exec(st, "BEGIN IMMEDIATE", "starting a transaction"))) return rc;
         if ((rc = lmx_store_reindex(st)) || (rc = lmx_store_commit(st))) { lmx_store_rollback(st); return rc; }
-    }
-    if (!st->readonly && !have) {
-        if ((rc = lmx_store_exec(st, "BEGIN IMMEDIATE", "starting a transaction"))) return rc;
-        for (int k = 1; k <= LMX_NKINDS && !rc; k++) {
-            char sql[256];
-            snprintf(sql, sizeof sql,
-                     "CREATE VIRTUAL TABLE IF NOT EXISTS %s USING fts5(title, body, keywords, extra, tokenize='%s');"
-                     "CREATE VIRTUAL TABLE IF NOT EXISTS %s_v USING fts5vocab(%s, row);",
-                     lmx_fts_table(k), LMX_FTS5_TOKENIZER, lmx_fts_table(k), lmx_fts_table(k));
-            rc = lmx_store_exec(st, sql, "creating the text index");
-        }
-        if (!rc) rc = lmx_store_meta_set_int(st, "schema_version", LMX_SCHEMA_VERSION);
-        if (!rc) rc = lmx_store_meta_set(st, "analyzer", analyzer_id);
-        if (!rc) rc = lmx_store_meta_set_int(st, "analyzer_mode", mode);
-        if (!rc) rc = lmx_store_commit(st);
-        if (rc) { lmx_store_rollback(st); return rc; }
-        st->schema = LMX_SCHEMA_VERSION;
     }
     return LM_OK;
 }

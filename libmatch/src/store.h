@@ -66,6 +66,10 @@ typedef struct lmx_store {
     int readonly;
     int stale;                          /* tokenization changed since indexing */
     int schema;                         /* schema version found */
+    int fresh;                          /* the file held no schema at open */
+    int immutable;                      /* read as an immutable file */
+    int cleanup;                        /* remove the -wal/-shm reading made */
+    char *path;
     char analyzer_id[256];              /* written with every (re)index */
     int64_t gen[LMX_NKINDS + 1];        /* this handle's writes: [0] any, [k] kind k */
     sqlite3_stmt *stmt[LMX_NSTMT_SLOTS][LMX_NKINDS + 1];
