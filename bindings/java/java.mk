@@ -4,6 +4,7 @@
 #
 #   make $(B)/java/libmatch.jar   the jar (part of `make all` when a JDK and JNA are installed)
 #   make test-java                 the binding's tests (prints "# java: passed=N failed=M")
+#   make java-doc                  API documentation in $(B)/java/doc
 #   make install-java              $(PREFIX)/share/java/libmatch.jar (part of `make install` likewise)
 
 JAVAC     ?= javac
@@ -25,7 +26,7 @@ ALL_EXTRA     += $(JAVA_JAR)
 INSTALL_EXTRA += install-java
 endif
 
-.PHONY: java test-java install-java uninstall-java
+.PHONY: java java-doc test-java install-java uninstall-java
 
 java: $(JAVA_JAR)
 
@@ -37,6 +38,14 @@ $(JAVA_JAR): $(JAVA_SRC) $(JAVA_DIR)/java.mk
 	printf 'Automatic-Module-Name: cn.libmatch\nImplementation-Title: libmatch\nImplementation-Version: $(VERSION)\nClass-Path: $(JNA_JAR)\nMain-Class: cn.libmatch.Libmatch\n' \
 	    > $(B)/java/MANIFEST.MF
 	$(JAR) --create --file $@ --manifest $(B)/java/MANIFEST.MF -C $(B)/java/classes .
+
+# API documentation; doclint errors (broken links, bad HTML) fail it.
+java-doc: $(B)/java/doc/index.html
+
+$(B)/java/doc/index.html: $(JAVA_SRC)
+	rm -rf $(B)/java/doc
+	javadoc -quiet -Xdoclint:all,-missing -Werror -encoding UTF-8 -cp $(JNA_JAR) -d $(B)/java/doc \
+	    -sourcepath $(JAVA_DIR)/src/main/java -windowtitle 'libmatch $(VERSION) Java API' cn.libmatch
 
 $(B)/java/test-classes.stamp: $(JAVA_JAR) $(JAVA_TEST_SRC)
 	rm -rf $(B)/java/test-classes

@@ -18,7 +18,7 @@ public record LoadReport(long loaded, long skipped, List<LineError> errors) {
     /**
      * A bad line of a load.
      *
-     * @param line   its number, from 1 (for {@link Database#load(Iterable, LoadPolicy)}
+     * @param line   its number, from 1 (for {@link Database#loadRecords(Iterable, LoadPolicy)}
      *               the position of the record)
      * @param id     the record's id, "" when unknown
      * @param reason why it was refused, naming the field

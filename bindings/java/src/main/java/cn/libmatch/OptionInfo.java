@@ -43,27 +43,27 @@ public record OptionInfo(String name, int key, OptionType type, String help, dou
         }
     }
 
-    /** E.g. {@code k  int  default 10, 1..10000  results to return}. */
-    @Override
-    public String toString() {
-        StringBuilder sb = new StringBuilder(name).append("  ").append(type.name().toLowerCase());
+    /** The type, default and range as the registry describes them, e.g. "int, default 10, 1..10000". */
+    public String range() {
         switch (type) {
             case INT:
-                sb.append("  default ").append(defaultObject()).append(", ");
-                if (!choices.isEmpty()) sb.append(String.join("|", choices));
-                else sb.append((long) min).append("..").append((long) max);
-                break;
+                return "int, default " + defaultObject() + ", "
+                    + (choices.isEmpty() ? (long) min + ".." + (long) max : String.join("|", choices));
             case DOUBLE:
-                sb.append("  default ").append(Options.number(defaultValue)).append(", ")
-                  .append(Options.number(min)).append("..").append(Options.number(max));
-                break;
+                return "number, default " + Options.number(defaultValue) + ", " + Options.number(min) + ".."
+                    + Options.number(max);
             case STRING:
+                return "string, at most " + (long) max + " bytes";
             case LIST:
-                sb.append("  at most ").append((long) max).append(" bytes");
-                break;
+                return "list of strings, each at most " + (long) max + " bytes";
             default:
-                break;
+                return "other";
         }
-        return sb.append("  ").append(help).toString();
+    }
+
+    /** E.g. {@code k (int, default 10, 1..10000): results to return}. */
+    @Override
+    public String toString() {
+        return name + " (" + range() + "): " + help;
     }
 }

@@ -65,10 +65,17 @@ public final class Options {
         return Optional.ofNullable(Registry.BY_NAME.get(name));
     }
 
-    /** The registry as text, one option per line (what {@link #main} prints). */
+    /** The registry as a text table, one option per line (what {@link #main} prints). */
     public static String describeText() {
+        int wn = 4, wr = 5;
+        for (OptionInfo o : describe()) {
+            wn = Math.max(wn, o.name().length());
+            wr = Math.max(wr, o.range().length());
+        }
         StringBuilder sb = new StringBuilder();
-        for (OptionInfo o : describe()) sb.append(o).append('\n');
+        String fmt = "%-" + wn + "s  %-" + wr + "s  %s%n";
+        sb.append(String.format(fmt, "name", "value", "meaning"));
+        for (OptionInfo o : describe()) sb.append(String.format(fmt, o.name(), o.range(), o.help()));
         return sb.toString();
     }
 
