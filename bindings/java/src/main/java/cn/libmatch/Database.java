@@ -91,6 +91,7 @@ public final class Database implements AutoCloseable {
     private final Set<OpenFlag> flags;
     private C.ProgressFn progressFn;               // kept reachable while the C side holds it
     private RuntimeException progressFailure;
+    private boolean scanning;                      // inside lm_scan (guarded by lock)
     private Error progressError;
 
     private Database(Pointer h, String path, Set<OpenFlag> flags) {
@@ -181,6 +182,16 @@ public final class Database implements AutoCloseable {
         return "Database[" + path + (flags.isEmpty() ? "" : " " + flags) + (isClosed() ? " closed" : "") + "]";
     }
 
+    /** {@link #with} for a call that writes: not from inside a scan of this handle. */
+    private <T> T write(Call<T> c) {
+        synchronized (lock) {
+            if (scanning)
+                throw new MisuseException("a scan's consumer must not write to the database it scans ('" + path
+                    + "'); write through another handle");
+            return with(c);
+        }
+    }
+
     /** Run a native call with the handle, under the lock, keeping this object alive. */
     private <T> T with(Call<T> c) {
         synchronized (lock) {
@@ -222,7 +233,7 @@ public final class Database implements AutoCloseable {
 
     /** {@link #put(String)} for JSON given as UTF-8 bytes (checked by the library). */
     public void put(byte[] json) {
-        with(h -> {
+        write(h -> {
             check(h, C.lm_put(h, json, new C.SizeT(json.length)));
             return null;
         });
@@ -272,7 +283,7 @@ public final class Database implements AutoCloseable {
      */
     public void delete(Kind kind, String id) {
         byte[] i = Text.cstr(id, "id");
-        with(h -> {
+        write(h -> {
             check(h, C.lm_delete(h, kind.code, i));
             return null;
         });
@@ -317,8 +328,9 @@ public final class Database implements AutoCloseable {
      * Give every stored record of `kind` (null: all kinds, problems first,
      * then achievements, then experts) to `consumer`, in the order they were
      * first stored.  The scan reads one snapshot; the consumer must not write
-     * to this database (use another handle).  An exception thrown by the
-     * consumer stops the scan and is rethrown.
+     * to this database (a write throws {@link MisuseException}; use another
+     * handle).  An exception thrown by the consumer stops the scan and is
+     * rethrown.
      */
     public void scan(Kind kind, Consumer<? super StoredRecord> consumer) {
         Objects.requireNonNull(consumer, "consumer");
@@ -335,7 +347,13 @@ public final class Database implements AutoCloseable {
             }
         };
         with(h -> {
-            int rc = C.lm_scan(h, k, fn, null);
+            int rc;
+            scanning = true;
+            try {
+                rc = C.lm_scan(h, k, fn, null);
+            } finally {
+                scanning = false;
+            }
             Reference.reachabilityFence(fn);
             if (failure[0] instanceof RuntimeException) throw (RuntimeException) failure[0];
             if (failure[0] instanceof Error) throw (Error) failure[0];
@@ -396,7 +414,7 @@ public final class Database implements AutoCloseable {
      */
     public LoadReport load(Path file, LoadPolicy policy) {
         byte[] p = Text.cstr(file.toString(), "path");
-        return with(h -> {
+        return write(h -> {
             PointerByReference rep = new PointerByReference();
             int rc = C.lm_load_jsonl(h, p, policy.code, rep);
             return report(h, rc, rep.getValue());
@@ -405,7 +423,7 @@ public final class Database implements AutoCloseable {
 
     /** Load JSON Lines held in memory (UTF-8 bytes); as {@link #load(Path, LoadPolicy)}. */
     public LoadReport loadBuffer(byte[] jsonl, LoadPolicy policy) {
-        return with(h -> {
+        return write(h -> {
             PointerByReference rep = new PointerByReference();
             int rc = C.lm_load_jsonl_buffer(h, jsonl, new C.SizeT(jsonl.length), policy.code, rep);
             return report(h, rc, rep.getValue());
@@ -622,7 +640,7 @@ public final class Database implements AutoCloseable {
      * @throws InvalidStateException fewer than three records
      */
     public void buildVectors(int dim) {
-        with(h -> {
+        write(h -> {
             check(h, C.lm_vectors_build(h, dim));
             return null;
         });
@@ -636,7 +654,7 @@ public final class Database implements AutoCloseable {
      */
     public void putVector(Kind kind, String id, String model, float[] vector) {
         byte[] i = Text.cstr(id, "id"), m = Text.cstr(model, "model");
-        with(h -> {
+        write(h -> {
             check(h, C.lm_vector_put(h, kind.code, i, m, vector, vector.length));
             return null;
         });
@@ -744,7 +762,7 @@ public final class Database implements AutoCloseable {
 
     /** Choose the analyzer mode (ANALYZE_* bits) and re-tokenize everything stored. */
     public void setAnalyzerMode(int mode) {
-        with(h -> {
+        write(h -> {
             check(h, C.lm_set_analyzer_mode(h, mode));
             return null;
         });
@@ -762,7 +780,7 @@ public final class Database implements AutoCloseable {
      */
     public void addWord(String word, long freq) {
         byte[] w = Text.cstr(word, "word");
-        with(h -> {
+        write(h -> {
             check(h, C.lm_dict_add(h, w, freq));
             return null;
         });
@@ -770,7 +788,7 @@ public final class Database implements AutoCloseable {
 
     /** Re-tokenize every stored record with the current analyzer. */
     public void reindex() {
-        with(h -> {
+        write(h -> {
             check(h, C.lm_reindex(h));
             return null;
         });
@@ -779,7 +797,7 @@ public final class Database implements AutoCloseable {
     /** Declare two terms synonyms (e.g. 碳化硅 and SiC); stored in the database. */
     public void addSynonym(String a, String b) {
         byte[] x = Text.cstr(a, "synonym"), y = Text.cstr(b, "synonym");
-        with(h -> {
+        write(h -> {
             check(h, C.lm_synonym_add(h, x, y));
             return null;
         });
@@ -791,7 +809,7 @@ public final class Database implements AutoCloseable {
      */
     public long loadSynonyms(Path tsv) {
         byte[] p = Text.cstr(tsv.toString(), "path");
-        return with(h -> {
+        return write(h -> {
             LongByReference n = new LongByReference();
             check(h, C.lm_synonyms_load_tsv(h, p, n));
             return n.getValue();

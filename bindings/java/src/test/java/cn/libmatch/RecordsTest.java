@@ -134,6 +134,11 @@ public class RecordsTest {
             eq(3, seen.size(), "stopped at the third record");
             try (Database copy = Database.openInMemory()) {
                 copy.load(out);
+                // Writing to the scanned handle from its consumer is refused; reading is fine.
+                MisuseException mis = raisesExactly(MisuseException.class, LibmatchException.LM_EMISUSE,
+                    () -> copy.scan(Kind.PROBLEM, r -> copy.delete(r.kind(), r.id())));
+                contains(mis.getMessage(), "another handle", "says what to do");
+                copy.scan(Kind.EXPERT, r -> copy.get(r.kind(), r.id()));
                 eq(117L, copy.count(), "export loads back");
                 for (StoredRecord r : all) eq(r.json(), copy.get(r.kind(), r.id()), "same record " + r.id());
             }
@@ -141,6 +146,21 @@ public class RecordsTest {
     }
 
     @Test(6)
+    void openFlags() {
+        try (Database plain = Database.open(Fixtures.sampleDb(), OpenFlag.READONLY);
+             Database nommap = Database.open(Fixtures.sampleDb(), OpenFlag.READONLY, OpenFlag.NO_MMAP);
+             Database reindex = Database.open(Fixtures.sampleDb().toString(), OpenFlag.REINDEX)) {
+            MatchList a = plain.match(Kind.PROBLEM, "P-001", Kind.ACHIEVEMENT);
+            eq(a, nommap.match(Kind.PROBLEM, "P-001", Kind.ACHIEVEMENT), "NO_MMAP: the same results");
+            eq(a, reindex.match(Kind.PROBLEM, "P-001", Kind.ACHIEVEMENT), "REINDEX of a current database: the same");
+            eq(EnumSet.of(OpenFlag.READONLY, OpenFlag.NO_MMAP), nommap.flags(), "flags");
+            InvalidStateException ro = raisesExactly(InvalidStateException.class, LibmatchException.LM_ESTATE,
+                () -> plain.put("{\"id\":\"P-ro\",\"kind\":\"problem\"}"));
+            contains(ro.getMessage(), "read-only", "READONLY refuses writes");
+        }
+    }
+
+    @Test(7)
     void closedDatabase() {
         Database db = Database.openInMemory();
         db.close();
@@ -152,7 +172,7 @@ public class RecordsTest {
         contains(db.toString(), "closed", "toString");
     }
 
-    @Test(7)
+    @Test(8)
     void progressListenerReportsAndInterrupts() {
         StringBuilder jsonl = new StringBuilder();
         for (int i = 0; i < 3000; i++)
