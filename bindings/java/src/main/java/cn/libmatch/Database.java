@@ -584,11 +584,10 @@ public final class Database implements AutoCloseable {
 
     static MatchList toMatchList(Pointer r) {
         int n = C.lm_results_count(r);
-        double[] prob = null;
         PointerByReference js = new PointerByReference();
         int rc = C.lm_results_json(r, js);
         if (rc != 0) throw LibmatchException.of(rc, "lm_results_json: " + Libmatch.errorString(rc));
-        prob = probabilities(C.take(js), n);
+        double[] prob = probabilities(C.take(js), n);
         List<Match> hits = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             Map<String, Double> comps = new LinkedHashMap<>();
