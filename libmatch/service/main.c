@@ -13,6 +13,7 @@
 #include "auth.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <signal.h>
@@ -92,6 +93,34 @@ static long long parse_num(const char *opt, const char *s, long long lo, long lo
     if (*end) die_usage("%s: '%s' is not a whole number", opt, s);
     if (v < lo || v > hi) die_usage("%s: '%s' is not in %lld..%lld", opt, s, lo, hi);
     return v;
+}
+
+/* Signals: the handler only writes the signal's number to a pipe that the
+   main thread reads (libraries such as OpenBLAS start threads before main,
+   so blocking the signals and sigwait() would not catch them all). */
+static int sig_pipe[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    unsigned char c = (unsigned char)sig;
+    ssize_t n = write(sig_pipe[1], &c, 1);
+    (void)n;
+    errno = saved;
+}
+
+static int catch_signals(void)
+{
+    if (pipe2(sig_pipe, O_CLOEXEC) != 0) return -1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) || sigaction(SIGHUP, &sa, NULL))
+        return -1;
+    signal(SIGPIPE, SIG_IGN);
+    return 0;
 }
 
 static void close_handles(svc_server *s)
@@ -198,6 +227,11 @@ int main(int argc, char **argv)
     s->options_json = svc_options_json();
     if (!s->options_json) { fprintf(stderr, "%s: out of memory\n", prog); return 1; }
 
+    if (catch_signals() != 0) {
+        fprintf(stderr, "%s: cannot set up the signals: %s\n", prog, strerror(errno));
+        return 1;
+    }
+
     /* The writer first: it creates a new database; then one read-only
        handle per reader thread. */
     int rc;
@@ -220,16 +254,6 @@ int main(int argc, char **argv)
         }
     }
 
-    /* Every thread started from here on inherits this mask: the signals
-       are taken by sigwait() below, on this thread only. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
     if (svc_workers_start(s, err, sizeof err) != 0 || svc_http_start(s, err, sizeof err) != 0) {
         fprintf(stderr, "%s: %s\n", prog, err);
         svc_workers_stop(s);
@@ -249,7 +273,11 @@ int main(int argc, char **argv)
 
     int sig = 0;
     for (;;) {
-        if (sigwait(&set, &sig) != 0) continue;
+        unsigned char got;
+        ssize_t n = read(sig_pipe[0], &got, 1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n != 1) break;
+        sig = got;
         if (sig == SIGHUP) { svc_log_reopen(s); continue; }
         break;
     }
