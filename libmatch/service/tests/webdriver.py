@@ -82,6 +82,10 @@ class Browser:
     def js(self, script, *args):
         return self.cmd("POST", "/execute/sync", {"script": script, "args": list(args)})
 
+    def js_async(self, script, *args):
+        """The script calls arguments[arguments.length - 1](value) when done."""
+        return self.cmd("POST", "/execute/async", {"script": script, "args": list(args)})
+
     def find(self, css):
         return self.cmd("POST", "/element", {"using": "css selector", "value": css})[ELEMENT]
 
