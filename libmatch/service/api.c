@@ -374,7 +374,7 @@ static void run_stats(svc_req *r, lm_db *db)
     cJSON_AddNumberToObject(sv, "connections", (double)s->connections);
     cJSON *cls = cJSON_AddObjectToObject(sv, "responses");
     for (int i = 1; i <= 5; i++) {
-        char k[8];
+        char k[16];
         snprintf(k, sizeof k, "%dxx", i);
         cJSON_AddNumberToObject(cls, k, (double)s->by_class[i]);
     }

@@ -34,6 +34,14 @@ $(SVC_BIN): $(SVC_SRC) $(SVC_HDR) $(B)/service/assets.c libmatch/include/libmatc
 	$(CC) $(SVC_CFLAGS) -o $@ $(SVC_SRC) $(B)/service/assets.c -L$(B) -lmatch $(SVC_LIBS) \
 	    -Wl,-rpath,'$$ORIGIN'
 
+# The same under AddressSanitizer and UBSan, for tests/suites/service.sh (a
+# leak or a memory error at exit makes the service exit non-zero).
+$(B)/service/asan/lmatch-serve: $(SVC_SRC) $(SVC_HDR) $(B)/service/assets.c libmatch/include/libmatch.h $(SHLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(SVC_CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	    -o $@ $(SVC_SRC) $(B)/service/assets.c -L$(B) -lmatch $(SVC_LIBS) -Wl,-rpath,'$$ORIGIN/../..'
+	ln -sf ../../libmatch.so $(dir $@)libmatch.so
+
 # The installed program finds libmatch through an rpath to $(LIBDIR).
 install-service: $(SHLIB) $(B)/service/assets.c
 	install -d $(DESTDIR)$(BINDIR)

@@ -7,8 +7,8 @@ PY=${PY:-/usr/bin/python3}
 pass=0; fail=0
 log=$(mktemp); trap 'rm -f "$log"' EXIT
 
-tally() {  # $1 = part, $2 = exit status; counts from "# NAME: passed=N failed=M" or unittest's summary in $log
-    line=$(grep -E '^# [a-z]+: passed=[0-9]+ failed=[0-9]+' "$log" | tail -n 1)
+tally() {  # $1 = part, $2 = exit status; counts from the "# LABEL: passed=N failed=M" line in $log
+    line=$(grep -E '^# [a-z-]+: passed=[0-9]+ failed=[0-9]+' "$log" | tail -n 1)
     if [ -n "$line" ]; then
         p=$(echo "$line" | sed 's/.*passed=\([0-9]*\).*/\1/')
         f=$(echo "$line" | sed 's/.*failed=\([0-9]*\).*/\1/')
@@ -19,7 +19,7 @@ tally() {  # $1 = part, $2 = exit status; counts from "# NAME: passed=N failed=M
     pass=$((pass + p)); fail=$((fail + f))
 }
 
-if ! make --no-print-directory -s B="$B" "$B/lmatch-serve" >"$log" 2>&1; then
+if ! make --no-print-directory -s B="$B" "$B/lmatch-serve" "$B/service/asan/lmatch-serve" >"$log" 2>&1; then
     cat "$log"; echo "not ok - build lmatch-serve"
     echo "# service: passed=0 failed=1"; exit 1
 fi
@@ -37,9 +37,18 @@ fi
 
 for t in test_service test_console; do
     echo "== service: $t"
-    B="$B" "$PY" libmatch/service/tests/run.py "$t" >"$log" 2>&1; rc=$?
+    B="$B" "$PY" libmatch/service/tests/run.py "$t" "${t#test_}" >"$log" 2>&1; rc=$?
     cat "$log"; tally "$t" "$rc"
 done
+
+# The API tests again against the service built with ASan+UBSan: a memory
+# error aborts it, a leak makes its exit status non-zero (checked by each
+# test that stops a server).
+echo "== service: test_service (lmatch-serve under ASan+UBSan)"
+case "$B" in /*) asan="$B/service/asan" ;; *) asan="$(pwd)/$B/service/asan" ;; esac
+B="$asan" UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    "$PY" libmatch/service/tests/run.py test_service service-asan >"$log" 2>&1; rc=$?
+cat "$log"; tally "test_service (asan)" "$rc"
 
 echo "# service: passed=$pass failed=$fail"
 [ "$fail" -eq 0 ]
