@@ -18,7 +18,9 @@ java="openjdk-17-jdk-headless libjna-java"
 # npm comes with NodeSource's nodejs; Debian ships it as its own package.
 node="nodejs"
 command -v npm >/dev/null 2>&1 || node="nodejs npm"
-browser="chromium"
+# The console's browser test: headless Chromium driven through WebDriver,
+# and a CJK font so that its screenshots show Chinese text.
+browser="chromium chromium-driver fonts-wqy-microhei"
 dask="python3-dask python3-distributed"
 # The Python binding's tests install the package with pip (offline).
 pytest="python3-pip"
