@@ -34,6 +34,29 @@ static const char base_schema[] =
     "CREATE TABLE IF NOT EXISTS vec(rid INTEGER PRIMARY KEY, v BLOB NOT NULL);"
     "CREATE TABLE IF NOT EXISTS xvec(rid INTEGER PRIMARY KEY, v BLOB NOT NULL);";
 
+/*
+** What each schema version after 2 adds: whole new tables and indexes
+** (CREATE ... IF NOT EXISTS), created for a new database after base_schema,
+** by the migration of an older file, and expected by the schema check of a
+** file of that version or later.  (Version 2's changes to existing tables are
+** migrate_v1().)  To add a table: bump LMX_SCHEMA_VERSION and put its SQL
+** here under the new version.
+*/
+static const char *const additions[LMX_SCHEMA_VERSION + 1] = { NULL };
+
+/* The additions of versions from..to, concatenated (malloc'ed, "" if none). */
+static char *additions_sql(int from, int to)
+{
+    size_t n = 1;
+    for (int v = from; v <= to; v++) n += additions[v] ? strlen(additions[v]) : 0;
+    char *s = malloc(n), *p = s;
+    if (!s) return NULL;
+    for (int v = from; v <= to; v++)
+        if (additions[v]) p += sprintf(p, "%s", additions[v]);
+    *p = 0;
+    return s;
+}
+
 static const char *const fts_names[] = { NULL, "fts_problem", "fts_achievement", "fts_expert" };
 
 const char *lmx_fts_table(int kind)
@@ -328,6 +351,16 @@ static int ref_run(schema_ref *r, const char *sql, int as_alt)
     return rc == SQLITE_OK ? LM_OK : LM_ENOMEM;
 }
 
+/* Add the objects of `sql` (run alone on an empty database). */
+static int ref_run_more(schema_ref *r, const char *sql)
+{
+    schema_ref extra = { .n = 0 };
+    int rc = ref_run(&extra, sql, 0);
+    for (int i = 0; i < extra.n && !rc; i++) ref_add(r, extra.o[i].type, extra.o[i].name, extra.o[i].sql);
+    ref_free(&extra);
+    return rc;
+}
+
 /* Everything a libmatch database of `version` holds. */
 static int ref_build(schema_ref *r, int version)
 {
@@ -352,6 +385,10 @@ static int ref_build(schema_ref *r, int version)
                  record_v1);
         if (!rc) rc = ref_run(r, mig, 1);
     }
+    char *more = version >= 3 ? additions_sql(3, version) : NULL;
+    if (version >= 3 && !more) rc = LM_ENOMEM;
+    if (!rc && more && *more) rc = ref_run_more(r, more);
+    free(more);
     for (int k = 1; k <= LMX_NKINDS && !rc; k++) {
         char sql[512], name[48];
         fts_sql(sql, sizeof sql, k);
@@ -622,7 +659,7 @@ static int migrate_v1(lmx_store *st)
                                      "ELSE json_extract(json, '$.title') END, "
                                      "tags = (SELECT group_concat(field, char(31)) FROM record_field f "
                                      "WHERE f.rid = record.rid AND f.field != '');", "migrating records");
-    return rc ? rc : lmx_store_meta_set_int(st, "schema_version", 2);
+    return rc;
 }
 
 int lmx_store_init_index(lmx_store *st, const char *path, const char *analyzer_id, int mode, int reindex)
@@ -634,6 +671,10 @@ int lmx_store_init_index(lmx_store *st, const char *path, const char *analyzer_i
         /* A new database: the whole schema in one transaction. */
         if ((rc = lmx_store_exec(st, "BEGIN IMMEDIATE", "starting a transaction"))) return rc;
         rc = lmx_store_exec(st, base_schema, "creating the schema");
+        char *more = additions_sql(3, LMX_SCHEMA_VERSION);
+        if (!rc && !more) rc = lmx_error_set(st->err, LM_ENOMEM, "out of memory");
+        if (!rc && *more) rc = lmx_store_exec(st, more, "creating the schema");
+        free(more);
         for (int k = 1; k <= LMX_NKINDS && !rc; k++) {
             char sql[512], *p = sql;
             fts_sql(sql, sizeof sql, k);
@@ -664,7 +705,13 @@ int lmx_store_init_index(lmx_store *st, const char *path, const char *analyzer_i
                              path, st->schema, LMX_SCHEMA_VERSION);
     if (st->schema < LMX_SCHEMA_VERSION) {
         if ((rc = lmx_store_exec(st, "BEGIN IMMEDIATE", "starting a transaction"))) return rc;
-        if ((rc = migrate_v1(st)) || (rc = lmx_store_commit(st))) { lmx_store_rollback(st); return rc; }
+        if (st->schema < 2) rc = migrate_v1(st);
+        char *more = additions_sql(st->schema < 3 ? 3 : st->schema + 1, LMX_SCHEMA_VERSION);
+        if (!rc && !more) rc = lmx_error_set(st->err, LM_ENOMEM, "out of memory");
+        if (!rc && *more) rc = lmx_store_exec(st, more, "migrating the schema");
+        free(more);
+        if (!rc) rc = lmx_store_meta_set_int(st, "schema_version", LMX_SCHEMA_VERSION);
+        if (rc || (rc = lmx_store_commit(st))) { lmx_store_rollback(st); return rc; }
         st->schema = LMX_SCHEMA_VERSION;
     }
     st->stale = lmx_store_meta_get(st, "index_stale", buf, sizeof buf) > 0 && buf[0] == '1';
