@@ -29,7 +29,9 @@ ids, scores and order.  How (see README.md, "Dask"):
   hits from different shards with the same float score may be ordered
   either way.  Such queries are flagged by the merge and recomputed by the
   library on a replica reduced to the union of their shard hits (which
-  holds their true top k): exact.
+  holds their true top k): exact.  ``split="queries"`` cuts the query side
+  instead: each shard answers its block of queries against every candidate,
+  the library's own answer, with nothing to merge.
 - Record and text queries (``match_many``, ``match_records``,
   ``query_many``) are distributed by query over the replicas: BM25 needs the
   collection's statistics and the score normalizes by the query's best hits
@@ -351,6 +353,26 @@ def _task_batch_shard(token: str, src: Any, frm: int, to: int, k: int, lo: int, 
                    "worker": _worker_address()}]}
 
 
+def _task_batch_qshard(token: str, src: Any, frm: int, to: int, k: int, lo: int, hi: int, nfrom: int,
+                       nto: int, qsig: str) -> Dict[str, Any]:
+    """One query shard: the queries [lo, hi) of the storage order against
+    every candidate (the library's own answer for each: nothing to merge)."""
+    _maybe_crash()
+    t0 = time.perf_counter()
+    path, _ = _shard_file(token, src, frm, lo, hi, nfrom)
+    t1 = time.perf_counter()
+    db = _open_ro(token, path)
+    ids = _ids(db, to)
+    if len(ids) != nto:
+        raise RuntimeError("libmatch.dask: the shard holds %d records of kind %s, the client counted %d"
+                           % (len(ids), KIND_NAMES[to], nto))
+    qids, s, g = _batch_arrays(db, frm, to, k, {i: p for p, i in enumerate(ids)}, min(k, nto))
+    _check_queries(qids, hi - lo, qsig, frm)
+    t2 = time.perf_counter()
+    return {"S": s, "G": g, "t": [{"lo": lo, "hi": hi, "cut_s": t1 - t0, "match_s": t2 - t1,
+                                   "worker": _worker_address()}]}
+
+
 def _worker_address() -> str:
     try:
         return str(distributed.get_worker().address)
@@ -619,12 +641,19 @@ class DaskMatcher:
     # ---- batch matching ----
 
     def batch_match(self, kind: str, *, to: str, k: Optional[int] = None, shards: Optional[int] = None,
-                    progress: bool = False) -> BatchResult:
+                    split: str = "candidates", progress: bool = False) -> BatchResult:
         """Every record of `kind` against every record of kind `to` in the
         built-in semantic space, top k each: what Database.batch_match()
-        returns, as a BatchResult mapping.  The candidates are cut into
-        `shards` blocks (None: one per worker); a batch of one kind against
-        itself runs unsharded on one replica (see README)."""
+        returns, as a BatchResult mapping.
+
+        split "candidates" (default) cuts the records of kind `to` into
+        `shards` blocks of the storage order (None: one per worker) and
+        merges each query's k best over the shards; "queries" cuts the
+        records of `kind` instead, and each shard answers its queries
+        against every candidate (no merge; every worker holds all the
+        candidate vectors).  A batch of one kind against itself runs
+        unsharded on one replica (see README).  progress=True shows
+        distributed's progress bar."""
         self._check_open()
         frm, dst = kind_code(kind), kind_code(to)
         opt = REGISTRY["k"]
@@ -636,6 +665,8 @@ class DaskMatcher:
             raise InvalidArgument(N.LM_ERANGE, "option 'k': %d is not in %d..%d" % (k, opt.min, opt.max))
         if shards is not None and (isinstance(shards, bool) or not isinstance(shards, int) or shards < 1):
             raise ValueError("shards must be a positive int, not %r" % (shards,))
+        if split not in ("candidates", "queries"):
+            raise ValueError("split must be 'candidates' or 'queries', not %r" % (split,))
         if not (self.db.stats().get("vectors") or {}).get("dim"):
             raise InvalidArgument(N.LM_ESTATE, "no semantic vectors in %r: build them first "
                                   "(Database.build_vectors(), lmatch vectors)" % (self.path,))
@@ -648,6 +679,20 @@ class DaskMatcher:
         if nfrom == 0 or nto == 0:
             return BatchResult(self.ids(kind), self.ids(to), np.zeros((nfrom, 0), np.float32),
                                np.zeros((nfrom, 0), np.int64), 0, 0, timings)
+        if frm != dst and split == "queries":
+            nshards = min(shards or max(1, self.workers()), nfrom)
+            bounds = [nfrom * j // nshards for j in range(nshards + 1)]
+            futs = [self._submit(_task_batch_qshard, self.token, self._src, frm, dst, k, bounds[j], bounds[j + 1],
+                                 nfrom, nto, _qsig(qraw[bounds[j]:bounds[j + 1]]),
+                                 key=self._key("batch-qshard", run, j))
+                    for j in range(nshards)]
+            if progress:
+                distributed.progress(futs)
+            parts = self.client.gather(futs)
+            timings["batch_s"] = time.perf_counter() - t0
+            timings["shards"] = [p["t"][0] for p in parts]
+            return BatchResult(self.ids(kind), self.ids(to), np.concatenate([p["S"] for p in parts]),
+                               np.concatenate([p["G"] for p in parts]), 0, nshards, timings)
         if frm == dst:
             nshards = 1
             leaves = [self._submit(_task_batch_whole, self.token, self._src, frm, dst, k, nto, nfrom, qsig,

@@ -178,6 +178,15 @@ class TestSample(DaskCase):
                     self.assertEqual(got.shards, 2)
                     self.assertSameBatch(got, self.db.batch_match(frm, to=to, k=k))
 
+    def test_batch_split_by_queries(self):
+        for frm, to in DIRECTIONS:
+            with self.subTest(frm=frm, to=to):
+                got = self.m.batch_match(frm, to=to, k=10, split="queries", shards=3)
+                self.assertEqual((got.shards, got.resolved), (3, 0))
+                self.assertSameBatch(got, self.db.batch_match(frm, to=to, k=10))
+        with self.assertRaises(ValueError):
+            self.m.batch_match("problem", to="expert", split="both")
+
     def test_more_shards_than_workers(self):
         got = self.m.batch_match("problem", to="achievement", k=7, shards=5)
         self.assertEqual(got.shards, 5)
@@ -263,6 +272,7 @@ class TestGenerated(DaskCase):
             self.assertEqual(got.shards, 2)
             self.assertGreater(got.resolved, 0)                     # the exact tie pass ran
             self.assertSameBatch(got, self.want)
+            self.assertSameBatch(m.batch_match("problem", to="achievement", k=10, split="queries"), self.want)
             ids = m.ids("problem")[::400]
             self.assertSameMatches(list(m.match_many("problem", ids, to="achievement", k=5).values()),
                                    [self.db.match(problem=i, to="achievement", k=5) for i in ids])
