@@ -523,7 +523,9 @@ class DaskMatcher:
     record and text queries distributed over read-only replicas.  Results
     equal those of Database on the same file.
 
-    client      a distributed.Client (LocalCluster, or a scheduler address)
+    client      a distributed.Client (of a LocalCluster or of any cluster),
+                or a scheduler address ("tcp://host:8786"): a Client is then
+                made here and closed by close()
     path        the libmatch database; a snapshot is taken now (later writes
                 to the file are not seen: make a new DaskMatcher)
     shared_dir  a directory every worker can read at the same path (NFS, a
@@ -538,10 +540,17 @@ class DaskMatcher:
     and every worker's files.
     """
 
-    def __init__(self, client: "distributed.Client", path: "os.PathLike[str] | str", *,
+    def __init__(self, client: "distributed.Client | str", path: "os.PathLike[str] | str", *,
                  shared_dir: Optional[str] = None, retries: int = 2, compress: int = 1) -> None:
-        self.client = client
+        self._own_client = isinstance(client, str)
+        if not self._own_client and not isinstance(client, distributed.Client):
+            raise TypeError("client must be a distributed.Client or a scheduler address, not %s"
+                            % type(client).__name__)
         self.path = os.fspath(path)
+        Database(self.path, readonly=True).close()   # a clear error for a missing or foreign file
+        if self._own_client:
+            client = distributed.Client(client)
+        self.client = client
         self.retries = int(retries)
         self.token = uuid.uuid4().hex
         self._run = itertools.count()
@@ -549,7 +558,6 @@ class DaskMatcher:
         self._ids_cache: Dict[int, List[str]] = {}
         self._raw_ids: Dict[int, List[bytes]] = {}
         t0 = time.perf_counter()
-        Database(self.path, readonly=True).close()   # a clear error for a missing or foreign file
         self._tmp = tempfile.mkdtemp(prefix="libmatch-dask-")
         base = shared_dir if shared_dir is not None else self._tmp
         self._snap = os.path.join(base, "libmatch-snapshot-%s.db" % self.token)
@@ -577,6 +585,8 @@ class DaskMatcher:
                 self._src = self._src_future
         except BaseException:
             self._cleanup_local()
+            if self._own_client:
+                self.client.close()
             raise
         self.setup_s = time.perf_counter() - t0
 
@@ -593,6 +603,8 @@ class DaskMatcher:
             with contextlib.suppress(Exception):
                 self._src_future.release()
         self._cleanup_local()
+        if self._own_client:
+            self.client.close()
 
     def _cleanup_local(self) -> None:
         db = getattr(self, "db", None)
@@ -633,6 +645,15 @@ class DaskMatcher:
         if k not in self._ids_cache:
             self._ids_cache[k] = [i.decode("utf-8") for i in self._ids_raw(k)]
         return self._ids_cache[k]
+
+    @property
+    def dashboard_link(self) -> Optional[str]:
+        """The address of the cluster's dashboard (tasks named libmatch-...),
+        None when the scheduler runs none."""
+        try:
+            return self.client.dashboard_link
+        except Exception:
+            return None
 
     def workers(self) -> int:
         """Worker processes of the cluster now."""

@@ -4,6 +4,8 @@ single-process results (ids, scores, order) on the sample data and on a
 generated 20,000-record set with exact ties across shards; a worker killed
 in the middle of a batch is replaced and its work re-run; errors are raised
 on the client, before any task runs."""
+import contextlib
+import io
 import json
 import logging
 import os
@@ -313,6 +315,26 @@ class TestLifecycle(DaskCase):
         self.assertEqual(sorted(CLIENT.run(lambda: token in lmdask._STATE).values()), [False, False])
         with self.assertRaises(libmatch.InvalidArgument):
             m.batch_match("problem", to="achievement")
+
+    def test_scheduler_address_and_progress_bar(self):
+        with libmatch.open(SAMPLE, readonly=True) as db:
+            want = db.batch_match("expert", to="problem", k=3)
+            want_q = [db.query("PEM燃料电池", to="expert", k=3)]
+        with DaskMatcher(CLUSTER.scheduler_address, SAMPLE) as m:      # its own Client
+            self.assertIsNot(m.client, CLIENT)
+            self.assertEqual(m.workers(), 2)
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                got = m.batch_match("expert", to="problem", k=3, progress=True)
+                got_q = m.query_many(["PEM燃料电池"], to="expert", k=3, progress=True)
+            self.assertSameBatch(got, want)
+            self.assertSameMatches(got_q, want_q)
+            self.assertIn("100% Completed", out.getvalue())             # distributed's text bar
+            own = m.client
+        self.assertEqual(own.status, "closed")                         # close() closed its Client
+        self.assertEqual(CLIENT.status, "running")
+        with self.assertRaises(TypeError):
+            DaskMatcher(object(), SAMPLE)
 
     def test_no_vectors_and_bad_files(self):
         path = make_db(os.path.join(TMP, "novec.db"), sample_records(), vectors=False)
