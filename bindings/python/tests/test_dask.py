@@ -12,6 +12,8 @@ import os
 import random
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -21,7 +23,7 @@ import distributed
 import libmatch
 import libmatch.dask as lmdask
 from libmatch.dask import BatchResult, DaskMatcher
-from lmsupport import DATA, SAMPLE_FILES
+from lmsupport import DATA, EXAMPLES, PKG, SAMPLE_FILES
 
 TMP = None
 CLUSTER = None
@@ -335,6 +337,18 @@ class TestLifecycle(DaskCase):
         self.assertEqual(CLIENT.status, "running")
         with self.assertRaises(TypeError):
             DaskMatcher(object(), SAMPLE)
+
+    def test_example_script(self):
+        """examples/python/dask_batch.py on this cluster, compared with one process by --check."""
+        env = dict(os.environ, PYTHONPATH=PKG + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        p = subprocess.run([sys.executable, os.path.join(EXAMPLES, "dask_batch.py"), SAMPLE, "--scheduler",
+                            CLUSTER.scheduler_address, "--to", "expert", "-k", "4", "--check"],
+                           env=env, capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("cluster: 2 workers", p.stdout)
+        self.assertRegex(p.stdout, r"\nP-001 -> E-\d{3} ")
+        self.assertIn("43 problem x 29 expert, 4 hits each at most", p.stdout)
+        self.assertIn("equal to one process: yes", p.stdout)
 
     def test_no_vectors_and_bad_files(self):
         path = make_db(os.path.join(TMP, "novec.db"), sample_records(), vectors=False)
