@@ -51,7 +51,6 @@ every worker, with this package and the C library installed there.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import hashlib
 import itertools
 import os
