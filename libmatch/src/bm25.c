@@ -84,7 +84,39 @@ void lmx_bm25_cache_free(lmx_bm25_cache *cache)
     for (int k = 0; k <= LMX_NKINDS; k++) {
         doclen_free1(cache->dl[k]);
         cache->dl[k] = NULL;
+        lmx_qterms_free(&cache->df[k].t);
+        cache->df[k].valid = 0;
     }
+}
+
+/* ---- document frequencies ---------------------------------------------------- */
+
+/* Terms a cache holds at most: past it, it starts over (a long-running
+   handle seeing ever new query terms stays bounded: ~50 MB). */
+#define DF_CACHE_MAX 500000
+
+int lmx_bm25_doc_freqs(lmx_store *st, lmx_bm25_cache *cache, int kind, const lmx_qterms *q, int64_t *df)
+{
+    if (kind < 1 || kind > LMX_NKINDS) return lmx_error_set(st->err, LM_EINVAL, "unknown kind %d", kind);
+    lmx_dfcache *c = &cache->df[kind];
+    lmx_stamp now = lmx_store_stamp(st, kind);
+    if (!c->valid || !lmx_stamp_eq(c->stamp, now) || c->t.n > DF_CACHE_MAX) {
+        lmx_qterms_free(&c->t);
+        c->stamp = now;
+        c->valid = 1;
+    }
+    for (int i = 0; i < q->n; i++) {
+        const lmx_qterm *t = &q->t[i];
+        int j = lmx_qterms_find(&c->t, t->tok, t->len);
+        if (j >= 0) { df[i] = (int64_t)c->t.t[j].w; continue; }
+        int rc = lmx_store_doc_freq(st, kind, t->tok, t->len, &df[i]);
+        if (rc) return rc;
+        if (lmx_qterms_add(&c->t, t->tok, t->len, (double)df[i], 0)) {
+            lmx_qterms_free(&c->t);             /* a cache that cannot grow starts over */
+            c->valid = 0;
+        }
+    }
+    return LM_OK;
 }
 
 /* One varint of FTS5's size blob (SQLite's varint format, values < 2^31). */

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "qterms.h"
 #include "store.h"
 #include "topk.h"
 
@@ -17,9 +18,22 @@ int lmx_bm25_register(lmx_store *st);
 
 /* Column lengths of every indexed row of one kind (opaque). */
 typedef struct lmx_doclen lmx_doclen;
+/* Document frequencies of one kind: term -> df (in w), under a stamp. */
+typedef struct lmx_dfcache { lmx_stamp stamp; int valid; lmx_qterms t; } lmx_dfcache;
 /* Per handle: one cache per kind. */
-typedef struct lmx_bm25_cache { lmx_doclen *dl[LMX_NKINDS + 1]; } lmx_bm25_cache;
+typedef struct lmx_bm25_cache {
+    lmx_doclen *dl[LMX_NKINDS + 1];
+    lmx_dfcache df[LMX_NKINDS + 1];
+} lmx_bm25_cache;
 void lmx_bm25_cache_free(lmx_bm25_cache *c);
+
+/*
+** The document frequency in kind of every term of q, into df (q->n
+** entries), from a cache kept under the store's cache rule (this handle's
+** writes to the kind, other connections' commits): a term is looked up in
+** the store once per state of the data.  LM_OK or an error in st->err.
+*/
+int lmx_bm25_doc_freqs(lmx_store *st, lmx_bm25_cache *c, int kind, const lmx_qterms *q, int64_t *df);
 
 /*
 ** The best `limit` rows of a full-text query, with which query terms each

@@ -215,6 +215,8 @@ int lmx_store_commit(lmx_store *st) { return lmx_store_exec(st, "COMMIT", "commi
 void lmx_store_rollback(lmx_store *st)
 {
     if (!sqlite3_get_autocommit(st->sql)) sqlite3_exec(st->sql, "ROLLBACK", NULL, NULL, NULL);
+    /* A cache taken inside the transaction saw what is now undone. */
+    for (int k = 1; k <= LMX_NKINDS; k++) lmx_store_bump(st, k);
 }
 
 int lmx_store_read_begin(lmx_store *st)
