@@ -6,7 +6,10 @@
 **   lm_speed query DB queries.jsonl N      p50/p99 latency of N record queries and of
 **                                          the same as free text, top-10 (wall and CPU)
 **   lm_speed analyze FILE                  analyzer MB/s on one core
-**   lm_speed batch DB K                    all problems x all achievements, top-K,
+**   lm_speed vectors DB                    build the semantic vectors: seconds (peak RSS
+**                                          is the caller's, read through wait4)
+**   lm_speed batch DB K [ROWS]             all achievements x all achievements, top-K
+**                                          (the first ROWS only, extrapolated, when given),
 **                                          GFLOP/s beside a bare cblas_sgemm of the
 **                                          same shape in the same process (the
 **                                          first call, which loads the vectors, is
@@ -28,11 +31,28 @@
 
 extern char *openblas_get_corename(void);
 
+typedef struct { long calls, limit; } counter;
+
+/* Counts the batch's query rows; stops after `limit` (0: never). */
 static int count_cb(void *ctx, const char *id, int n, const char *const *ids, const float *s)
 {
     (void)id; (void)n; (void)ids; (void)s;
-    (*(long *)ctx)++;
-    return 0;
+    counter *c = ctx;
+    c->calls++;
+    return c->limit && c->calls >= c->limit;
+}
+
+/* An integer after `key` in lm_stats_json(), 0 when absent. */
+static long long stats_int(lm_db *db, const char *key)
+{
+    char *st = NULL;
+    long long v = 0;
+    if (lm_stats_json(db, &st) == LM_OK && st) {
+        const char *p = strstr(st, key);
+        if (p) v = atoll(p + strlen(key));
+    }
+    lm_free(st);
+    return v;
 }
 
 static double now(void)
@@ -102,9 +122,24 @@ int main(int argc, char **argv)
         free(buf);
         return 0;
     }
-    if (argc < 4) return 2;
+    if ((!strcmp(argv[1], "load") && argc < 4) || (!strcmp(argv[1], "batch") && argc < 4) ||
+        (!strcmp(argv[1], "query") && argc < 5)) {
+        fprintf(stderr, "usage: see the file's comment\n");
+        return 2;
+    }
     lm_db *db = NULL;
-    if (lm_open(&db, argv[2], 0)) { fprintf(stderr, "%s\n", lm_errmsg(db)); return 1; }
+    /* The vector jobs read the database without a memory map, so that their
+       peak RSS is the memory they allocate, not mapped file pages. */
+    int vec = !strcmp(argv[1], "vectors") || !strcmp(argv[1], "batch");
+    if (lm_open(&db, argv[2], vec ? LM_OPEN_NO_MMAP : 0)) { fprintf(stderr, "%s\n", lm_errmsg(db)); return 1; }
+    if (!strcmp(argv[1], "vectors")) {
+        double tb = now();
+        if (lm_vectors_build(db, 0)) { fprintf(stderr, "%s\n", lm_errmsg(db)); return 1; }
+        double build = now() - tb;
+        printf("build_seconds=%.2f dim=%lld\n", build, stats_int(db, "\"dim\":"));
+        lm_close(db);
+        return 0;
+    }
     if (!strcmp(argv[1], "load")) {
         lm_report *r = NULL;
         double t0 = now();
@@ -121,31 +156,34 @@ int main(int argc, char **argv)
                dt - (t1 - t0), n / dt, n ? (double)bytes / (double)n : 0.0);
         return 0;
     }
-    if (!strcmp(argv[1], "batch")) {
+    if (!strcmp(argv[1], "batch") && argc >= 4) {
+        /* Built vectors are used as they are (the vectors job builds them). */
         int k = atoi(argv[3]);
-        double tb = now();
-        if (lm_vectors_build(db, 0)) { fprintf(stderr, "%s\n", lm_errmsg(db)); return 1; }
-        double build = now() - tb;
-        char *st = NULL;
-        lm_stats_json(db, &st);
-        int dim = 0;
-        const char *p = st ? strstr(st, "\"dim\":") : NULL;
-        if (p) dim = atoi(p + 6);
+        long limit = argc >= 5 ? atol(argv[4]) : 0;
+        double build = 0;
+        if (stats_int(db, "\"dim\":") <= 0) {
+            double tb = now();
+            if (lm_vectors_build(db, 0)) { fprintf(stderr, "%s\n", lm_errmsg(db)); return 1; }
+            build = now() - tb;
+        }
+        int dim = (int)stats_int(db, "\"dim\":");
+        long long n = stats_int(db, "\"achievement\":");
         /* The first call loads the vectors from the database into the
            in-memory matrix (kept for later calls and in sync with writes);
-           the second is the steady state compared with the bare sgemm. */
-        long calls = 0;
+           the second is the steady state compared with the bare sgemm.
+           With a limit, each call stops after `limit` query rows (the
+           callback's stop is an error return, expected here). */
+        counter c = { 0, limit };
         double t0 = now();
-        if (lm_batch_match(db, LM_ACHIEVEMENT, LM_ACHIEVEMENT, k, count_cb, &calls)) { fprintf(stderr, "%s\n", lm_errmsg(db)); return 1; }
+        int rc = lm_batch_match(db, LM_ACHIEVEMENT, LM_ACHIEVEMENT, k, count_cb, &c);
+        if (rc && !(limit && c.calls >= limit)) { fprintf(stderr, "%s\n", lm_errmsg(db)); return 1; }
         double cold = now() - t0;
-        calls = 0;
+        c.calls = 0;
         t0 = now();
-        if (lm_batch_match(db, LM_ACHIEVEMENT, LM_ACHIEVEMENT, k, count_cb, &calls)) { fprintf(stderr, "%s\n", lm_errmsg(db)); return 1; }
+        rc = lm_batch_match(db, LM_ACHIEVEMENT, LM_ACHIEVEMENT, k, count_cb, &c);
+        if (rc && !(limit && c.calls >= limit)) { fprintf(stderr, "%s\n", lm_errmsg(db)); return 1; }
         double dt = now() - t0;
-        long long n = 0;
-        const char *a = st ? strstr(st, "\"achievement\":") : NULL;
-        if (a) n = atoll(a + 14);
-        lm_free(st);
+        long calls = c.calls;
         double flops = 2.0 * (double)calls * (double)n * dim;
         /* Bare sgemm of the same shape: (calls x dim) * (dim x n). */
         float *A = calloc((size_t)calls * dim, sizeof(float)), *B = calloc((size_t)n * dim, sizeof(float));
@@ -159,9 +197,9 @@ int main(int argc, char **argv)
         }
         double dt2 = now() - t1;
         printf("rows=%ld cols=%lld dim=%d build_seconds=%.2f cold_seconds=%.3f cold_gflops=%.2f seconds=%.3f gflops=%.2f "
-               "sgemm_seconds=%.3f sgemm_gflops=%.2f ratio=%.2f cold_ratio=%.2f core=%s\n", calls, n, dim, build, cold,
-               flops / cold / 1e9, dt, flops / dt / 1e9, dt2, flops / dt2 / 1e9, dt2 / dt, dt2 / cold,
-               openblas_get_corename());
+               "sgemm_seconds=%.3f sgemm_gflops=%.2f ratio=%.2f cold_ratio=%.2f all_seconds=%.1f core=%s\n", calls, n, dim,
+               build, cold, flops / cold / 1e9, dt, flops / dt / 1e9, dt2, flops / dt2 / 1e9, dt2 / dt, dt2 / cold,
+               calls ? dt * (double)n / (double)calls : 0.0, openblas_get_corename());
         free(A); free(B); free(C);
         lm_close(db);
         return 0;
