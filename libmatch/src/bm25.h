@@ -57,6 +57,24 @@ void lmx_bm25_top_free(lmx_bm25_top *t);
 int lmx_bm25_top_push(lmx_bm25_top *t, double s, int64_t rowid, const unsigned char *mask);
 
 /*
+** The best rows of kind for the query terms tok[0..n) -- the same rows and
+** bit-identical scores as lmx_bm25_scan() of their FTS5 query `match` --
+** from the posting index with dynamic pruning when it is ready (see
+** bm25.c), else by the FTS5 scan.  params as lmx_bm25_scan()'s; rows must
+** pass the filter f (NULL: none).  LM_OK or an error in st->err.
+*/
+int lmx_bm25_search(lmx_store *st, lmx_bm25_cache *cache, int kind, int n, const char *const *tok, const char *match,
+                    const double *params, const lmx_filter *f, lmx_bm25_top *t);
+
+/* How lmx_bm25_search() runs (tests and benchmarks; process-wide):
+   LMX_BM25_PRUNED (the default), LMX_BM25_EXHAUSTIVE (the posting index,
+   every posting scored), LMX_BM25_FTS5 (the FTS5 scan). */
+enum { LMX_BM25_PRUNED, LMX_BM25_EXHAUSTIVE, LMX_BM25_FTS5 };
+void lmx_bm25_set_strategy(int s);
+/* Postings scored by the last lmx_bm25_search() of this thread (tests). */
+int64_t lmx_bm25_scored(void);
+
+/*
 ** Score `match` (an FTS5 query of quoted raw tokens) over kind's index:
 ** params = k1, b, the LMX_NCOLS column weights and one weight per query
 ** term (nterms of t); rows must pass the filter f (NULL: none).  After the

@@ -42,7 +42,12 @@ static const char base_schema[] =
 ** migrate_v1().)  To add a table: bump LMX_SCHEMA_VERSION and put its SQL
 ** here under the new version.
 */
-static const char *const additions[LMX_SCHEMA_VERSION + 1] = { NULL };
+static const char *const additions[LMX_SCHEMA_VERSION + 1] = {
+    [3] = "CREATE TABLE IF NOT EXISTS pst_term(kind INTEGER NOT NULL, term BLOB NOT NULL, tid INTEGER NOT NULL,"
+          "  df INTEGER NOT NULL, PRIMARY KEY(kind, term)) WITHOUT ROWID;"
+          "CREATE TABLE IF NOT EXISTS pst_block(tid INTEGER NOT NULL, last INTEGER NOT NULL, b BLOB NOT NULL,"
+          "  PRIMARY KEY(tid, last)) WITHOUT ROWID;",
+};
 
 /* The additions of versions from..to, concatenated (malloc'ed, "" if none). */
 static char *additions_sql(int from, int to)
@@ -105,6 +110,16 @@ static const char *const stmt_sql[LMX_NSTMT] = {
     [S_FTS_TEXTS]     = "SELECT title, body, keywords FROM %s WHERE rowid = ?",
     [S_FTS_SCAN]      = "SELECT rowid, title, body, keywords FROM %s",
     [S_FTS_DOCSIZE]   = "SELECT id, sz FROM %s_docsize ORDER BY id",
+    [S_PST_TERM]      = "SELECT tid, df FROM pst_term WHERE kind=? AND term=?",
+    [S_PST_TERM_PUT]  = "INSERT OR REPLACE INTO pst_term(kind, term, tid, df) VALUES(?, ?, ?, ?)",
+    [S_PST_TERM_DEL]  = "DELETE FROM pst_term WHERE kind=? AND term=?",
+    [S_PST_AT]        = "SELECT last, b FROM pst_block WHERE tid=? AND last>=? ORDER BY last LIMIT 1",
+    [S_PST_TAIL]      = "SELECT last, b FROM pst_block WHERE tid=? ORDER BY last DESC LIMIT 1",
+    [S_PST_PUT]       = "INSERT INTO pst_block(tid, last, b) VALUES(?, ?, ?)",
+    [S_PST_DEL]       = "DELETE FROM pst_block WHERE tid=? AND last=?",
+    [S_PST_SCAN]      = "SELECT last, b FROM pst_block WHERE tid=? ORDER BY last",
+    [S_PST_TEXTS]     = "SELECT title, body, keywords, extra FROM %s WHERE rowid=?",
+    [S_PST_TEXTS_ALL] = "SELECT rowid, title, body, keywords, extra FROM %s",
     [S_LSA_GET]       = "SELECT idf, v FROM lsa_term WHERE term = ?",
     [S_LSA_PUT]       = "INSERT INTO lsa_term(term, idf, v) VALUES(?, ?, ?)",
     [S_VEC_PUT]       = "INSERT OR REPLACE INTO %s(rid, v) VALUES(?, ?)",
@@ -193,7 +208,8 @@ int lmx_store_reindex(lmx_store *st)
         int rc = lmx_store_exec(st, sql, "re-indexing");
         if (rc) return rc;
     }
-    int rc = lmx_store_meta_set(st, "analyzer", st->analyzer_id);
+    int rc = lmx_store_pst_rebuild(st);
+    if (!rc) rc = lmx_store_meta_set(st, "analyzer", st->analyzer_id);
     if (rc) return rc;
     st->stale = 0;
     return lmx_store_meta_set(st, "index_stale", "0");
@@ -210,10 +226,18 @@ int lmx_store_write_begin(lmx_store *st)
     return LM_OK;
 }
 
-int lmx_store_commit(lmx_store *st) { return lmx_store_exec(st, "COMMIT", "committing"); }
+int lmx_store_commit(lmx_store *st)
+{
+    /* The queued postings first, in the same transaction; if they cannot be
+       written, nothing of it is. */
+    int rc = lmx_store_pst_flush(st);
+    if (rc) { lmx_store_rollback(st); return rc; }
+    return lmx_store_exec(st, "COMMIT", "committing");
+}
 
 void lmx_store_rollback(lmx_store *st)
 {
+    lmx_store_pst_discard(st);
     if (!sqlite3_get_autocommit(st->sql)) sqlite3_exec(st->sql, "ROLLBACK", NULL, NULL, NULL);
     /* A cache taken inside the transaction saw what is now undone. */
     for (int k = 1; k <= LMX_NKINDS; k++) lmx_store_bump(st, k);
@@ -569,6 +593,7 @@ int lmx_store_open(lmx_store *st, const char *path, int flags, lmx_error *err)
 
 void lmx_store_close(lmx_store *st)
 {
+    lmx_store_pst_close(st);
     for (int i = 0; i < LMX_NSTMT_SLOTS; i++)
         for (int k = 0; k <= LMX_NKINDS; k++) sqlite3_finalize(st->stmt[i][k]);
     for (int k = 0; k <= LMX_NKINDS; k++)
@@ -669,6 +694,7 @@ int lmx_store_init_index(lmx_store *st, const char *path, const char *analyzer_i
     char buf[256], stored[256];
     int rc;
     snprintf(st->analyzer_id, sizeof st->analyzer_id, "%s", analyzer_id);
+    if ((rc = lmx_store_pst_init(st))) return rc;
     if (st->fresh) {
         /* A new database: the whole schema in one transaction. */
         if ((rc = lmx_store_exec(st, "BEGIN IMMEDIATE", "starting a transaction"))) return rc;
@@ -690,6 +716,7 @@ int lmx_store_init_index(lmx_store *st, const char *path, const char *analyzer_i
         if (!rc) rc = lmx_store_meta_set_int(st, "schema_version", LMX_SCHEMA_VERSION);
         if (!rc) rc = lmx_store_meta_set(st, "analyzer", analyzer_id);
         if (!rc) rc = lmx_store_meta_set_int(st, "analyzer_mode", mode);
+        if (!rc) rc = lmx_store_meta_set(st, "pst_ready", "1");
         if (!rc) rc = lmx_store_commit(st);
         if (rc) { lmx_store_rollback(st); return rc; }
         st->schema = LMX_SCHEMA_VERSION;
@@ -712,6 +739,13 @@ int lmx_store_init_index(lmx_store *st, const char *path, const char *analyzer_i
         if (!rc && !more) rc = lmx_error_set(st->err, LM_ENOMEM, "out of memory");
         if (!rc && *more) rc = lmx_store_exec(st, more, "migrating the schema");
         free(more);
+        /* Version 3: the posting index of what is stored -- unless the
+           full-text index was built by another tokenization (stale, or
+           another analyzer): it is then built by the re-index that must
+           come first. */
+        if (!rc && st->schema < 3 && !(lmx_store_meta_get(st, "index_stale", buf, sizeof buf) > 0 && buf[0] == '1') &&
+            lmx_store_meta_get(st, "analyzer", stored, sizeof stored) > 0 && !strcmp(stored, analyzer_id))
+            rc = lmx_store_pst_rebuild(st);
         if (!rc) rc = lmx_store_meta_set_int(st, "schema_version", LMX_SCHEMA_VERSION);
         if (rc || (rc = lmx_store_commit(st))) { lmx_store_rollback(st); return rc; }
         st->schema = LMX_SCHEMA_VERSION;
@@ -759,7 +793,8 @@ static int step_rid(lmx_store *st, int id, int kind, int64_t rid, const char *wh
 static int unlink_record(lmx_store *st, int kind, const char *id, int64_t rid, int keep_xvec)
 {
     lmx_store_bump(st, kind);
-    int rc = step_rid(st, S_FTS_DELETE, kind, rid, "removing index rows");
+    int rc = lmx_store_pst_remove(st, kind, rid);
+    if (!rc) rc = step_rid(st, S_FTS_DELETE, kind, rid, "removing index rows");
     if (!rc) rc = step_rid(st, S_VEC_DEL, 1 + LMX_SPACE_BUILTIN, rid, "removing a vector");
     if (!rc && !keep_xvec) rc = step_rid(st, S_VEC_DEL, 1 + LMX_SPACE_EXTERNAL, rid, "removing a vector");
     if (!rc) rc = step_rid(st, S_DEL_TAGS, 0, rid, "removing domain tags");
@@ -834,6 +869,7 @@ int lmx_store_put(lmx_store *st, const lmx_record *r, const char *json, size_t l
         if (rc == SQLITE_NOMEM) return lmx_error_set(st->err, LM_ENOMEM, "out of memory indexing record '%s'", r->id);
         return lmx_store_sqlerr(st, rc, "indexing the record's text");
     }
+    if ((rc = lmx_store_pst_add(st, r->kind, rid, r->text))) return rc;
     for (cJSON *f = r->fields ? r->fields->child : NULL; f; f = f->next) {
         if (!*f->valuestring) continue;
         if (!(s = lmx_store_stmt(st, S_ADD_TAG, 0))) return st->err->code;
