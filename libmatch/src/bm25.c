@@ -39,6 +39,7 @@
 ** exhaustive scan's, row for row and bit for bit.
 */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,8 @@ struct lmx_doclen {
     int *len;                  /* LMX_NCOLS per row */
     int64_t tot[LMX_NCOLS];    /* each column's total, as FTS5's averages */
     int bad;                   /* a size blob did not decode */
+    int32_t *pos;              /* row of rid - rid[0] (-1: none), when the ids are dense enough */
+    int64_t npos;
 };
 
 static void doclen_free1(lmx_doclen *c)
@@ -97,7 +100,40 @@ static void doclen_free1(lmx_doclen *c)
     if (!c) return;
     free(c->rid);
     free(c->len);
+    free(c->pos);
     free(c);
+}
+
+/* A direct map from row id to row when the kind's ids are not too sparse
+   (4 bytes per id in their range): one memory access per lookup instead of a
+   binary search. */
+static void doclen_map(lmx_doclen *c)
+{
+    if (c->n == 0) return;
+    int64_t range = c->rid[c->n - 1] - c->rid[0] + 1;
+    if (range > 4 * (int64_t)c->n + 65536 || range > INT32_MAX) return;
+    if (!(c->pos = malloc(sizeof(int32_t) * (size_t)range))) return;
+    memset(c->pos, 0xFF, sizeof(int32_t) * (size_t)range);
+    for (int i = 0; i < c->n; i++) c->pos[c->rid[i] - c->rid[0]] = i;
+    c->npos = range;
+}
+
+/* The row of rid in c, or -1; *hint: where a binary search starts. */
+static inline int doclen_row_of(const lmx_doclen *c, int64_t rid, int *hint)
+{
+    if (c->pos) {
+        int64_t o = rid - c->rid[0];
+        return o >= 0 && o < c->npos ? c->pos[o] : -1;
+    }
+    int lo = *hint, hi = c->n;
+    if (lo >= c->n || (lo > 0 && c->rid[lo - 1] >= rid)) lo = 0;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (c->rid[mid] < rid) lo = mid + 1;
+        else hi = mid;
+    }
+    *hint = lo;
+    return lo < c->n && c->rid[lo] == rid ? lo : -1;
 }
 
 void lmx_bm25_cache_free(lmx_bm25_cache *cache)
@@ -196,6 +232,7 @@ static const lmx_doclen *doclen_get(lmx_store *st, lmx_bm25_cache *cache, int ki
     int rc = lmx_store_docsize_scan(st, kind, doclen_row, c);
     *st->err = keep;
     if (rc) { doclen_free1(c); return NULL; }
+    doclen_map(c);
     cache->dl[kind] = c;
     return c;
 }
@@ -204,16 +241,8 @@ static const lmx_doclen *doclen_get(lmx_store *st, lmx_bm25_cache *cache, int ki
    order, so the search starts where the previous one ended. */
 static const int *doclen_find(lmx_bm25_top *t, int64_t rowid)
 {
-    const lmx_doclen *c = t->dl;
-    int lo = t->dl_pos, hi = c->n;
-    if (lo >= c->n || (lo > 0 && c->rid[lo - 1] >= rowid)) lo = 0;
-    while (lo < hi) {
-        int mid = lo + (hi - lo) / 2;
-        if (c->rid[mid] < rowid) lo = mid + 1;
-        else hi = mid;
-    }
-    t->dl_pos = lo;
-    return lo < c->n && c->rid[lo] == rowid ? c->len + (size_t)LMX_NCOLS * (size_t)lo : NULL;
+    int i = doclen_row_of(t->dl, rowid, &t->dl_pos);
+    return i >= 0 ? t->dl->len + (size_t)LMX_NCOLS * (size_t)i : NULL;
 }
 
 /* ---- BM25 ---------------------------------------------------------------- */
@@ -322,42 +351,49 @@ int64_t lmx_bm25_scored(void) { return g_scored; }
 #define WINDOW 4096
 #define MARGIN (1.0 + 1e-9)
 
+typedef struct bm25p {
+    double k1, b, avgdl, wcol[LMX_NCOLS], rhi, rlo;
+    const lmx_doclen *dl;
+    const double *wterm;         /* by query term */
+    double normlb[256];          /* the smallest length norm of each length class */
+} bm25p;
+
 /* A query term's posting list, read whole from the store. */
 typedef struct {
     int t;                       /* the term's index in the query */
     double w;                    /* its weight */
     int nb, bcap;                /* blocks */
     int64_t *first, *last;
-    int *cnt, *off, *nbytes;     /* postings; where the postings start in buf; blob size */
+    int *cnt, *off, *nbytes;     /* postings; where they start in the blob; blob size */
     size_t *at;                  /* where each blob starts in buf */
     double *ub;                  /* bound of the term's score in each block */
+    double *bnorm;               /* the smallest length norm a posting of the block can have */
     unsigned char *buf;
     size_t blen, cap;
     int bi, pi, dec_bi;          /* cursor: block, posting in the decoded block; which block is decoded */
     lmx_posting *dec;
     double wub;                  /* bound in the current window */
     int essential;
-    const struct bm25p *P;
+    const bm25p *P;
     int bad;
 } tlist;
 
-typedef struct bm25p {
-    double k1, b, avgdl, wcol[LMX_NCOLS], rhi, rlo;
-    const lmx_doclen *dl;
-} bm25p;
-
-/* The bound of w * BM25 over an impact frontier. */
-static double impact_bound(const bm25p *P, double w, const lmx_impact *imp, int nimp)
+/* The bound of w * BM25 over an impact frontier; *norm the smallest length
+   norm of its points. */
+static double impact_bound(const bm25p *P, double w, const lmx_impact *imp, int nimp, double *norm)
 {
     double best = 0;
+    *norm = INFINITY;
     for (int i = 0; i < nimp; i++) {
         double tf = P->rhi * imp[i].tf2 / 2.0, dl = P->rlo * imp[i].dl2 / 2.0;
+        double nm = P->k1 * (1 - P->b + P->b * dl / P->avgdl);
+        if (nm < *norm) *norm = nm;
         if (!(tf > 0)) continue;
-        double norm = P->k1 * (1 - P->b + P->b * dl / P->avgdl);
-        double v = w * tf * (P->k1 + 1) / (tf + norm);
+        double v = w * tf * (P->k1 + 1) / (tf + nm);
         if (v != v) return INFINITY;
         if (v > best) best = v;
     }
+    if (*norm != *norm || *norm < 0) *norm = 0;
     return best;
 }
 
@@ -366,21 +402,9 @@ static int read_block(void *ctx, int64_t last, const unsigned char *b, int n)
     tlist *L = ctx;
     if (L->nb == L->bcap) {
         int nc = L->bcap ? 2 * L->bcap : 16;
-        int64_t *f = realloc(L->first, sizeof *f * (size_t)nc);
-        if (f) L->first = f;
-        int64_t *la = realloc(L->last, sizeof *la * (size_t)nc);
-        if (la) L->last = la;
-        int *cn = realloc(L->cnt, sizeof *cn * (size_t)nc);
-        if (cn) L->cnt = cn;
-        int *of = realloc(L->off, sizeof *of * (size_t)nc);
-        if (of) L->off = of;
-        int *nbv = realloc(L->nbytes, sizeof *nbv * (size_t)nc);
-        if (nbv) L->nbytes = nbv;
-        size_t *at = realloc(L->at, sizeof *at * (size_t)nc);
-        if (at) L->at = at;
-        double *ub = realloc(L->ub, sizeof *ub * (size_t)nc);
-        if (ub) L->ub = ub;
-        if (!f || !la || !cn || !of || !nbv || !at || !ub) return LM_ENOMEM;
+#define GROW(f) do { void *np_ = realloc(L->f, sizeof *L->f * (size_t)nc); if (!np_) return LM_ENOMEM; L->f = np_; } while (0)
+        GROW(first); GROW(last); GROW(cnt); GROW(off); GROW(nbytes); GROW(at); GROW(ub); GROW(bnorm);
+#undef GROW
         L->bcap = nc;
     }
     if (L->blen + (size_t)n > L->cap) {
@@ -402,7 +426,7 @@ static int read_block(void *ctx, int64_t last, const unsigned char *b, int n)
     L->last[i] = last;
     L->at[i] = L->blen;
     L->nbytes[i] = n;
-    L->ub[i] = impact_bound(L->P, L->w, imp, nimp);
+    L->ub[i] = impact_bound(L->P, L->w, imp, nimp, &L->bnorm[i]);
     L->blen += (size_t)n;
     L->nb++;
     return LM_OK;
@@ -411,7 +435,7 @@ static int read_block(void *ctx, int64_t last, const unsigned char *b, int n)
 static void tlist_free(tlist *L)
 {
     free(L->first); free(L->last); free(L->cnt); free(L->off); free(L->nbytes); free(L->at); free(L->ub);
-    free(L->buf); free(L->dec);
+    free(L->bnorm); free(L->buf); free(L->dec);
 }
 
 /* Make block b the decoded one. */
@@ -424,11 +448,11 @@ static int decode(tlist *L, int b)
 }
 
 /* Move the cursor to the first posting at or after rid (decoding only the
-   block it lands in when it is inside one). */
+   block it lands in when rid is inside it). */
 static int seek(tlist *L, int64_t rid)
 {
     while (L->bi < L->nb && L->last[L->bi] < rid) { L->bi++; L->pi = 0; }
-    if (L->bi >= L->nb || L->first[L->bi] >= rid) return LM_OK;
+    if (L->bi >= L->nb || L->first[L->bi] > rid) return LM_OK;
     if (L->dec_bi != L->bi) { L->pi = 0; if (decode(L, L->bi)) return LM_EDB; }
     while (L->pi < L->cnt[L->bi] && L->dec[L->pi].rid < rid) L->pi++;
     return LM_OK;
@@ -451,21 +475,21 @@ static inline double contribution(const bm25p *P, double w, const uint32_t tf[LM
     return f > 0 ? w * f * (P->k1 + 1) / (f + norm) : 0;
 }
 
+/* An upper bound of contribution() given a norm no larger than the row's. */
+static inline double contribution_bound(const bm25p *P, double w, const uint32_t tf[LMX_NCOLS], double norm)
+{
+    double f = 0;
+    for (int c = 0; c < LMX_NCOLS; c++) f += P->wcol[c] * tf[c];
+    return f > 0 ? w * f * (P->k1 + 1) / (f + norm) * MARGIN : 0;
+}
+
 /* The length norm of row rid: lm_bm25()'s expression. -1 when rid has no
    lengths. */
 static double norm_of(const bm25p *P, int64_t rid, int *hint)
 {
-    const lmx_doclen *c = P->dl;
-    int lo = *hint, hi = c->n;
-    if (lo >= c->n || (lo > 0 && c->rid[lo - 1] >= rid)) lo = 0;
-    while (lo < hi) {
-        int mid = lo + (hi - lo) / 2;
-        if (c->rid[mid] < rid) lo = mid + 1;
-        else hi = mid;
-    }
-    *hint = lo;
-    if (lo >= c->n || c->rid[lo] != rid) return -1;
-    const int *len = c->len + (size_t)LMX_NCOLS * (size_t)lo;
+    int i = doclen_row_of(P->dl, rid, hint);
+    if (i < 0) return -1;
+    const int *len = P->dl->len + (size_t)LMX_NCOLS * (size_t)i;
     double dl = 0;
     for (int col = 0; col < LMX_NCOLS; col++) dl += P->wcol[col] * len[col];
     return P->k1 * (1 - P->b + P->b * dl / P->avgdl);
@@ -490,30 +514,32 @@ static int passes(const filterctx *fc, int64_t rid)
     return ok;
 }
 
-static int by_wub(const void *a, const void *b)
-{
-    const tlist *x = *(tlist *const *)a, *y = *(tlist *const *)b;
-    return x->wub < y->wub ? -1 : x->wub > y->wub;
-}
+/* A posting of an essential term in the window, chained per row. */
+typedef struct { int next, t; uint32_t tf[LMX_NCOLS]; } pentry;
 
 /*
-** The search itself over n lists (L[i].t == i).  Returns LM_OK, LM_ENOMEM,
-** or 1 when the index and the column lengths disagree (the caller falls
-** back to the FTS5 scan).
+** The search itself over n lists of nterms query terms.  Per window: the
+** essential terms' postings are gathered with an upper bound of each (its
+** block's smallest length norm); rows whose bounds cannot beat the k-th
+** score are dropped before their length is even looked up; the others are
+** scored exactly.  Returns LM_OK, LM_ENOMEM, -1 (an error in the store), or
+** 1 when the index and the column lengths disagree (the caller falls back
+** to the FTS5 scan).
 */
 static int maxscore(tlist *L, int n, int nterms, const bm25p *P, const filterctx *fc, lmx_bm25_top *top, int prune)
 {
-    double *acc = malloc(sizeof(double) * WINDOW), *nrm = malloc(sizeof(double) * WINDOW);
-    double *cval = malloc(sizeof(double) * (size_t)(nterms + 1));
-    int *head = malloc(sizeof(int) * WINDOW), *touched = malloc(sizeof(int) * WINDOW);
-    int *seen = malloc(sizeof(int) * (size_t)(nterms + 1));
+    double *ubacc = malloc(sizeof(double) * WINDOW), *cval = malloc(sizeof(double) * (size_t)(nterms + 1));
+    int *head = malloc(sizeof(int) * WINDOW), *seen = malloc(sizeof(int) * (size_t)(nterms + 1));
     unsigned char *mask = malloc((size_t)nterms + 1);
     tlist **ord = malloc(sizeof(tlist *) * (size_t)(n + 1));
+    double *bub = malloc(sizeof(double) * (size_t)(n + 1));
+    const lmx_posting **rec = malloc(sizeof *rec * (size_t)(n + 1));   /* non-essential postings of a row */
+    int *rect = malloc(sizeof(int) * (size_t)(n + 1));
     uint64_t bits[WINDOW / 64];
-    struct pe { int next, t; double c; } *pool = NULL;
+    pentry *pool = NULL;
     int pcap = 0, rc = LM_OK, hint = 0, stamp = 0;
     int64_t scored = 0, end_prev = INT64_MIN;
-    if (!acc || !nrm || !cval || !head || !touched || !seen || !mask || !ord) { rc = LM_ENOMEM; goto done; }
+    if (!ubacc || !cval || !head || !seen || !mask || !ord || !bub || !rec || !rect) { rc = LM_ENOMEM; goto done; }
     for (int i = 0; i < n; i++) ord[i] = &L[i];
     for (int t = 0; t < nterms; t++) seen[t] = -1;
     memset(bits, 0, sizeof bits);
@@ -528,9 +554,10 @@ static int maxscore(tlist *L, int n, int nterms, const bm25p *P, const filterctx
         if (ws == INT64_MAX) break;
         int64_t we = ws > INT64_MAX - WINDOW ? INT64_MAX : ws + WINDOW;
         end_prev = we;
-        double theta = lmx_topk_full(&top->top) ? lmx_topk_worst(&top->top) : -INFINITY;
+        double theta = prune && lmx_topk_full(&top->top) ? lmx_topk_worst(&top->top) : -INFINITY;
         /* Bounds in the window; the essential terms. */
-        double total = 0;
+        double total = 0, nonsum = 0;
+        int nne = 0;                       /* ord[0 .. nne) are the non-essential terms */
         for (int i = 0; i < n; i++) {
             tlist *T = &L[i];
             T->wub = 0;
@@ -539,18 +566,23 @@ static int maxscore(tlist *L, int n, int nterms, const bm25p *P, const filterctx
             T->essential = 1;
             total += T->wub;
         }
-        double nonsum = 0;
-        if (prune && theta > -INFINITY) {
+        if (theta > -INFINITY) {
             if (total * MARGIN <= theta) continue;                 /* nothing here can enter */
-            qsort(ord, (size_t)n, sizeof *ord, by_wub);
-            for (int i = 0; i < n; i++) {
-                if ((nonsum + ord[i]->wub) * MARGIN > theta) break;
-                nonsum += ord[i]->wub;
-                ord[i]->essential = 0;
+            for (int i = 1; i < n; i++) {                           /* by bound: insertion sort */
+                tlist *x = ord[i];
+                int j = i;
+                while (j > 0 && ord[j - 1]->wub > x->wub) { ord[j] = ord[j - 1]; j--; }
+                ord[j] = x;
+            }
+            for (nne = 0; nne < n; nne++) {
+                if ((nonsum + ord[nne]->wub) * MARGIN > theta) break;
+                nonsum += ord[nne]->wub;
+                ord[nne]->essential = 0;
             }
         }
-        /* Score the essential terms' postings of the window. */
-        int nt = 0, np = 0;
+        /* Gather the essential terms' postings of the window, each with a
+           bound of its contribution. */
+        int np = 0;
         for (int i = 0; i < n; i++) {
             tlist *T = &L[i];
             if (!T->essential) continue;
@@ -558,63 +590,83 @@ static int maxscore(tlist *L, int n, int nterms, const bm25p *P, const filterctx
                 if (decode(T, T->bi)) { rc = 1; goto done; }
                 int cnt = T->cnt[T->bi];
                 for (; T->pi < cnt && T->dec[T->pi].rid < we; T->pi++) {
-                    int d = (int)(T->dec[T->pi].rid - ws);
+                    const lmx_posting *p = &T->dec[T->pi];
+                    int d = (int)(p->rid - ws);
                     if (!(bits[d >> 6] & (1ull << (d & 63)))) {
                         bits[d >> 6] |= 1ull << (d & 63);
-                        touched[nt++] = d;
-                        acc[d] = 0;
+                        ubacc[d] = 0;
                         head[d] = -1;
-                        if ((nrm[d] = norm_of(P, ws + d, &hint)) < 0) { rc = 1; goto done; }
                     }
-                    double c = contribution(P, T->w, T->dec[T->pi].tf, nrm[d]);
-                    acc[d] += c;
+                    if (prune) ubacc[d] += contribution_bound(P, T->w, p->tf, P->normlb[p->dlq]);   /* also while the top k fills */
                     if (np == pcap) {
-                        int nc = pcap ? 2 * pcap : 1024;
-                        struct pe *npool = realloc(pool, sizeof *npool * (size_t)nc);
+                        int nc = pcap ? 2 * pcap : 4096;
+                        pentry *npool = realloc(pool, sizeof *npool * (size_t)nc);
                         if (!npool) { rc = LM_ENOMEM; goto done; }
                         pool = npool;
                         pcap = nc;
                     }
-                    pool[np] = (struct pe){ head[d], T->t, c };
+                    pool[np].next = head[d];
+                    pool[np].t = T->t;
+                    memcpy(pool[np].tf, p->tf, sizeof pool[np].tf);
                     head[d] = np++;
-                    scored++;
                 }
                 if (T->pi < cnt) break;
                 T->bi++;
                 T->pi = 0;
             }
         }
-        /* The candidates in row order. */
-        for (int w = 0; w < WINDOW / 64 && nt; w++) {
+        /* The candidates in row order: bounded from their postings (each
+           with its length class), the non-essential terms looked up from the
+           strongest down while the row can still beat the k-th score; only
+           then scored exactly. */
+        for (int w = 0; w < WINDOW / 64; w++) {
             while (bits[w]) {
                 int d = w * 64 + __builtin_ctzll(bits[w]);
                 bits[w] &= bits[w] - 1;
                 int64_t rid = ws + d;
-                theta = lmx_topk_full(&top->top) ? lmx_topk_worst(&top->top) : -INFINITY;
-                if (prune && theta > -INFINITY) {
-                    if ((acc[d] + nonsum) * MARGIN <= theta) continue;
-                    double bound = acc[d];
-                    for (int i = 0; i < n; i++) {
-                        tlist *T = &L[i];
-                        if (T->essential) continue;
+                theta = prune && lmx_topk_full(&top->top) ? lmx_topk_worst(&top->top) : -INFINITY;
+                int nrec = 0;
+                if (theta > -INFINITY) {
+                    if (ubacc[d] + nonsum * MARGIN <= theta) continue;
+                    double rem = 0;
+                    for (int i = 0; i < nne; i++) {
+                        tlist *T = ord[i];
                         while (T->bi < T->nb && T->last[T->bi] < rid) { T->bi++; T->pi = 0; }
-                        if (T->bi < T->nb && T->first[T->bi] <= rid) bound += T->ub[T->bi];
+                        bub[i] = T->bi < T->nb && T->first[T->bi] <= rid ? T->ub[T->bi] * MARGIN : 0;
+                        rem += bub[i];
                     }
-                    if (bound * MARGIN <= theta) continue;
+                    double part = ubacc[d];
+                    int drop = part + rem <= theta;
+                    for (int i = nne - 1; i >= 0 && !drop; i--) {
+                        tlist *T = ord[i];
+                        rem -= bub[i];
+                        if (bub[i] > 0) {
+                            if (seek(T, rid)) { rc = 1; goto done; }
+                            if (T->dec_bi == T->bi && T->pi < T->cnt[T->bi] && T->dec[T->pi].rid == rid) {
+                                const lmx_posting *p = &T->dec[T->pi];
+                                part += contribution_bound(P, T->w, p->tf, P->normlb[p->dlq]);
+                                rec[nrec++] = p;
+                                rect[nrec - 1] = T->t;
+                            }
+                        }
+                        drop = part + rem <= theta;
+                    }
+                    if (drop) continue;
                 }
-                /* Exactly: every term, added in query order. */
+                /* Exactly: lm_bm25()'s score, the terms added in query order. */
+                double norm = norm_of(P, rid, &hint);
+                if (norm < 0) { rc = 1; goto done; }
                 stamp++;
-                for (int e = head[d]; e >= 0; e = pool[e].next) { seen[pool[e].t] = stamp; cval[pool[e].t] = pool[e].c; }
-                for (int i = 0; i < n; i++) {
-                    tlist *T = &L[i];
-                    if (T->essential) continue;
-                    if (seek(T, rid)) { rc = 1; goto done; }
-                    if (T->bi < T->nb && T->dec_bi == T->bi && T->pi < T->cnt[T->bi] && T->dec[T->pi].rid == rid) {
-                        seen[T->t] = stamp;
-                        cval[T->t] = contribution(P, T->w, T->dec[T->pi].tf, nrm[d]);
-                        scored++;
-                    }
+                for (int e = head[d]; e >= 0; e = pool[e].next) {
+                    int t = pool[e].t;
+                    seen[t] = stamp;
+                    cval[t] = contribution(P, P->wterm[t], pool[e].tf, norm);
                 }
+                for (int i = 0; i < nrec; i++) {
+                    seen[rect[i]] = stamp;
+                    cval[rect[i]] = contribution(P, P->wterm[rect[i]], rec[i]->tf, norm);
+                }
+                scored++;
                 double score = 0;
                 for (int t = 0; t < nterms; t++) {
                     mask[t] = seen[t] == stamp;
@@ -628,7 +680,7 @@ static int maxscore(tlist *L, int n, int nterms, const bm25p *P, const filterctx
     }
 done:
     g_scored = scored;
-    free(acc); free(nrm); free(cval); free(head); free(touched); free(seen); free(mask); free(ord); free(pool);
+    free(ubacc); free(cval); free(head); free(seen); free(mask); free(ord); free(bub); free(rec); free(rect); free(pool);
     return rc;
 }
 
@@ -638,7 +690,7 @@ static int pst_search(lmx_store *st, lmx_bm25_cache *cache, int kind, int n, con
 {
     const lmx_doclen *dl = doclen_get(st, cache, kind);
     if (!dl) return 1;
-    bm25p P = { params[0], params[1], 1.0, { 0 }, 0, INFINITY, dl };
+    bm25p P = { params[0], params[1], 1.0, { 0 }, 0, INFINITY, dl, params + 2 + LMX_NCOLS, { 0 } };
     double wtot = 0;
     for (int c = 0; c < LMX_NCOLS; c++) {
         P.wcol[c] = params[2 + c];
@@ -649,6 +701,10 @@ static int pst_search(lmx_store *st, lmx_bm25_cache *cache, int kind, int n, con
     }
     P.avgdl = dl->n > 0 ? wtot / (double)dl->n : 1.0;   /* as lm_bm25() from FTS5's averages */
     if (P.avgdl <= 0) P.avgdl = 1.0;
+    for (int q = 0; q < 256; q++) {
+        double nm = P.k1 * (1 - P.b + P.b * (P.rlo * lmx_pst_dlq_floor((uint8_t)q) / 2.0) / P.avgdl);
+        P.normlb[q] = nm == nm && nm > 0 ? nm : 0;
+    }
     if (P.rlo < 0 || P.rhi < 0 || P.k1 < 0 || P.b < 0 || P.b > 1) return 1;   /* bounds need these */
     tlist *L = calloc((size_t)(n ? n : 1), sizeof *L);
     if (!L) return lmx_error_set(st->err, LM_ENOMEM, "out of memory");

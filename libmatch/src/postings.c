@@ -3,6 +3,7 @@
 ** frontiers that bound a block's scores, a document's terms as FTS5 counts
 ** them, and the writes that wait for the commit (see postings.h).
 */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,39 @@ static int get_varint(const unsigned char *p, const unsigned char *end, uint64_t
         if (!(p[i] & 0x80)) { *v = x; return i + 1; }
     }
     return 0;
+}
+
+/* ---- length classes ------------------------------------------------------------- */
+
+static uint32_t g_dlq[256];
+static pthread_once_t g_dlq_once = PTHREAD_ONCE_INIT;
+
+static void dlq_init(void)
+{
+    uint64_t t = 0;
+    for (int q = 0; q < 256; q++) {
+        g_dlq[q] = t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
+        uint64_t step = t / 12;
+        t += step > 1 ? step : 1;
+    }
+}
+
+uint32_t lmx_pst_dlq_floor(uint8_t q)
+{
+    pthread_once(&g_dlq_once, dlq_init);
+    return g_dlq[q];
+}
+
+uint8_t lmx_pst_dlq(uint32_t dl2)
+{
+    pthread_once(&g_dlq_once, dlq_init);
+    int lo = 0, hi = 255;                /* the largest q with g_dlq[q] <= dl2 */
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (g_dlq[mid] <= dl2) lo = mid;
+        else hi = mid - 1;
+    }
+    return (uint8_t)lo;
 }
 
 /* ---- impacts ------------------------------------------------------------------ */
@@ -81,7 +115,7 @@ void lmx_pst_impact_add(lmx_impact *imp, int *n, lmx_impact x)
 
 int lmx_pst_encode(const lmx_posting *p, int n, const lmx_impact *imp, int nimp, unsigned char **out, int *nout)
 {
-    size_t cap = 20 + (size_t)nimp * 10 + (size_t)n * (10 + 1 + LMX_NCOLS * 5);
+    size_t cap = 20 + (size_t)nimp * 10 + (size_t)n * (10 + 2 + LMX_NCOLS * 5);
     unsigned char *b = malloc(cap), *q = b;
     if (!b) return LM_ENOMEM;
     q += put_varint(q, (uint64_t)n);
@@ -99,6 +133,7 @@ int lmx_pst_encode(const lmx_posting *p, int n, const lmx_impact *imp, int nimp,
         *q++ = code;
         for (int c = 0; c < LMX_NCOLS; c++)
             if (p[i].tf[c] >= 3) q += put_varint(q, p[i].tf[c] - 3);
+        *q++ = p[i].dlq;
     }
     *out = b;
     *nout = (int)(q - b);
@@ -158,6 +193,8 @@ int lmx_pst_decode(const unsigned char *b, int nb, int data_off, int n, lmx_post
             }
             out[i].tf[c] = t;
         }
+        if (p >= end) return LM_EDB;
+        out[i].dlq = *p++;
     }
     return p == end ? LM_OK : LM_EDB;
 }

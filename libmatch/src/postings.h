@@ -12,7 +12,9 @@
 **   n x posting                    varint row id (the first absolute, then
 **                                  the gap to the previous), a tf byte (2
 **                                  bits per column: 0, 1, 2, or 3 = a varint
-**                                  of tf - 3 follows, in column order)
+**                                  of tf - 3 follows, in column order), a
+**                                  byte of the document's length: dlq, the
+**                                  largest q with lmx_pst_dlq_floor(q) <= dl2
 **
 ** Impacts bound what any posting of the block can score, whatever the
 ** query's BM25 parameters.  For a document, tf2 = sum_c 2 w0_c tf_c and dl2 =
@@ -44,7 +46,13 @@
 extern const int lmx_pst_refw2[LMX_NCOLS];
 
 typedef struct { uint32_t tf2, dl2; } lmx_impact;
-typedef struct { int64_t rid; uint32_t tf[LMX_NCOLS]; } lmx_posting;
+typedef struct { int64_t rid; uint32_t tf[LMX_NCOLS]; uint8_t dlq; } lmx_posting;
+
+/* A document's length (dl2, below) in one byte, rounded down: the length
+   classes grow by 1/12 (integer arithmetic: the same on every machine), so a
+   posting bounds its own score within a few percent without the lengths. */
+uint8_t lmx_pst_dlq(uint32_t dl2);
+uint32_t lmx_pst_dlq_floor(uint8_t q);
 
 /* Add point x to the frontier imp (*n points, room for LMX_PST_MAXIMP + 1),
    keeping it Pareto-minimal, sorted by tf2, at most LMX_PST_MAXIMP points. */

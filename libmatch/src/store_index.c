@@ -466,7 +466,7 @@ static int flush_term(lmx_store *st, lmx_pst_entry *e)
             if (present) a++;
             if (o->del) { df -= present; continue; }
             df += !present;
-            lmx_posting x = { o->rid, { 0 } };
+            lmx_posting x = { o->rid, { 0 }, lmx_pst_dlq(o->dl2) };
             memcpy(x.tf, o->tf, sizeof x.tf);
             dl2[l.n] = o->dl2;
             if (!rc) rc = plist_push(&l, &x, 0);
