@@ -862,14 +862,16 @@ int lmx_store_put(lmx_store *st, const lmx_record *r, const char *json, size_t l
     sqlite3_bind_int64(s, 1, rid);
     for (int c = 0; c < LMX_NCOLS; c++)
         sqlite3_bind_text(s, 2 + c, r->text[c] ? r->text[c] : "", -1, SQLITE_STATIC);
+    lmx_store_pst_tee_begin(st);
     rc = sqlite3_step(s);
+    int teed = lmx_store_pst_tee_end(st, r->text);
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     if (rc != SQLITE_DONE) {
         if (rc == SQLITE_NOMEM) return lmx_error_set(st->err, LM_ENOMEM, "out of memory indexing record '%s'", r->id);
         return lmx_store_sqlerr(st, rc, "indexing the record's text");
     }
-    if ((rc = lmx_store_pst_add(st, r->kind, rid, r->text))) return rc;
+    if ((rc = teed ? lmx_store_pst_queue(st, r->kind, rid) : lmx_store_pst_add(st, r->kind, rid, r->text))) return rc;
     for (cJSON *f = r->fields ? r->fields->child : NULL; f; f = f->next) {
         if (!*f->valuestring) continue;
         if (!(s = lmx_store_stmt(st, S_ADD_TAG, 0))) return st->err->code;

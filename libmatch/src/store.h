@@ -90,6 +90,8 @@ typedef struct lmx_store {
     int64_t next_tid;                   /* 0: read meta pst_next_tid first */
     fts5_tokenizer tok;                 /* the FTS5 tokenizer, as FTS5 runs it */
     Fts5Tokenizer *tok_inst;
+    void *tok_ud;                       /* its user data */
+    struct { int on, calls, len[LMX_NCOLS]; } tee;   /* capture of FTS5's own tokenization */
 } lmx_store;
 
 /* ---- opening ---------------------------------------------------------------- */

@@ -160,14 +160,91 @@ int lmx_store_texts_scan(lmx_store *st, int kind,
    (~40 bytes each: a bulk load flushes every few ten thousand records). */
 #define PST_MAX_PENDING 4000000
 
+/*
+** The tee.  The store registers, under the tokenizer's own name, a thin
+** wrapper around it: FTS5 then runs the wrapper, which passes every call on
+** and, while an INSERT of the store has it armed, also counts each token of
+** the row into st->doc.  So a record's text is analyzed once for both
+** indexes.  The capture is used only when it saw the row's columns exactly
+** (one call per column, of the column's length, in order); otherwise the
+** texts are tokenized again (lmx_store_pst_add()).
+*/
+typedef struct { Fts5Tokenizer *inner; lmx_store *st; } tee_tok;
+typedef struct {
+    void *ctx;
+    int (*xToken)(void *, int, const char *, int, int, int);
+    lmx_store *st;
+    int col;
+} tee_call;
+
+static int tee_create(void *ud, const char **az, int n, Fts5Tokenizer **out)
+{
+    lmx_store *st = ud;
+    tee_tok *t = sqlite3_malloc(sizeof *t);
+    if (!t) return SQLITE_NOMEM;
+    t->st = st;
+    int rc = st->tok.xCreate(st->tok_ud, az, n, &t->inner);
+    if (rc != SQLITE_OK) { sqlite3_free(t); return rc; }
+    *out = (Fts5Tokenizer *)t;
+    return SQLITE_OK;
+}
+
+static void tee_delete(Fts5Tokenizer *p)
+{
+    tee_tok *t = (tee_tok *)p;
+    if (t->st->tok.xDelete) t->st->tok.xDelete(t->inner);
+    sqlite3_free(t);
+}
+
+static int tee_token(void *p, int tflags, const char *tok, int n, int start, int end)
+{
+    tee_call *c = p;
+    if (lmx_pst_doc_token(&c->st->doc, c->col, (tflags & FTS5_TOKEN_COLOCATED) != 0, tok, n)) return SQLITE_NOMEM;
+    return c->xToken(c->ctx, tflags, tok, n, start, end);
+}
+
+static int tee_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int n,
+                        int (*xToken)(void *, int, const char *, int, int, int))
+{
+    tee_tok *t = (tee_tok *)p;
+    lmx_store *st = t->st;
+    if (!st->tee.on || !(flags & FTS5_TOKENIZE_DOCUMENT) || st->tee.calls >= LMX_NCOLS) {
+        if (st->tee.on) st->tee.calls = LMX_NCOLS + 1;       /* not a row as expected: not used */
+        return st->tok.xTokenize(t->inner, ctx, flags, text, n, xToken);
+    }
+    tee_call c = { ctx, xToken, st, st->tee.calls };
+    st->tee.len[st->tee.calls++] = n;
+    return st->tok.xTokenize(t->inner, &c, flags, text, n, tee_token);
+}
+
+void lmx_store_pst_tee_begin(lmx_store *st)
+{
+    lmx_pst_doc_reset(&st->doc);
+    st->tee.on = 1;
+    st->tee.calls = 0;
+}
+
+int lmx_store_pst_tee_end(lmx_store *st, const char *const texts[LMX_NCOLS])
+{
+    st->tee.on = 0;
+    if (st->tee.calls != LMX_NCOLS || st->doc.oom) return 0;
+    for (int c = 0; c < LMX_NCOLS; c++)
+        if (st->tee.len[c] != (int)(texts[c] ? strlen(texts[c]) : 0)) return 0;
+    return 1;
+}
+
 int lmx_store_pst_init(lmx_store *st)
 {
     fts5_api *api = lmx_store_fts5(st);
-    void *ud = NULL;
-    if (!api || api->xFindTokenizer(api, LMX_FTS5_TOKENIZER, &ud, &st->tok) != SQLITE_OK ||
-        st->tok.xCreate(ud, NULL, 0, &st->tok_inst) != SQLITE_OK) {
+    if (!api || api->xFindTokenizer(api, LMX_FTS5_TOKENIZER, &st->tok_ud, &st->tok) != SQLITE_OK ||
+        st->tok.xCreate(st->tok_ud, NULL, 0, &st->tok_inst) != SQLITE_OK) {
         st->tok_inst = NULL;
         return lmx_error_set(st->err, LM_EDB, "the FTS5 tokenizer '%s' is not registered", LMX_FTS5_TOKENIZER);
+    }
+    if (!st->readonly) {
+        fts5_tokenizer tee = { tee_create, tee_delete, tee_tokenize };
+        if (api->xCreateTokenizer(api, LMX_FTS5_TOKENIZER, st, &tee, NULL) != SQLITE_OK)
+            return lmx_error_set(st->err, LM_EDB, "registering the FTS5 tokenizer's tee failed");
     }
     return LM_OK;
 }
@@ -236,6 +313,8 @@ int lmx_store_pst_add(lmx_store *st, int kind, int64_t rid, const char *const te
     int rc = tokenize_row(st, texts, NULL);
     return rc ? rc : queue(st, kind, rid, 0);
 }
+
+int lmx_store_pst_queue(lmx_store *st, int kind, int64_t rid) { return queue(st, kind, rid, 0); }
 
 /* The stored texts of a row: 1 with texts/lens, 0 when there is no row. */
 static int stored_texts(lmx_store *st, int kind, int64_t rid, char *texts[LMX_NCOLS], int lens[LMX_NCOLS])

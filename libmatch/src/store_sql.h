@@ -43,6 +43,14 @@ void lmx_store_bump(lmx_store *st, int kind);
 int lmx_store_pst_init(lmx_store *st);
 void lmx_store_pst_close(lmx_store *st);
 int lmx_store_pst_add(lmx_store *st, int kind, int64_t rid, const char *const texts[LMX_NCOLS]);
+/* Capture the terms FTS5 tokenizes while one INSERT of a row runs (tee_begin
+   before, tee_end after it): lmx_store_pst_add() then need not tokenize the
+   texts again.  tee_end() returns 1 when the capture holds exactly the
+   row's columns. */
+void lmx_store_pst_tee_begin(lmx_store *st);
+int lmx_store_pst_tee_end(lmx_store *st, const char *const texts[LMX_NCOLS]);
+/* Queue the postings of the captured row. */
+int lmx_store_pst_queue(lmx_store *st, int kind, int64_t rid);
 int lmx_store_pst_remove(lmx_store *st, int kind, int64_t rid);
 int lmx_store_pst_flush(lmx_store *st);
 void lmx_store_pst_discard(lmx_store *st);
