@@ -1,7 +1,8 @@
 /*
 ** store_sql.h -- private to the store (store.c, store_index.c): the names
-** of its statements and the helpers both files use.  Nothing outside the
-** store includes it.
+** of its statements and the helpers store_index.c takes from store.c (it
+** calls store.c, never the other way).  Nothing outside the store
+** includes it.
 */
 #ifndef LM_STORE_SQL_H
 #define LM_STORE_SQL_H
@@ -37,11 +38,18 @@ int lmx_store_done(lmx_store *st, sqlite3_stmt *s, const char *what);
 int lmx_store_exec(lmx_store *st, const char *sql, const char *what);
 /* Count a write of this handle: of kind (0: of anything else). */
 void lmx_store_bump(lmx_store *st, int kind);
+/* The schema (store.c), in the open transaction: every table of a new
+   database; a database of version st->schema brought up to
+   LMX_SCHEMA_VERSION (its meta entry is the caller's). */
+int lmx_store_create_tables(lmx_store *st);
+int lmx_store_migrate_tables(lmx_store *st);
+/* A failure to read the file at all (not SQLite, damaged) as LM_ENOTDB. */
+int lmx_store_open_failure(lmx_store *st, int rc, const char *path);
 /* The posting index (store_index.c): find the FTS5 tokenizer (after it is
-   registered); queue the postings of a record's texts (del 0) or of its
-   stored texts (del 1); write what is queued; drop it. */
+   registered; store.c's lmx_store_close() frees it); queue the postings of
+   a record's texts (del 0) or of its stored texts (del 1); write what is
+   queued; drop it. */
 int lmx_store_pst_init(lmx_store *st);
-void lmx_store_pst_close(lmx_store *st);
 int lmx_store_pst_add(lmx_store *st, int kind, int64_t rid, const char *const texts[LMX_NCOLS]);
 /* Capture the terms FTS5 tokenizes while one INSERT of a row runs (tee_begin
    before, tee_end after it): lmx_store_pst_add() then need not tokenize the
