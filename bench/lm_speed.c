@@ -3,9 +3,13 @@
 ** that the caller can read each job's peak RSS).
 **
 **   lm_speed load DB corpus.jsonl          records/s, bytes on disk per record
-**   lm_speed query DB queries.jsonl N      p50/p99 latency of N record queries, top-10
+**   lm_speed query DB queries.jsonl N      p50/p99 latency of N record queries and of
+**                                          the same as free text, top-10 (wall and CPU)
 **   lm_speed analyze FILE                  analyzer MB/s on one core
-**   lm_speed batch DB K                    all problems x all achievements, top-K,
+**   lm_speed vectors DB                    build the semantic vectors: seconds (peak RSS
+**                                          is the caller's, read through wait4)
+**   lm_speed batch DB K [ROWS]             all achievements x all achievements, top-K
+**                                          (the first ROWS only, extrapolated, when given),
 **                                          GFLOP/s beside a bare cblas_sgemm of the
 **                                          same shape in the same process (the
 **                                          first call, which loads the vectors, is
@@ -27,11 +31,28 @@
 
 extern char *openblas_get_corename(void);
 
+typedef struct { long calls, limit; } counter;
+
+/* Counts the batch's query rows; stops after `limit` (0: never). */
 static int count_cb(void *ctx, const char *id, int n, const char *const *ids, const float *s)
 {
     (void)id; (void)n; (void)ids; (void)s;
-    (*(long *)ctx)++;
-    return 0;
+    counter *c = ctx;
+    c->calls++;
+    return c->limit && c->calls >= c->limit;
+}
+
+/* An integer after `key` in lm_stats_json(), 0 when absent. */
+static long long stats_int(lm_db *db, const char *key)
+{
+    char *st = NULL;
+    long long v = 0;
+    if (lm_stats_json(db, &st) == LM_OK && st) {
+        const char *p = strstr(st, key);
+        if (p) v = atoll(p + strlen(key));
+    }
+    lm_free(st);
+    return v;
 }
 
 static double now(void)
@@ -41,10 +62,29 @@ static double now(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* CPU time of the calling thread: steadier than the wall clock on a
+   machine shared with other work. */
+static double cputime(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 static int cmpd(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
+}
+
+/* The p-th percentile of v (n values; sorted in place), 0 when empty. */
+static double pct(double *v, int n, int p)
+{
+    if (n <= 0) return 0;
+    qsort(v, (size_t)n, sizeof *v, cmpd);
+    int i = (int)((long)n * p / 100);
+    if (p == 50) i = n / 2;
+    return v[i < n ? i : n - 1];
 }
 
 static long long fsize(const char *p)
@@ -82,9 +122,24 @@ int main(int argc, char **argv)
         free(buf);
         return 0;
     }
-    if (argc < 4) return 2;
+    if ((!strcmp(argv[1], "load") && argc < 4) || (!strcmp(argv[1], "batch") && argc < 4) ||
+        (!strcmp(argv[1], "query") && argc < 5)) {
+        fprintf(stderr, "usage: see the file's comment\n");
+        return 2;
+    }
     lm_db *db = NULL;
-    if (lm_open(&db, argv[2], 0)) { fprintf(stderr, "%s\n", lm_errmsg(db)); return 1; }
+    /* The vector jobs read the database without a memory map, so that their
+       peak RSS is the memory they allocate, not mapped file pages. */
+    int vec = !strcmp(argv[1], "vectors") || !strcmp(argv[1], "batch");
+    if (lm_open(&db, argv[2], vec ? LM_OPEN_NO_MMAP : 0)) { fprintf(stderr, "%s\n", lm_errmsg(db)); return 1; }
+    if (!strcmp(argv[1], "vectors")) {
+        double tb = now();
+        if (lm_vectors_build(db, 0)) { fprintf(stderr, "%s\n", lm_errmsg(db)); return 1; }
+        double build = now() - tb;
+        printf("build_seconds=%.2f dim=%lld\n", build, stats_int(db, "\"dim\":"));
+        lm_close(db);
+        return 0;
+    }
     if (!strcmp(argv[1], "load")) {
         lm_report *r = NULL;
         double t0 = now();
@@ -101,31 +156,34 @@ int main(int argc, char **argv)
                dt - (t1 - t0), n / dt, n ? (double)bytes / (double)n : 0.0);
         return 0;
     }
-    if (!strcmp(argv[1], "batch")) {
+    if (!strcmp(argv[1], "batch") && argc >= 4) {
+        /* Built vectors are used as they are (the vectors job builds them). */
         int k = atoi(argv[3]);
-        double tb = now();
-        if (lm_vectors_build(db, 0)) { fprintf(stderr, "%s\n", lm_errmsg(db)); return 1; }
-        double build = now() - tb;
-        char *st = NULL;
-        lm_stats_json(db, &st);
-        int dim = 0;
-        const char *p = st ? strstr(st, "\"dim\":") : NULL;
-        if (p) dim = atoi(p + 6);
+        long limit = argc >= 5 ? atol(argv[4]) : 0;
+        double build = 0;
+        if (stats_int(db, "\"dim\":") <= 0) {
+            double tb = now();
+            if (lm_vectors_build(db, 0)) { fprintf(stderr, "%s\n", lm_errmsg(db)); return 1; }
+            build = now() - tb;
+        }
+        int dim = (int)stats_int(db, "\"dim\":");
+        long long n = stats_int(db, "\"achievement\":");
         /* The first call loads the vectors from the database into the
            in-memory matrix (kept for later calls and in sync with writes);
-           the second is the steady state compared with the bare sgemm. */
-        long calls = 0;
+           the second is the steady state compared with the bare sgemm.
+           With a limit, each call stops after `limit` query rows (the
+           callback's stop is an error return, expected here). */
+        counter c = { 0, limit };
         double t0 = now();
-        if (lm_batch_match(db, LM_ACHIEVEMENT, LM_ACHIEVEMENT, k, count_cb, &calls)) { fprintf(stderr, "%s\n", lm_errmsg(db)); return 1; }
+        int rc = lm_batch_match(db, LM_ACHIEVEMENT, LM_ACHIEVEMENT, k, count_cb, &c);
+        if (rc && !(limit && c.calls >= limit)) { fprintf(stderr, "%s\n", lm_errmsg(db)); return 1; }
         double cold = now() - t0;
-        calls = 0;
+        c.calls = 0;
         t0 = now();
-        if (lm_batch_match(db, LM_ACHIEVEMENT, LM_ACHIEVEMENT, k, count_cb, &calls)) { fprintf(stderr, "%s\n", lm_errmsg(db)); return 1; }
+        rc = lm_batch_match(db, LM_ACHIEVEMENT, LM_ACHIEVEMENT, k, count_cb, &c);
+        if (rc && !(limit && c.calls >= limit)) { fprintf(stderr, "%s\n", lm_errmsg(db)); return 1; }
         double dt = now() - t0;
-        long long n = 0;
-        const char *a = st ? strstr(st, "\"achievement\":") : NULL;
-        if (a) n = atoll(a + 14);
-        lm_free(st);
+        long calls = c.calls;
         double flops = 2.0 * (double)calls * (double)n * dim;
         /* Bare sgemm of the same shape: (calls x dim) * (dim x n). */
         float *A = calloc((size_t)calls * dim, sizeof(float)), *B = calloc((size_t)n * dim, sizeof(float));
@@ -139,44 +197,75 @@ int main(int argc, char **argv)
         }
         double dt2 = now() - t1;
         printf("rows=%ld cols=%lld dim=%d build_seconds=%.2f cold_seconds=%.3f cold_gflops=%.2f seconds=%.3f gflops=%.2f "
-               "sgemm_seconds=%.3f sgemm_gflops=%.2f ratio=%.2f cold_ratio=%.2f core=%s\n", calls, n, dim, build, cold,
-               flops / cold / 1e9, dt, flops / dt / 1e9, dt2, flops / dt2 / 1e9, dt2 / dt, dt2 / cold,
-               openblas_get_corename());
+               "sgemm_seconds=%.3f sgemm_gflops=%.2f ratio=%.2f cold_ratio=%.2f all_seconds=%.1f core=%s\n", calls, n, dim,
+               build, cold, flops / cold / 1e9, dt, flops / dt / 1e9, dt2, flops / dt2 / 1e9, dt2 / dt, dt2 / cold,
+               calls ? dt * (double)n / (double)calls : 0.0, openblas_get_corename());
         free(A); free(B); free(C);
         lm_close(db);
         return 0;
     }
     if (!strcmp(argv[1], "query") && argc >= 5) {
-        int want = atoi(argv[4]), n = 0;
-        double *lat = malloc(sizeof(double) * (size_t)(want > 0 ? want : 1));
+        /* N record queries (lm_match_record), then the same queries as free
+           text (title and description through lm_match_text), top-10 each:
+           wall-clock p50/p99 and the calling thread's CPU time p50/p99 (the
+           CPU figures are steadier on a shared machine). */
+        int want = atoi(argv[4]), n = 0, nt = 0;
+        size_t cap = (size_t)(want > 0 ? want : 1);
+        double *lat = malloc(sizeof(double) * cap), *cpu = malloc(sizeof(double) * cap);
+        double *tlat = malloc(sizeof(double) * cap), *tcpu = malloc(sizeof(double) * cap);
+        char **texts = calloc(cap, sizeof(char *));
+        int *tkind = calloc(cap, sizeof(int));
         FILE *f = fopen(argv[3], "r");
         char *line = NULL;
-        size_t cap = 0;
+        size_t lcap = 0;
         lm_opts *o = NULL;
         lm_opts_new(&o);
         lm_opts_set_int(o, LM_OPT_K, 10);
-        while (n < want && f && getline(&line, &cap, f) > 0) {
+        long failed = 0;
+        while (n < want && f && getline(&line, &lcap, f) > 0) {
             cJSON *q = cJSON_Parse(line), *rec = q ? cJSON_GetObjectItem(q, "record") : NULL;
             cJSON *to = q ? cJSON_GetObjectItem(q, "to") : NULL;
             if (rec && cJSON_IsString(to)) {
                 char *js = cJSON_PrintUnformatted(rec);
                 lm_results *r = NULL;
-                double t0 = now();
-                lm_match_record(db, js, LM_NUL_TERMINATED, lm_kind_from_name(to->valuestring), o, &r);
-                lat[n++] = (now() - t0) * 1000;
+                double c0 = cputime(), t0 = now();
+                if (lm_match_record(db, js, LM_NUL_TERMINATED, lm_kind_from_name(to->valuestring), o, &r)) failed++;
+                lat[n] = (now() - t0) * 1000;
+                cpu[n] = (cputime() - c0) * 1000;
                 lm_results_free(r);
                 free(js);
+                /* Its free-text twin: title and description (or abstract). */
+                cJSON *ti = cJSON_GetObjectItem(rec, "title"), *de = cJSON_GetObjectItem(rec, "description");
+                if (!cJSON_IsString(de)) de = cJSON_GetObjectItem(rec, "abstract");
+                size_t len = (cJSON_IsString(ti) ? strlen(ti->valuestring) : 0) + (cJSON_IsString(de) ? strlen(de->valuestring) : 0) + 2;
+                if ((texts[n] = malloc(len)))
+                    snprintf(texts[n], len, "%s %s", cJSON_IsString(ti) ? ti->valuestring : "",
+                             cJSON_IsString(de) ? de->valuestring : "");
+                tkind[n] = lm_kind_from_name(to->valuestring);
+                n++;
             }
             cJSON_Delete(q);
         }
+        for (int i = 0; i < n; i++) {
+            if (!texts[i]) continue;
+            lm_results *r = NULL;
+            double c0 = cputime(), t0 = now();
+            if (lm_match_text(db, texts[i], LM_NUL_TERMINATED, tkind[i], o, &r)) failed++;
+            tlat[nt] = (now() - t0) * 1000;
+            tcpu[nt++] = (cputime() - c0) * 1000;
+            lm_results_free(r);
+            free(texts[i]);
+        }
         free(line);
         if (f) fclose(f);
-        qsort(lat, (size_t)n, sizeof *lat, cmpd);
-        printf("queries=%d p50_ms=%.3f p99_ms=%.3f\n", n, n ? lat[n / 2] : 0, n ? lat[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1] : 0);
-        free(lat);
+        printf("queries=%d p50_ms=%.3f p99_ms=%.3f cpu_p50_ms=%.3f cpu_p99_ms=%.3f "
+               "text_queries=%d text_p50_ms=%.3f text_p99_ms=%.3f text_cpu_p50_ms=%.3f text_cpu_p99_ms=%.3f failed=%ld\n",
+               n, pct(lat, n, 50), pct(lat, n, 99), pct(cpu, n, 50), pct(cpu, n, 99),
+               nt, pct(tlat, nt, 50), pct(tlat, nt, 99), pct(tcpu, nt, 50), pct(tcpu, nt, 99), failed);
+        free(lat); free(cpu); free(tlat); free(tcpu); free(texts); free(tkind);
         lm_opts_free(o);
         lm_close(db);
-        return 0;
+        return failed ? 1 : 0;
     }
     return 2;
 }

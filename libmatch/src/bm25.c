@@ -18,8 +18,28 @@
 ** lm_bm25(fts, params, top), with a collector bound as a pointer (see
 ** lmx_bm25_top in bm25.h), also keeps the best rows with the query terms
 ** each contains, so that the caller needs no ORDER BY and no second pass.
+**
+** The same top-k without scoring every posting: lmx_bm25_search() runs over
+** the store's posting index (postings.h) with block-max MaxScore, as
+** Lucene's MaxScoreBulkScorer and PISA's block_max_maxscore do (Turtle and
+** Flood 1995; Ding and Suel 2011).  The row ids are cut into windows of
+** WINDOW rows.  In each window every term gets a bound, the largest of its
+** blocks' bounds there (impacts, postings.h); sorted by bound, the terms
+** whose bounds add up to no more than the k-th best score so far are
+** "non-essential": a row holding only those cannot enter the top k.  The
+** essential terms' postings in the window are scored into an accumulator;
+** a row whose partial score plus the non-essential bounds (first of the
+** window, then of the blocks holding the row) cannot beat the k-th score is
+** dropped, any other is scored exactly -- every term looked up, the terms
+** added in query order with the very expression lm_bm25() uses -- and
+** offered to the collector.  Rows come in ascending order, so a row that
+** only ties the k-th score would lose the tie (ties keep the lower row id)
+** and "cannot beat" is "<=".  Bounds are compared with a relative margin of
+** 1e-9, far above the rounding of a sum of 1,000 terms.  The result is the
+** exhaustive scan's, row for row and bit for bit.
 */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +47,7 @@
 
 #include "libmatch.h"
 #include "bm25.h"
+#include "postings.h"
 #include "record.h"
 
 /* ---- the collector ---------------------------------------------------------- */
@@ -68,7 +89,10 @@ struct lmx_doclen {
     int n, cap;
     int64_t *rid;              /* ascending */
     int *len;                  /* LMX_NCOLS per row */
+    int64_t tot[LMX_NCOLS];    /* each column's total, as FTS5's averages */
     int bad;                   /* a size blob did not decode */
+    int32_t *pos;              /* row of rid - rid[0] (-1: none), when the ids are dense enough */
+    int64_t npos;
 };
 
 static void doclen_free1(lmx_doclen *c)
@@ -76,7 +100,40 @@ static void doclen_free1(lmx_doclen *c)
     if (!c) return;
     free(c->rid);
     free(c->len);
+    free(c->pos);
     free(c);
+}
+
+/* A direct map from row id to row when the kind's ids are not too sparse
+   (4 bytes per id in their range): one memory access per lookup instead of a
+   binary search. */
+static void doclen_map(lmx_doclen *c)
+{
+    if (c->n == 0) return;
+    int64_t range = c->rid[c->n - 1] - c->rid[0] + 1;
+    if (range > 4 * (int64_t)c->n + 65536 || range > INT32_MAX) return;
+    if (!(c->pos = malloc(sizeof(int32_t) * (size_t)range))) return;
+    memset(c->pos, 0xFF, sizeof(int32_t) * (size_t)range);
+    for (int i = 0; i < c->n; i++) c->pos[c->rid[i] - c->rid[0]] = i;
+    c->npos = range;
+}
+
+/* The row of rid in c, or -1; *hint: where a binary search starts. */
+static inline int doclen_row_of(const lmx_doclen *c, int64_t rid, int *hint)
+{
+    if (c->pos) {
+        int64_t o = rid - c->rid[0];
+        return o >= 0 && o < c->npos ? c->pos[o] : -1;
+    }
+    int lo = *hint, hi = c->n;
+    if (lo >= c->n || (lo > 0 && c->rid[lo - 1] >= rid)) lo = 0;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (c->rid[mid] < rid) lo = mid + 1;
+        else hi = mid;
+    }
+    *hint = lo;
+    return lo < c->n && c->rid[lo] == rid ? lo : -1;
 }
 
 void lmx_bm25_cache_free(lmx_bm25_cache *cache)
@@ -84,7 +141,39 @@ void lmx_bm25_cache_free(lmx_bm25_cache *cache)
     for (int k = 0; k <= LMX_NKINDS; k++) {
         doclen_free1(cache->dl[k]);
         cache->dl[k] = NULL;
+        lmx_qterms_free(&cache->df[k].t);
+        cache->df[k].valid = 0;
     }
+}
+
+/* ---- document frequencies ---------------------------------------------------- */
+
+/* Terms a cache holds at most: past it, it starts over (a long-running
+   handle seeing ever new query terms stays bounded: ~50 MB). */
+#define DF_CACHE_MAX 500000
+
+int lmx_bm25_doc_freqs(lmx_store *st, lmx_bm25_cache *cache, int kind, const lmx_qterms *q, int64_t *df)
+{
+    if (kind < 1 || kind > LMX_NKINDS) return lmx_error_set(st->err, LM_EINVAL, "unknown kind %d", kind);
+    lmx_dfcache *c = &cache->df[kind];
+    lmx_stamp now = lmx_store_stamp(st, kind);
+    if (!c->valid || !lmx_stamp_eq(c->stamp, now) || c->t.n > DF_CACHE_MAX) {
+        lmx_qterms_free(&c->t);
+        c->stamp = now;
+        c->valid = 1;
+    }
+    for (int i = 0; i < q->n; i++) {
+        const lmx_qterm *t = &q->t[i];
+        int j = lmx_qterms_find(&c->t, t->tok, t->len);
+        if (j >= 0) { df[i] = (int64_t)c->t.t[j].w; continue; }
+        int rc = lmx_store_doc_freq(st, kind, t->tok, t->len, &df[i]);
+        if (rc) return rc;
+        if (lmx_qterms_add(&c->t, t->tok, t->len, (double)df[i], 0)) {
+            lmx_qterms_free(&c->t);             /* a cache that cannot grow starts over */
+            c->valid = 0;
+        }
+    }
+    return LM_OK;
 }
 
 /* One varint of FTS5's size blob (SQLite's varint format, values < 2^31). */
@@ -117,6 +206,7 @@ static int doclen_row(void *ctx, int64_t rid, const unsigned char *b, int nb)
         if (!used || l[col] < 0) { c->bad = 1; return LM_EDB; }
         off += used;
     }
+    for (int col = 0; col < LMX_NCOLS; col++) c->tot[col] += l[col];
     c->rid[c->n++] = rid;
     return LM_OK;
 }
@@ -142,6 +232,7 @@ static const lmx_doclen *doclen_get(lmx_store *st, lmx_bm25_cache *cache, int ki
     int rc = lmx_store_docsize_scan(st, kind, doclen_row, c);
     *st->err = keep;
     if (rc) { doclen_free1(c); return NULL; }
+    doclen_map(c);
     cache->dl[kind] = c;
     return c;
 }
@@ -150,16 +241,8 @@ static const lmx_doclen *doclen_get(lmx_store *st, lmx_bm25_cache *cache, int ki
    order, so the search starts where the previous one ended. */
 static const int *doclen_find(lmx_bm25_top *t, int64_t rowid)
 {
-    const lmx_doclen *c = t->dl;
-    int lo = t->dl_pos, hi = c->n;
-    if (lo >= c->n || (lo > 0 && c->rid[lo - 1] >= rowid)) lo = 0;
-    while (lo < hi) {
-        int mid = lo + (hi - lo) / 2;
-        if (c->rid[mid] < rowid) lo = mid + 1;
-        else hi = mid;
-    }
-    t->dl_pos = lo;
-    return lo < c->n && c->rid[lo] == rowid ? c->len + (size_t)LMX_NCOLS * (size_t)lo : NULL;
+    int i = doclen_row_of(t->dl, rowid, &t->dl_pos);
+    return i >= 0 ? t->dl->len + (size_t)LMX_NCOLS * (size_t)i : NULL;
 }
 
 /* ---- BM25 ---------------------------------------------------------------- */
@@ -255,4 +338,425 @@ int lmx_bm25_scan(lmx_store *st, lmx_bm25_cache *cache, int kind, const char *ma
     int rc = lmx_store_bm25_scan(st, kind, match, params, (int)sizeof(double) * (2 + LMX_NCOLS + t->nterms), f, t);
     if (rc && t->oom) rc = lmx_error_set(st->err, LM_ENOMEM, "out of memory");
     return rc;
+}
+
+/* ---- the pruned top-k over the posting index ---------------------------------------- */
+
+static int g_strategy = LMX_BM25_PRUNED;
+static _Thread_local int64_t g_scored;
+
+void lmx_bm25_set_strategy(int strategy) { g_strategy = strategy; }
+int64_t lmx_bm25_scored(void) { return g_scored; }
+
+#define WINDOW 4096
+#define MARGIN (1.0 + 1e-9)
+
+typedef struct bm25p {
+    double k1, b, avgdl, wcol[LMX_NCOLS], rhi, rlo;
+    const lmx_doclen *dl;
+    const double *wterm;         /* by query term */
+    double normlb[256];          /* the smallest length norm of each length class */
+} bm25p;
+
+/* A query term's posting list, read whole from the store. */
+typedef struct {
+    int t;                       /* the term's index in the query */
+    double w;                    /* its weight */
+    int nb, bcap;                /* blocks */
+    int64_t *first, *last;
+    int *cnt, *off, *nbytes;     /* postings; where they start in the blob; blob size */
+    size_t *at;                  /* where each blob starts in buf */
+    double *ub;                  /* bound of the term's score in each block */
+    double *bnorm;               /* the smallest length norm a posting of the block can have */
+    unsigned char *buf;
+    size_t blen, cap;
+    int bi, pi, dec_bi;          /* cursor: block, posting in the decoded block; which block is decoded */
+    lmx_posting *dec;
+    double wub;                  /* bound in the current window */
+    int essential;
+    const bm25p *P;
+    int bad;
+} tlist;
+
+/* The bound of w * BM25 over an impact frontier; *norm the smallest length
+   norm of its points. */
+static double impact_bound(const bm25p *P, double w, const lmx_impact *imp, int nimp, double *norm)
+{
+    double best = 0;
+    *norm = INFINITY;
+    for (int i = 0; i < nimp; i++) {
+        double tf = P->rhi * imp[i].tf2 / 2.0, dl = P->rlo * imp[i].dl2 / 2.0;
+        double nm = P->k1 * (1 - P->b + P->b * dl / P->avgdl);
+        if (nm < *norm) *norm = nm;
+        if (!(tf > 0)) continue;
+        double v = w * tf * (P->k1 + 1) / (tf + nm);
+        if (v != v) return INFINITY;
+        if (v > best) best = v;
+    }
+    if (*norm != *norm || *norm < 0) *norm = 0;
+    return best;
+}
+
+static int read_block(void *ctx, int64_t last, const unsigned char *b, int n)
+{
+    tlist *L = ctx;
+    if (L->nb == L->bcap) {
+        int nc = L->bcap ? 2 * L->bcap : 16;
+#define GROW(f) do { void *np_ = realloc(L->f, sizeof *L->f * (size_t)nc); if (!np_) return LM_ENOMEM; L->f = np_; } while (0)
+        GROW(first); GROW(last); GROW(cnt); GROW(off); GROW(nbytes); GROW(at); GROW(ub); GROW(bnorm);
+#undef GROW
+        L->bcap = nc;
+    }
+    if (L->blen + (size_t)n > L->cap) {
+        size_t nc = L->cap ? 2 * L->cap : 4096;
+        while (nc < L->blen + (size_t)n) nc *= 2;
+        unsigned char *nbuf = realloc(L->buf, nc);
+        if (!nbuf) return LM_ENOMEM;
+        L->buf = nbuf;
+        L->cap = nc;
+    }
+    memcpy(L->buf + L->blen, b, (size_t)n);
+    int i = L->nb, nimp = 0;
+    lmx_impact imp[LMX_PST_MAXIMP];
+    if (lmx_pst_header(b, n, &L->cnt[i], imp, &nimp, &L->off[i]) || L->cnt[i] < 1 ||
+        lmx_pst_first(b, n, L->off[i], &L->first[i]) || L->first[i] > last || (i > 0 && L->first[i] <= L->last[i - 1])) {
+        L->bad = 1;
+        return LM_EDB;
+    }
+    L->last[i] = last;
+    L->at[i] = L->blen;
+    L->nbytes[i] = n;
+    L->ub[i] = impact_bound(L->P, L->w, imp, nimp, &L->bnorm[i]);
+    L->blen += (size_t)n;
+    L->nb++;
+    return LM_OK;
+}
+
+static void tlist_free(tlist *L)
+{
+    free(L->first); free(L->last); free(L->cnt); free(L->off); free(L->nbytes); free(L->at); free(L->ub);
+    free(L->bnorm); free(L->buf); free(L->dec);
+}
+
+/* Make block b the decoded one. */
+static int decode(tlist *L, int b)
+{
+    if (L->dec_bi == b) return LM_OK;
+    if (lmx_pst_decode(L->buf + L->at[b], L->nbytes[b], L->off[b], L->cnt[b], L->dec)) { L->bad = 1; return LM_EDB; }
+    L->dec_bi = b;
+    return LM_OK;
+}
+
+/* Move the cursor to the first posting at or after rid (decoding only the
+   block it lands in when rid is inside it). */
+static int seek(tlist *L, int64_t rid)
+{
+    while (L->bi < L->nb && L->last[L->bi] < rid) { L->bi++; L->pi = 0; }
+    if (L->bi >= L->nb || L->first[L->bi] > rid) return LM_OK;
+    if (L->dec_bi != L->bi) { L->pi = 0; if (decode(L, L->bi)) return LM_EDB; }
+    while (L->pi < L->cnt[L->bi] && L->dec[L->pi].rid < rid) L->pi++;
+    return LM_OK;
+}
+
+/* The row id the cursor is at (INT64_MAX at the end). */
+static int64_t at_rid(const tlist *L)
+{
+    if (L->bi >= L->nb) return INT64_MAX;
+    return L->dec_bi == L->bi ? L->dec[L->pi].rid : L->first[L->bi];
+}
+
+/* A term's contribution to a row: lm_bm25()'s expression, term frequency
+   summed instance by instance in column order as FTS5 lists them. */
+static inline double contribution(const bm25p *P, double w, const uint32_t tf[LMX_NCOLS], double norm)
+{
+    double f = 0;
+    for (int c = 0; c < LMX_NCOLS; c++)
+        for (uint32_t i = 0; i < tf[c]; i++) f += P->wcol[c];
+    return f > 0 ? w * f * (P->k1 + 1) / (f + norm) : 0;
+}
+
+/* An upper bound of contribution() given a norm no larger than the row's. */
+static inline double contribution_bound(const bm25p *P, double w, const uint32_t tf[LMX_NCOLS], double norm)
+{
+    double f = 0;
+    for (int c = 0; c < LMX_NCOLS; c++) f += P->wcol[c] * tf[c];
+    return f > 0 ? w * f * (P->k1 + 1) / (f + norm) * MARGIN : 0;
+}
+
+/* The length norm of row rid: lm_bm25()'s expression. -1 when rid has no
+   lengths. */
+static double norm_of(const bm25p *P, int64_t rid, int *hint)
+{
+    int i = doclen_row_of(P->dl, rid, hint);
+    if (i < 0) return -1;
+    const int *len = P->dl->len + (size_t)LMX_NCOLS * (size_t)i;
+    double dl = 0;
+    for (int col = 0; col < LMX_NCOLS; col++) dl += P->wcol[col] * len[col];
+    return P->k1 * (1 - P->b + P->b * dl / P->avgdl);
+}
+
+typedef struct {
+    lmx_store *st;
+    const lmx_filter *f;
+} filterctx;
+
+static int passes(const filterctx *fc, int64_t rid)
+{
+    const lmx_filter *f = fc->f;
+    if (!f) return 1;
+    if (f->exclude_rid && rid == f->exclude_rid) return 0;
+    if (!f->region && !f->min_maturity && !f->nfields) return 1;
+    lmx_recinfo info;
+    int rc = lmx_store_info(fc->st, rid, &info);
+    if (rc) return rc == LM_ENOTFOUND ? 0 : -1;
+    int ok = lmx_filter_pass(f, rid, &info);
+    lmx_recinfo_free(&info);
+    return ok;
+}
+
+/* A posting of an essential term in the window, chained per row. */
+typedef struct { int next, t; uint32_t tf[LMX_NCOLS]; } pentry;
+
+/*
+** The search itself over n lists of nterms query terms.  Per window: the
+** essential terms' postings are gathered with an upper bound of each (its
+** block's smallest length norm); rows whose bounds cannot beat the k-th
+** score are dropped before their length is even looked up; the others are
+** scored exactly.  Returns LM_OK, LM_ENOMEM, -1 (an error in the store), or
+** 1 when the index and the column lengths disagree (the caller falls back
+** to the FTS5 scan).
+*/
+static int maxscore(tlist *L, int n, int nterms, const bm25p *P, const filterctx *fc, lmx_bm25_top *top, int prune)
+{
+    double *ubacc = malloc(sizeof(double) * WINDOW), *cval = malloc(sizeof(double) * (size_t)(nterms + 1));
+    int *head = malloc(sizeof(int) * WINDOW), *seen = malloc(sizeof(int) * (size_t)(nterms + 1));
+    unsigned char *mask = malloc((size_t)nterms + 1);
+    tlist **ord = malloc(sizeof(tlist *) * (size_t)(n + 1));
+    double *bub = malloc(sizeof(double) * (size_t)(n + 1));
+    const lmx_posting **rec = malloc(sizeof *rec * (size_t)(n + 1));   /* non-essential postings of a row */
+    int *rect = malloc(sizeof(int) * (size_t)(n + 1));
+    uint64_t bits[WINDOW / 64];
+    pentry *pool = NULL;
+    int pcap = 0, rc = LM_OK, hint = 0, stamp = 0;
+    int64_t scored = 0, end_prev = INT64_MIN;
+    if (!ubacc || !cval || !head || !seen || !mask || !ord || !bub || !rec || !rect) { rc = LM_ENOMEM; goto done; }
+    for (int i = 0; i < n; i++) ord[i] = &L[i];
+    for (int t = 0; t < nterms; t++) seen[t] = -1;
+    memset(bits, 0, sizeof bits);
+    for (;;) {
+        /* The next window starts at the first posting left. */
+        int64_t ws = INT64_MAX;
+        for (int i = 0; i < n; i++) {
+            if (end_prev != INT64_MIN && seek(&L[i], end_prev)) { rc = 1; goto done; }
+            int64_t r = at_rid(&L[i]);
+            if (r < ws) ws = r;
+        }
+        if (ws == INT64_MAX) break;
+        int64_t we = ws > INT64_MAX - WINDOW ? INT64_MAX : ws + WINDOW;
+        end_prev = we;
+        double theta = prune && lmx_topk_full(&top->top) ? lmx_topk_worst(&top->top) : -INFINITY;
+        /* Bounds in the window; the essential terms. */
+        double total = 0, nonsum = 0;
+        int nne = 0;                       /* ord[0 .. nne) are the non-essential terms */
+        for (int i = 0; i < n; i++) {
+            tlist *T = &L[i];
+            T->wub = 0;
+            for (int b = T->bi; b < T->nb && T->first[b] < we; b++)
+                if (T->ub[b] > T->wub) T->wub = T->ub[b];
+            T->essential = 1;
+            total += T->wub;
+        }
+        if (theta > -INFINITY) {
+            if (total * MARGIN <= theta) continue;                 /* nothing here can enter */
+            for (int i = 1; i < n; i++) {                           /* by bound: insertion sort */
+                tlist *x = ord[i];
+                int j = i;
+                while (j > 0 && ord[j - 1]->wub > x->wub) { ord[j] = ord[j - 1]; j--; }
+                ord[j] = x;
+            }
+            for (nne = 0; nne < n; nne++) {
+                if ((nonsum + ord[nne]->wub) * MARGIN > theta) break;
+                nonsum += ord[nne]->wub;
+                ord[nne]->essential = 0;
+            }
+        }
+        /* Gather the essential terms' postings of the window, each with a
+           bound of its contribution. */
+        int np = 0;
+        for (int i = 0; i < n; i++) {
+            tlist *T = &L[i];
+            if (!T->essential) continue;
+            while (T->bi < T->nb && T->first[T->bi] < we) {
+                if (decode(T, T->bi)) { rc = 1; goto done; }
+                int cnt = T->cnt[T->bi];
+                for (; T->pi < cnt && T->dec[T->pi].rid < we; T->pi++) {
+                    const lmx_posting *p = &T->dec[T->pi];
+                    int d = (int)(p->rid - ws);
+                    if (!(bits[d >> 6] & (1ull << (d & 63)))) {
+                        bits[d >> 6] |= 1ull << (d & 63);
+                        ubacc[d] = 0;
+                        head[d] = -1;
+                    }
+                    if (prune) ubacc[d] += contribution_bound(P, T->w, p->tf, P->normlb[p->dlq]);   /* also while the top k fills */
+                    if (np == pcap) {
+                        int nc = pcap ? 2 * pcap : 4096;
+                        pentry *npool = realloc(pool, sizeof *npool * (size_t)nc);
+                        if (!npool) { rc = LM_ENOMEM; goto done; }
+                        pool = npool;
+                        pcap = nc;
+                    }
+                    pool[np].next = head[d];
+                    pool[np].t = T->t;
+                    memcpy(pool[np].tf, p->tf, sizeof pool[np].tf);
+                    head[d] = np++;
+                }
+                if (T->pi < cnt) break;
+                T->bi++;
+                T->pi = 0;
+            }
+        }
+        /* The candidates in row order: bounded from their postings (each
+           with its length class), the non-essential terms looked up from the
+           strongest down while the row can still beat the k-th score; only
+           then scored exactly. */
+        for (int w = 0; w < WINDOW / 64; w++) {
+            while (bits[w]) {
+                int d = w * 64 + __builtin_ctzll(bits[w]);
+                bits[w] &= bits[w] - 1;
+                int64_t rid = ws + d;
+                theta = prune && lmx_topk_full(&top->top) ? lmx_topk_worst(&top->top) : -INFINITY;
+                int nrec = 0;
+                if (theta > -INFINITY) {
+                    if (ubacc[d] + nonsum * MARGIN <= theta) continue;
+                    double rem = 0;
+                    for (int i = 0; i < nne; i++) {
+                        tlist *T = ord[i];
+                        while (T->bi < T->nb && T->last[T->bi] < rid) { T->bi++; T->pi = 0; }
+                        bub[i] = T->bi < T->nb && T->first[T->bi] <= rid ? T->ub[T->bi] * MARGIN : 0;
+                        rem += bub[i];
+                    }
+                    double part = ubacc[d];
+                    int drop = part + rem <= theta;
+                    for (int i = nne - 1; i >= 0 && !drop; i--) {
+                        tlist *T = ord[i];
+                        rem -= bub[i];
+                        if (bub[i] > 0) {
+                            if (seek(T, rid)) { rc = 1; goto done; }
+                            if (T->dec_bi == T->bi && T->pi < T->cnt[T->bi] && T->dec[T->pi].rid == rid) {
+                                const lmx_posting *p = &T->dec[T->pi];
+                                part += contribution_bound(P, T->w, p->tf, P->normlb[p->dlq]);
+                                rec[nrec++] = p;
+                                rect[nrec - 1] = T->t;
+                            }
+                        }
+                        drop = part + rem <= theta;
+                    }
+                    if (drop) continue;
+                }
+                /* Exactly: lm_bm25()'s score, the terms added in query order. */
+                double norm = norm_of(P, rid, &hint);
+                if (norm < 0) { rc = 1; goto done; }
+                stamp++;
+                for (int e = head[d]; e >= 0; e = pool[e].next) {
+                    int t = pool[e].t;
+                    seen[t] = stamp;
+                    cval[t] = contribution(P, P->wterm[t], pool[e].tf, norm);
+                }
+                for (int i = 0; i < nrec; i++) {
+                    seen[rect[i]] = stamp;
+                    cval[rect[i]] = contribution(P, P->wterm[rect[i]], rec[i]->tf, norm);
+                }
+                scored++;
+                double score = 0;
+                for (int t = 0; t < nterms; t++) {
+                    mask[t] = seen[t] == stamp;
+                    if (mask[t]) score += cval[t];        /* 0 when its columns weigh 0: no change */
+                }
+                int ok = passes(fc, rid);
+                if (ok < 0) { rc = -1; goto done; }
+                if (ok && lmx_bm25_top_push(top, score, rid, mask)) { rc = LM_ENOMEM; goto done; }
+            }
+        }
+    }
+done:
+    g_scored = scored;
+    free(ubacc); free(cval); free(head); free(seen); free(mask); free(ord); free(bub); free(rec); free(rect); free(pool);
+    return rc;
+}
+
+/* The search over the posting index: LM_OK, an error, or 1 to fall back. */
+static int pst_search(lmx_store *st, lmx_bm25_cache *cache, int kind, int n, const char *const *tok,
+                      const double *params, const lmx_filter *f, lmx_bm25_top *top, int prune)
+{
+    const lmx_doclen *dl = doclen_get(st, cache, kind);
+    if (!dl) return 1;
+    bm25p P = { params[0], params[1], 1.0, { 0 }, 0, INFINITY, dl, params + 2 + LMX_NCOLS, { 0 } };
+    double wtot = 0;
+    for (int c = 0; c < LMX_NCOLS; c++) {
+        P.wcol[c] = params[2 + c];
+        wtot += P.wcol[c] * (double)dl->tot[c];
+        double r = P.wcol[c] / (lmx_pst_refw2[c] / 2.0);
+        if (r > P.rhi) P.rhi = r;
+        if (r < P.rlo) P.rlo = r;
+    }
+    P.avgdl = dl->n > 0 ? wtot / (double)dl->n : 1.0;   /* as lm_bm25() from FTS5's averages */
+    if (P.avgdl <= 0) P.avgdl = 1.0;
+    for (int q = 0; q < 256; q++) {
+        double nm = P.k1 * (1 - P.b + P.b * (P.rlo * lmx_pst_dlq_floor((uint8_t)q) / 2.0) / P.avgdl);
+        P.normlb[q] = nm == nm && nm > 0 ? nm : 0;
+    }
+    if (P.rlo < 0 || P.rhi < 0 || P.k1 < 0 || P.b < 0 || P.b > 1) return 1;   /* bounds need these */
+    tlist *L = calloc((size_t)(n ? n : 1), sizeof *L);
+    if (!L) return lmx_error_set(st->err, LM_ENOMEM, "out of memory");
+    int rc = LM_OK, m = 0;
+    for (int i = 0; i < n && !rc; i++) {
+        int64_t tid, df;
+        tlist *T = &L[m];
+        T->t = i;
+        T->w = params[2 + LMX_NCOLS + i];
+        T->P = &P;
+        T->dec_bi = -1;
+        int r = lmx_store_pst_term(st, kind, tok[i], (int)strlen(tok[i]), &tid, &df);
+        if (r < 0) { rc = st->err->code; break; }
+        if (r == 0) continue;
+        rc = lmx_store_pst_blocks(st, tid, read_block, T);
+        if (rc == LM_ENOMEM) rc = lmx_error_set(st->err, LM_ENOMEM, "out of memory");
+        else if (rc) { rc = T->bad ? 1 : rc; break; }
+        int maxc = 0;
+        for (int b = 0; b < T->nb; b++) if (T->cnt[b] > maxc) maxc = T->cnt[b];
+        if (T->nb && !(T->dec = malloc(sizeof *T->dec * (size_t)maxc))) rc = lmx_error_set(st->err, LM_ENOMEM, "out of memory");
+        if (T->nb) m++;
+        else tlist_free(T), memset(T, 0, sizeof *T);
+    }
+    filterctx fc = { st, f };
+    if (!rc) {
+        rc = maxscore(L, m, n, &P, &fc, top, prune);
+        if (rc == LM_ENOMEM) rc = lmx_error_set(st->err, LM_ENOMEM, "out of memory");
+        else if (rc < 0) rc = st->err->code ? st->err->code : LM_EDB;
+    }
+    for (int i = 0; i < n; i++) tlist_free(&L[i]);
+    free(L);
+    return rc;
+}
+
+int lmx_bm25_search(lmx_store *st, lmx_bm25_cache *cache, int kind, int n, const char *const *tok, const char *match,
+                    const double *params, const lmx_filter *f, lmx_bm25_top *t)
+{
+    g_scored = 0;
+    if (g_strategy != LMX_BM25_FTS5) {
+        int ready = lmx_store_pst_ready(st);
+        if (ready < 0) return st->err->code;
+        if (ready) {
+            lmx_error keep = *st->err;
+            int rc = pst_search(st, cache, kind, n, tok, params, f, t, g_strategy == LMX_BM25_PRUNED);
+            if (rc != 1) return rc;
+            /* The index disagrees with the column lengths: the FTS5 scan,
+               from an empty collector. */
+            *st->err = keep;
+            int limit = t->top.k, nterms = t->nterms;
+            lmx_bm25_top_free(t);
+            if (lmx_bm25_top_init(t, limit, nterms)) return lmx_error_set(st->err, LM_EINVAL, "bad collector");
+        }
+    }
+    return lmx_bm25_scan(st, cache, kind, match, params, f, t);
 }

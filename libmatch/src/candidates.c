@@ -104,7 +104,8 @@ int lmx_cand_bm25(lm_db *db, int kind, const lmx_selected *sel, const lm_opts *o
     params[1] = LMX_OD(o, BM25_B);
     for (int c = 0; c < LMX_NCOLS; c++) params[2 + c] = o->v[LMX_O_W_TITLE + c];
     for (int j = 0; j < sel->n; j++) params[2 + LMX_NCOLS + j] = sel->w[j];
-    if ((rc = lmx_bm25_scan(&db->store, &db->bm25, kind, match, params, f, &top))) goto done;
+    if ((rc = lmx_bm25_search(&db->store, &db->bm25, kind, sel->n, (const char *const *)sel->tok, match, params, f, &top)))
+        goto done;
     if (top.top.n == 0) goto done;
     if (!(order = malloc(sizeof(int) * (size_t)top.top.n))) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); goto done; }
     lmx_topk_sort(&top.top, order);

@@ -68,17 +68,19 @@ int lmx_terms_select(lm_db *db, const lmx_qterms *q, int kind, int max_terms, lm
     int rc = lmx_store_count(&db->store, kind, &N);
     if (rc) return rc;
     ranked *rk = malloc(sizeof *rk * (size_t)(q->n ? q->n : 1));
-    if (!rk) return lmx_err(db, LM_ENOMEM, "out of memory");
+    int64_t *dfs = malloc(sizeof *dfs * (size_t)(q->n ? q->n : 1));
+    if (!rk || !dfs) { free(rk); free(dfs); return lmx_err(db, LM_ENOMEM, "out of memory"); }
+    if ((rc = lmx_bm25_doc_freqs(&db->store, &db->bm25, kind, q, dfs))) { free(rk); free(dfs); return rc; }
     int nr = 0;
     for (int i = 0; i < q->n; i++) {
-        int64_t df;
-        if ((rc = lmx_store_doc_freq(&db->store, kind, q->t[i].tok, q->t[i].len, &df))) { free(rk); return rc; }
+        int64_t df = dfs[i];
         if (df == 0) continue;
         if (df > N) N = df;     /* never a negative IDF */
         rk[nr].idx = i;
         rk[nr].key = sqrt(q->t[i].w) * idf_of(N, df);
         nr++;
     }
+    free(dfs);
     qsort(rk, (size_t)nr, sizeof *rk, by_key_desc);
     if (nr > max_terms) nr = max_terms;
     out->tok = calloc((size_t)(nr ? nr : 1), sizeof(char *));
@@ -165,18 +167,20 @@ int lmx_terms_feedback(lm_db *db, lmx_qterms *q, int kind, const lmx_hitlist *hl
     int64_t N;
     if ((rc = lmx_store_count(&db->store, kind, &N))) { lmx_qterms_free(&acc); return rc; }
     ranked *rk = malloc(sizeof *rk * (size_t)(acc.n ? acc.n : 1));
-    if (!rk) { lmx_qterms_free(&acc); return lmx_err(db, LM_ENOMEM, "out of memory"); }
+    int64_t *dfs = malloc(sizeof *dfs * (size_t)(acc.n ? acc.n : 1));
+    if (!rk || !dfs) { free(rk); free(dfs); lmx_qterms_free(&acc); return lmx_err(db, LM_ENOMEM, "out of memory"); }
+    rc = lmx_bm25_doc_freqs(&db->store, &db->bm25, kind, &acc, dfs);
     int nr = 0;
     double qmax = 0;
     for (int i = 0; i < q->n; i++) if (q->t[i].w > qmax) qmax = q->t[i].w;
     for (int i = 0; i < acc.n && !rc; i++) {
-        int64_t df;
-        if ((rc = lmx_store_doc_freq(&db->store, kind, acc.t[i].tok, acc.t[i].len, &df))) break;
+        int64_t df = dfs[i];
         if (df <= 0 || df >= N) continue;
         rk[nr].idx = i;
         rk[nr].key = acc.t[i].w * idf_of(N, df);
         nr++;
     }
+    free(dfs);
     if (rc) { free(rk); lmx_qterms_free(&acc); return rc; }
     qsort(rk, (size_t)nr, sizeof *rk, by_key_desc);
     int added = 0;

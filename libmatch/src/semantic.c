@@ -11,6 +11,8 @@
 ** Terms in fewer than two records are left out of the model.
 */
 #include <math.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,95 +53,292 @@ int lmx_semantic_dim(lmx_store *st)
 
 /* ---- building ------------------------------------------------------------------ */
 
-typedef struct { int64_t rid; int n; int *term; float *tf; } rowterms;
+/*
+** The texts are read by the calling thread and analyzed by lmx_threads()
+** workers, a batch of rows at a time; batches are merged into the
+** vocabulary and the sparse matrix in the order they were read, so the
+** model does not depend on the number of threads.  The matrix is built in
+** place: one array of (term, weight) entries for all rows, compacted to
+** the model's columns (terms in two or more records) after the scan.
+*/
+#define BATCH_ROWS 256
+#define NSLOTS 8                   /* batches in flight */
+
+enum { B_FREE, B_FILLED, B_TAKEN, B_DONE };
+
+typedef struct {
+    int state, n, rc;
+    int64_t rid[BATCH_ROWS];
+    char *text;                    /* every row's three texts, NUL-terminated */
+    size_t tlen, tcap;
+    size_t toff[BATCH_ROWS][3];    /* offsets into text; SIZE_MAX: none */
+    char *tok;                     /* the analyzed terms, concatenated */
+    size_t klen, kcap;
+    int *klens, nt, ntcap;         /* per term: its length ... */
+    float *kw;                     /* ... and its weighted frequency */
+    int rowend[BATCH_ROWS];        /* terms of row i end at rowend[i] */
+} batch;
 
 typedef struct {
     const lmx_analyzer *an;
-    lmx_qterms vocab;          /* term -> index; w = document frequency */
-    rowterms *rows;
-    int nrows, cap;
-    int rc;                    /* an analyzer failure */
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+    batch slot[NSLOTS];
+    int64_t head, tail, next;      /* next to merge, next to fill, next to analyze */
+    int quit, nworkers;
+    pthread_t th[8];
+    /* the merge, on the calling thread */
+    lmx_qterms vocab;              /* term -> index; w = document frequency */
+    int64_t *rowptr, *rids;
+    int *colidx;
+    float *val;
+    int nrows, rcap;
+    int64_t nnz, ncap;
+    int rc;                        /* an analyzer or allocation failure */
     const lmx_progress *pg;
     lmx_error *err;
 } buildctx;
 
-static int build_row(void *ctx, int64_t rid, const char *const texts[3])
+static int grow(void **p, size_t elem, size_t need, size_t *cap)
 {
-    buildctx *b = ctx;
-    lmx_qterms t = {0};
-    int rc = record_terms(b->an, texts, &t);
-    if (!rc && b->nrows == b->cap) {
-        int nc = b->cap ? b->cap * 2 : 1024;
-        rowterms *nr = realloc(b->rows, sizeof *nr * (size_t)nc);
-        if (nr) { b->rows = nr; b->cap = nc; } else rc = LM_ENOMEM;
-    }
-    if (!rc) {
-        rowterms *r = &b->rows[b->nrows++];
-        r->rid = rid;
-        r->n = t.n;
-        r->term = malloc(sizeof(int) * (size_t)(t.n ? t.n : 1));
-        r->tf = malloc(sizeof(float) * (size_t)(t.n ? t.n : 1));
-        if (!r->term || !r->tf) rc = LM_ENOMEM;
-        for (int j = 0; j < t.n && !rc; j++) {
-            rc = lmx_qterms_add(&b->vocab, t.t[j].tok, t.t[j].len, 1.0, 0);   /* df += 1 */
-            r->term[j] = lmx_qterms_find(&b->vocab, t.t[j].tok, t.t[j].len);
-            r->tf[j] = (float)t.t[j].w;
-        }
-    }
-    lmx_qterms_free(&t);
-    if (rc) return b->rc = rc;
-    if (b->nrows % 1000 == 0 && lmx_progress_report(b->pg, b->err, "vectors", b->nrows, -1)) return b->rc = LM_ESTATE;
+    if (need <= *cap) return LM_OK;
+    size_t nc = *cap ? *cap : 256;
+    while (nc < need) nc *= 2;
+    void *np = realloc(*p, elem * nc);
+    if (!np) return LM_ENOMEM;
+    *p = np;
+    *cap = nc;
     return LM_OK;
 }
+
+/* Analyze one batch (a worker, or the calling thread without workers). */
+static void analyze_batch(const lmx_analyzer *an, batch *b)
+{
+    b->klen = 0;
+    b->nt = 0;
+    b->rc = LM_OK;
+    for (int i = 0; i < b->n && !b->rc; i++) {
+        const char *texts[3];
+        for (int c = 0; c < 3; c++) texts[c] = b->toff[i][c] == SIZE_MAX ? NULL : b->text + b->toff[i][c];
+        lmx_qterms t = {0};
+        int rc = record_terms(an, texts, &t);
+        size_t ntcap = (size_t)b->ntcap, need = 0;
+        for (int j = 0; j < t.n; j++) need += (size_t)t.t[j].len;
+        if (!rc) rc = grow((void **)&b->tok, 1, b->klen + need, &b->kcap);
+        size_t c1 = ntcap;
+        if (!rc) rc = grow((void **)&b->klens, sizeof(int), (size_t)b->nt + (size_t)t.n, &ntcap);
+        if (!rc) rc = grow((void **)&b->kw, sizeof(float), (size_t)b->nt + (size_t)t.n, &c1);
+        if (!rc) b->ntcap = (int)(ntcap < c1 ? ntcap : c1);
+        for (int j = 0; j < t.n && !rc; j++) {
+            memcpy(b->tok + b->klen, t.t[j].tok, (size_t)t.t[j].len);
+            b->klen += (size_t)t.t[j].len;
+            b->klens[b->nt] = t.t[j].len;
+            b->kw[b->nt++] = (float)t.t[j].w;
+        }
+        b->rowend[i] = b->nt;
+        lmx_qterms_free(&t);
+        b->rc = rc;
+    }
+}
+
+static void *worker(void *p)
+{
+    buildctx *c = p;
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        while (!c->quit && c->next == c->tail) pthread_cond_wait(&c->work, &c->mu);
+        if (c->next == c->tail) break;                      /* quit, nothing left */
+        batch *b = &c->slot[c->next++ % NSLOTS];
+        b->state = B_TAKEN;
+        pthread_mutex_unlock(&c->mu);
+        analyze_batch(c->an, b);
+        pthread_mutex_lock(&c->mu);
+        b->state = B_DONE;
+        pthread_cond_broadcast(&c->done);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return NULL;
+}
+
+/* Merge an analyzed batch into the vocabulary and the matrix. */
+static int merge_batch(buildctx *c, batch *b)
+{
+    if (b->rc) return b->rc;
+    size_t rcap = (size_t)c->rcap, rcap2 = rcap, ncap = (size_t)c->ncap, ncap2 = ncap;
+    int rc = grow((void **)&c->rowptr, sizeof(int64_t), (size_t)c->nrows + (size_t)b->n + 1, &rcap);
+    if (!rc) rc = grow((void **)&c->rids, sizeof(int64_t), (size_t)c->nrows + (size_t)b->n + 1, &rcap2);
+    if (!rc) rc = grow((void **)&c->colidx, sizeof(int), (size_t)c->nnz + (size_t)b->nt, &ncap);
+    if (!rc) rc = grow((void **)&c->val, sizeof(float), (size_t)c->nnz + (size_t)b->nt, &ncap2);
+    if (rc) return rc;
+    c->rcap = (int)(rcap < rcap2 ? rcap : rcap2);
+    c->ncap = (int64_t)(ncap < ncap2 ? ncap : ncap2);
+    size_t off = 0;
+    for (int i = 0, j = 0; i < b->n; i++) {
+        c->rowptr[c->nrows] = c->nnz;
+        c->rids[c->nrows] = b->rid[i];
+        for (; j < b->rowend[i]; j++) {
+            const char *tok = b->tok + off;
+            off += (size_t)b->klens[j];
+            if ((rc = lmx_qterms_add(&c->vocab, tok, b->klens[j], 1.0, 0))) return rc;     /* df += 1 */
+            c->colidx[c->nnz] = lmx_qterms_find(&c->vocab, tok, b->klens[j]);
+            c->val[c->nnz++] = b->kw[j];
+        }
+        c->nrows++;
+        c->rowptr[c->nrows] = c->nnz;
+        if (c->nrows % 1000 == 0 && lmx_progress_report(c->pg, c->err, "vectors", c->nrows, -1)) return LM_ESTATE;
+    }
+    return LM_OK;
+}
+
+/* Merge the oldest batch once it is analyzed (waiting for it when `wait`);
+   1 when one was merged. */
+static int merge_next(buildctx *c, int wait)
+{
+    pthread_mutex_lock(&c->mu);
+    batch *b = &c->slot[c->head % NSLOTS];
+    while (wait && c->head < c->tail && b->state != B_DONE) pthread_cond_wait(&c->done, &c->mu);
+    int ready = c->head < c->tail && b->state == B_DONE;
+    pthread_mutex_unlock(&c->mu);
+    if (!ready) return 0;
+    if (!c->rc) c->rc = merge_batch(c, b);          /* after a failure: drained, not merged */
+    pthread_mutex_lock(&c->mu);
+    b->state = B_FREE;
+    c->head++;
+    pthread_mutex_unlock(&c->mu);
+    return 1;
+}
+
+/* Hand the filling batch to the workers (or analyze it here). */
+static void submit(buildctx *c)
+{
+    batch *b = &c->slot[c->tail % NSLOTS];
+    if (!b->n) return;
+    if (!c->nworkers) {
+        analyze_batch(c->an, b);
+        b->state = B_DONE;
+        c->tail++;
+        merge_next(c, 0);
+        return;
+    }
+    pthread_mutex_lock(&c->mu);
+    b->state = B_FILLED;
+    c->tail++;
+    pthread_cond_signal(&c->work);
+    pthread_mutex_unlock(&c->mu);
+    while (merge_next(c, 0)) {}
+    while (c->tail - c->head >= NSLOTS) merge_next(c, 1);         /* the ring is full: wait */
+}
+
+static int build_row(void *ctx, int64_t rid, const char *const texts[3])
+{
+    buildctx *c = ctx;
+    if (c->rc) return c->rc;
+    batch *b = &c->slot[c->tail % NSLOTS];
+    if (b->state != B_FREE) return c->rc = LM_ESTATE;          /* not reached: submit() waits */
+    if (b->n == 0) b->tlen = 0;
+    size_t need = 3;
+    for (int k = 0; k < 3; k++) need += texts[k] ? strlen(texts[k]) : 0;
+    if (grow((void **)&b->text, 1, b->tlen + need, &b->tcap)) return c->rc = LM_ENOMEM;
+    for (int k = 0; k < 3; k++) {
+        if (!texts[k] || !*texts[k]) { b->toff[b->n][k] = SIZE_MAX; continue; }
+        size_t l = strlen(texts[k]);
+        b->toff[b->n][k] = b->tlen;
+        memcpy(b->text + b->tlen, texts[k], l + 1);
+        b->tlen += l + 1;
+    }
+    b->rid[b->n++] = rid;
+    if (b->n == BATCH_ROWS) {
+        submit(c);
+        c->slot[c->tail % NSLOTS].n = 0;
+    }
+    return c->rc;
+}
+
+/* Read and analyze every stored text into c's vocabulary and matrix. */
+static int read_texts(lmx_store *st, buildctx *c)
+{
+    int rc = LM_OK;
+    int want = lmx_threads();
+    if (want > 8) want = 8;
+    if (pthread_mutex_init(&c->mu, NULL)) return LM_ENOMEM;
+    pthread_cond_init(&c->work, NULL);
+    pthread_cond_init(&c->done, NULL);
+    for (int i = 0; i < want && want > 1; i++) {
+        if (pthread_create(&c->th[c->nworkers], NULL, worker, c)) break;
+        c->nworkers++;
+    }
+    for (int k = 1; k <= LMX_NKINDS && !rc && !c->rc; k++) rc = lmx_store_texts_scan(st, k, build_row, c);
+    if (!rc && !c->rc) submit(c);
+    while (c->head < c->tail) merge_next(c, 1);
+    pthread_mutex_lock(&c->mu);
+    c->quit = 1;
+    pthread_cond_broadcast(&c->work);
+    pthread_mutex_unlock(&c->mu);
+    for (int i = 0; i < c->nworkers; i++) pthread_join(c->th[i], NULL);
+    pthread_cond_destroy(&c->work);
+    pthread_cond_destroy(&c->done);
+    pthread_mutex_destroy(&c->mu);
+    for (int i = 0; i < NSLOTS; i++) {
+        batch *b = &c->slot[i];
+        free(b->text); free(b->tok); free(b->klens); free(b->kw);
+    }
+    if (c->rc == LM_ESTATE) return LM_ESTATE;                  /* stopped by progress: message set */
+    if (c->rc) return lmx_error_set(st->err, c->rc, "analyzing texts for vectors: %s", lm_errstr(c->rc));
+    return rc;
+}
+
+typedef struct { const lmx_qterm *t; } termref;
+
+static int by_term(const void *a, const void *b)
+{
+    const lmx_qterm *x = ((const termref *)a)->t, *y = ((const termref *)b)->t;
+    int n = x->len < y->len ? x->len : y->len, c = memcmp(x->tok, y->tok, (size_t)n);
+    return c ? c : x->len - y->len;
+}
+
+/* Rows stored per round of folding: the vectors of a round are computed in
+   parallel, then written. */
+#define FOLD_ROWS 8192
 
 int lmx_semantic_build(lmx_store *st, const lmx_analyzer *an, int dim, const lmx_progress *pg)
 {
     buildctx b = { .an = an, .pg = pg, .err = st->err };
     int rc = LM_OK;
-    int *colof = NULL, *colidx = NULL;
-    int64_t *rowptr = NULL;
-    float *val = NULL, *idf = NULL, *x = NULL;
+    int *colof = NULL;
+    float *idf = NULL, *x = NULL;
+    termref *order = NULL;
     lmx_lsa mod = {0};
-    for (int k = 1; k <= LMX_NKINDS && !rc; k++) {
-        rc = lmx_store_texts_scan(st, k, build_row, &b);
-        if (rc && b.rc == LM_ESTATE) goto done;                /* message already set */
-        if (rc && b.rc) rc = lmx_error_set(st->err, b.rc, "analyzing texts for vectors: %s", lm_errstr(b.rc));
-    }
-    if (rc) goto done;
+    if ((rc = read_texts(st, &b))) goto done;
     if (b.nrows < 3) { rc = lmx_error_set(st->err, LM_ESTATE, "too few records (%d) to build vectors", b.nrows); goto done; }
     /* Columns: terms in two or more records. */
     colof = malloc(sizeof(int) * (size_t)(b.vocab.n ? b.vocab.n : 1));
     if (!colof) { rc = LM_ENOMEM; goto done; }
     int ncols = 0;
     for (int v = 0; v < b.vocab.n; v++) colof[v] = b.vocab.t[v].w >= 2 ? ncols++ : -1;
-    int64_t nnz = 0;
-    for (int i = 0; i < b.nrows; i++)
-        for (int j = 0; j < b.rows[i].n; j++) nnz += colof[b.rows[i].term[j]] >= 0;
-    rowptr = malloc(sizeof(int64_t) * (size_t)(b.nrows + 1));
-    colidx = malloc(sizeof(int) * (size_t)(nnz ? nnz : 1));
-    val = malloc(sizeof(float) * (size_t)(nnz ? nnz : 1));
     idf = malloc(sizeof(float) * (size_t)(ncols ? ncols : 1));
-    if (!rowptr || !colidx || !val || !idf) { rc = LM_ENOMEM; goto done; }
+    if (!idf) { rc = LM_ENOMEM; goto done; }
     for (int v = 0; v < b.vocab.n; v++)
         if (colof[v] >= 0) idf[colof[v]] = (float)log((double)b.nrows / b.vocab.t[v].w);
+    /* Compact the matrix in place to those columns, TF-IDF weighted, rows
+       L2-normalized. */
     int64_t p = 0;
     for (int i = 0; i < b.nrows; i++) {
-        rowptr[i] = p;
+        int64_t from = b.rowptr[i], to = b.rowptr[i + 1], start = p;
         double norm = 0;
-        int64_t start = p;
-        for (int j = 0; j < b.rows[i].n; j++) {
-            int c = colof[b.rows[i].term[j]];
+        b.rowptr[i] = p;
+        for (int64_t k = from; k < to; k++) {
+            int c = colof[b.colidx[k]];
             if (c < 0) continue;
-            colidx[p] = c;
-            val[p] = (float)((1.0 + log(b.rows[i].tf[j])) * idf[c]);
-            norm += (double)val[p] * val[p];
+            b.colidx[p] = c;
+            b.val[p] = (float)((1.0 + log(b.val[k])) * idf[c]);
+            norm += (double)b.val[p] * b.val[p];
             p++;
         }
         if (norm > 0)
-            for (int64_t q = start; q < p; q++) val[q] = (float)(val[q] / sqrt(norm));
+            for (int64_t q = start; q < p; q++) b.val[q] = (float)(b.val[q] / sqrt(norm));
     }
-    rowptr[b.nrows] = p;
-    lmx_csr A = { b.nrows, ncols, rowptr, colidx, val };
+    b.rowptr[b.nrows] = p;
+    lmx_csr A = { b.nrows, ncols, b.rowptr, b.colidx, b.val };
     lmx_lsa_opts o = LMX_LSA_OPTS_INIT;
     o.rank = dim;
     o.power_iters = 2;
@@ -149,16 +348,25 @@ int lmx_semantic_build(lmx_store *st, const lmx_analyzer *an, int dim, const lmx
                            lm_errstr(rc));
         goto done;
     }
-    /* Store the model and every record's vector. */
+    /* Store the model (terms in byte order: appends to the table's B-tree)
+       and every record's vector. */
     const int d = mod.d;
     if ((rc = lmx_store_lsa_clear(st))) goto done;
-    for (int v = 0; v < b.vocab.n && !rc; v++)
-        if (colof[v] >= 0)
-            rc = lmx_store_lsa_put(st, b.vocab.t[v].tok, b.vocab.t[v].len, idf[colof[v]], mod.proj + (size_t)colof[v] * d, d);
-    if (!rc && !(x = malloc(sizeof(float) * (size_t)d))) rc = LM_ENOMEM;
-    for (int i = 0; i < b.nrows && !rc; i++) {
-        lmx_lsa_fold(&mod, colidx + rowptr[i], val + rowptr[i], (int)(rowptr[i + 1] - rowptr[i]), x);  /* zero if empty */
-        rc = lmx_store_vec_put(st, LMX_SPACE_BUILTIN, b.rows[i].rid, x, d);
+    if (!(order = malloc(sizeof *order * (size_t)(ncols ? ncols : 1)))) { rc = LM_ENOMEM; goto done; }
+    int nt = 0;
+    for (int v = 0; v < b.vocab.n; v++)
+        if (colof[v] >= 0) order[nt++].t = &b.vocab.t[v];
+    qsort(order, (size_t)nt, sizeof *order, by_term);
+    for (int i = 0; i < nt && !rc; i++) {
+        const lmx_qterm *t = order[i].t;
+        int c = colof[t - b.vocab.t];
+        rc = lmx_store_lsa_put(st, t->tok, t->len, idf[c], mod.proj + (size_t)c * d, d);
+    }
+    if (!rc && !(x = malloc(sizeof(float) * (size_t)d * FOLD_ROWS))) rc = LM_ENOMEM;
+    for (int r0 = 0; r0 < b.nrows && !rc; r0 += FOLD_ROWS) {
+        int nr = b.nrows - r0 < FOLD_ROWS ? b.nrows - r0 : FOLD_ROWS;
+        lmx_lsa_fold_rows(&mod, &A, r0, nr, x);                 /* zero for an empty row */
+        for (int i = 0; i < nr && !rc; i++) rc = lmx_store_vec_put(st, LMX_SPACE_BUILTIN, b.rids[r0 + i], x + (size_t)i * d, d);
     }
     if (!rc) rc = lmx_store_meta_set_int(st, "lsa_dim", d);
     if (!rc) rc = lmx_store_meta_set_int(st, "lsa_records", b.nrows);
@@ -167,13 +375,13 @@ done:
     if (rc == LM_ENOMEM) lmx_error_set(st->err, rc, "out of memory building vectors");
     lmx_lsa_free(&mod);
     free(x);
+    free(order);
     free(colof);
-    free(rowptr);
-    free(colidx);
-    free(val);
     free(idf);
-    for (int i = 0; i < b.nrows; i++) { free(b.rows[i].term); free(b.rows[i].tf); }
-    free(b.rows);
+    free(b.rowptr);
+    free(b.rids);
+    free(b.colidx);
+    free(b.val);
     lmx_qterms_free(&b.vocab);
     return rc;
 }

@@ -1,8 +1,10 @@
 /*
 ** store.c -- the store: connection, schema and migrations, named statements,
-** transactions, the cache rule, meta, records, links, the user dictionary
-** and synonyms.  The full-text and vector tables are in store_index.c.
-** Together they are the only code of libmatch that speaks SQL.
+** the cache rule, meta, reading records, links, the user dictionary and
+** synonyms.  store_index.c, above it, has the full-text, posting and vector
+** tables and every write that must keep them in step (transactions,
+** opening the index, put and delete).  Together they are the only code of
+** libmatch that speaks SQL.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +44,12 @@ static const char base_schema[] =
 ** migrate_v1().)  To add a table: bump LMX_SCHEMA_VERSION and put its SQL
 ** here under the new version.
 */
-static const char *const additions[LMX_SCHEMA_VERSION + 1] = { NULL };
+static const char *const additions[LMX_SCHEMA_VERSION + 1] = {
+    [3] = "CREATE TABLE IF NOT EXISTS pst_term(kind INTEGER NOT NULL, term BLOB NOT NULL, tid INTEGER NOT NULL,"
+          "  df INTEGER NOT NULL, PRIMARY KEY(kind, term)) WITHOUT ROWID;"
+          "CREATE TABLE IF NOT EXISTS pst_block(tid INTEGER NOT NULL, last INTEGER NOT NULL, b BLOB NOT NULL,"
+          "  PRIMARY KEY(tid, last)) WITHOUT ROWID;",
+};
 
 /* The additions of versions from..to, concatenated (malloc'ed, "" if none). */
 static char *additions_sql(int from, int to)
@@ -105,6 +112,16 @@ static const char *const stmt_sql[LMX_NSTMT] = {
     [S_FTS_TEXTS]     = "SELECT title, body, keywords FROM %s WHERE rowid = ?",
     [S_FTS_SCAN]      = "SELECT rowid, title, body, keywords FROM %s",
     [S_FTS_DOCSIZE]   = "SELECT id, sz FROM %s_docsize ORDER BY id",
+    [S_PST_TERM]      = "SELECT tid, df FROM pst_term WHERE kind=? AND term=?",
+    [S_PST_TERM_PUT]  = "INSERT OR REPLACE INTO pst_term(kind, term, tid, df) VALUES(?, ?, ?, ?)",
+    [S_PST_TERM_DEL]  = "DELETE FROM pst_term WHERE kind=? AND term=?",
+    [S_PST_AT]        = "SELECT last, b FROM pst_block WHERE tid=? AND last>=? ORDER BY last LIMIT 1",
+    [S_PST_TAIL]      = "SELECT last, b FROM pst_block WHERE tid=? ORDER BY last DESC LIMIT 1",
+    [S_PST_PUT]       = "INSERT INTO pst_block(tid, last, b) VALUES(?, ?, ?)",
+    [S_PST_DEL]       = "DELETE FROM pst_block WHERE tid=? AND last=?",
+    [S_PST_SCAN]      = "SELECT last, b FROM pst_block WHERE tid=? ORDER BY last",
+    [S_PST_TEXTS]     = "SELECT title, body, keywords, extra FROM %s WHERE rowid=?",
+    [S_PST_TEXTS_ALL] = "SELECT rowid, title, body, keywords, extra FROM %s",
     [S_LSA_GET]       = "SELECT idf, v FROM lsa_term WHERE term = ?",
     [S_LSA_PUT]       = "INSERT INTO lsa_term(term, idf, v) VALUES(?, ?, ?)",
     [S_VEC_PUT]       = "INSERT OR REPLACE INTO %s(rid, v) VALUES(?, ?)",
@@ -179,43 +196,7 @@ void lmx_store_bump(lmx_store *st, int kind)
     if (kind >= 1 && kind <= LMX_NKINDS) st->gen[kind]++;
 }
 
-/* FTS5's 'rebuild' drops the index and re-reads the table's own copy of the
-   text.  It must run after any change of tokenization (mode, user words)
-   before the next write: FTS5 deletes a row by re-tokenizing its stored
-   text, which would remove the wrong tokens if the tokenizer had changed
-   meanwhile. */
-int lmx_store_reindex(lmx_store *st)
-{
-    for (int k = 1; k <= LMX_NKINDS; k++) {
-        char sql[128];
-        snprintf(sql, sizeof sql, "INSERT INTO %s(%s) VALUES('rebuild')", lmx_fts_table(k), lmx_fts_table(k));
-        lmx_store_bump(st, k);
-        int rc = lmx_store_exec(st, sql, "re-indexing");
-        if (rc) return rc;
-    }
-    int rc = lmx_store_meta_set(st, "analyzer", st->analyzer_id);
-    if (rc) return rc;
-    st->stale = 0;
-    return lmx_store_meta_set(st, "index_stale", "0");
-}
-
 /* ---- transactions and the cache rule ----------------------------------------------- */
-
-int lmx_store_write_begin(lmx_store *st)
-{
-    if (st->readonly) return lmx_error_set(st->err, LM_ESTATE, "database opened read-only");
-    int rc = lmx_store_exec(st, "BEGIN IMMEDIATE", "starting a transaction");
-    if (rc) return rc;
-    if (st->stale && (rc = lmx_store_reindex(st))) { lmx_store_rollback(st); return rc; }
-    return LM_OK;
-}
-
-int lmx_store_commit(lmx_store *st) { return lmx_store_exec(st, "COMMIT", "committing"); }
-
-void lmx_store_rollback(lmx_store *st)
-{
-    if (!sqlite3_get_autocommit(st->sql)) sqlite3_exec(st->sql, "ROLLBACK", NULL, NULL, NULL);
-}
 
 int lmx_store_read_begin(lmx_store *st)
 {
@@ -408,7 +389,7 @@ static int ref_build(schema_ref *r, int version)
 }
 
 /* A failure to read the file at all. */
-static int open_failure(lmx_store *st, int rc, const char *path)
+int lmx_store_open_failure(lmx_store *st, int rc, const char *path)
 {
     switch (rc & 0xff) {
     case SQLITE_NOTADB:
@@ -466,7 +447,7 @@ static int check_schema(lmx_store *st, const char *path, int *empty)
     *empty = 0;
     sqlite3_stmt *q = NULL;
     int rc = sqlite3_prepare_v2(st->sql, "SELECT type, name, sql FROM sqlite_master", -1, &q, NULL);
-    if (rc != SQLITE_OK) return open_failure(st, rc, path);
+    if (rc != SQLITE_OK) return lmx_store_open_failure(st, rc, path);
     schema_ref ref;
     char why[300] = "", first[300] = "";
     int n = 0;
@@ -480,7 +461,7 @@ static int check_schema(lmx_store *st, const char *path, int *empty)
     if (why[0] && first[0]) memcpy(why, first, sizeof why);
     sqlite3_finalize(q);
     if (rc == SQLITE_NOMEM) return lmx_error_set(st->err, LM_ENOMEM, "out of memory");
-    if (rc != SQLITE_OK) return open_failure(st, rc, path);
+    if (rc != SQLITE_OK) return lmx_store_open_failure(st, rc, path);
     if (n == 0) { *empty = 1; return LM_OK; }
     if (why[0]) return lmx_error_set(st->err, LM_ENOTDB, "'%s' is not a libmatch database: %s", path, why);
     return LM_OK;
@@ -532,7 +513,7 @@ static int connect(lmx_store *st, const char *path, int flags, int immutable)
                                    ? "PRAGMA trusted_schema=OFF; PRAGMA mmap_size=0; PRAGMA cache_size=-16384;"
                                    : "PRAGMA trusted_schema=OFF; PRAGMA mmap_size=1073741824; PRAGMA cache_size=-16384;",
                       NULL, NULL, NULL);
-    return rc == SQLITE_OK ? LM_OK : open_failure(st, rc, path);
+    return rc == SQLITE_OK ? LM_OK : lmx_store_open_failure(st, rc, path);
 }
 
 int lmx_store_open(lmx_store *st, const char *path, int flags, lmx_error *err)
@@ -567,6 +548,9 @@ int lmx_store_open(lmx_store *st, const char *path, int flags, lmx_error *err)
 
 void lmx_store_close(lmx_store *st)
 {
+    if (st->tok_inst && st->tok.xDelete) st->tok.xDelete(st->tok_inst);
+    lmx_pst_pending_clear(&st->pend);
+    lmx_pst_doc_free(&st->doc);
     for (int i = 0; i < LMX_NSTMT_SLOTS; i++)
         for (int k = 0; k <= LMX_NKINDS; k++) sqlite3_finalize(st->stmt[i][k]);
     for (int k = 0; k <= LMX_NKINDS; k++)
@@ -662,74 +646,39 @@ static int migrate_v1(lmx_store *st)
     return rc;
 }
 
-int lmx_store_init_index(lmx_store *st, const char *path, const char *analyzer_id, int mode, int reindex)
+/* The tables of a new database, in the open transaction: the base schema,
+   every addition up to LMX_SCHEMA_VERSION and the full-text tables. */
+int lmx_store_create_tables(lmx_store *st)
 {
-    char buf[256], stored[256];
-    int rc;
-    snprintf(st->analyzer_id, sizeof st->analyzer_id, "%s", analyzer_id);
-    if (st->fresh) {
-        /* A new database: the whole schema in one transaction. */
-        if ((rc = lmx_store_exec(st, "BEGIN IMMEDIATE", "starting a transaction"))) return rc;
-        rc = lmx_store_exec(st, base_schema, "creating the schema");
-        char *more = additions_sql(3, LMX_SCHEMA_VERSION);
-        if (!rc && !more) rc = lmx_error_set(st->err, LM_ENOMEM, "out of memory");
-        if (!rc && *more) rc = lmx_store_exec(st, more, "creating the schema");
-        free(more);
-        for (int k = 1; k <= LMX_NKINDS && !rc; k++) {
-            char sql[512], *p = sql;
-            fts_sql(sql, sizeof sql, k);
-            while ((p = strstr(p, "VIRTUAL TABLE "))) {      /* ... IF NOT EXISTS, for a racing opener */
-                memmove(p + 28, p + 14, strlen(p + 14) + 1);
-                memcpy(p + 14, "IF NOT EXISTS ", 14);
-                p += 28;
-            }
-            rc = lmx_store_exec(st, sql, "creating the text index");
+    int rc = lmx_store_exec(st, base_schema, "creating the schema");
+    char *more = additions_sql(3, LMX_SCHEMA_VERSION);
+    if (!rc && !more) rc = lmx_error_set(st->err, LM_ENOMEM, "out of memory");
+    if (!rc && *more) rc = lmx_store_exec(st, more, "creating the schema");
+    free(more);
+    for (int k = 1; k <= LMX_NKINDS && !rc; k++) {
+        char sql[512], *p = sql;
+        fts_sql(sql, sizeof sql, k);
+        while ((p = strstr(p, "VIRTUAL TABLE "))) {      /* ... IF NOT EXISTS, for a racing opener */
+            memmove(p + 28, p + 14, strlen(p + 14) + 1);
+            memcpy(p + 14, "IF NOT EXISTS ", 14);
+            p += 28;
         }
-        if (!rc) rc = lmx_store_meta_set_int(st, "schema_version", LMX_SCHEMA_VERSION);
-        if (!rc) rc = lmx_store_meta_set(st, "analyzer", analyzer_id);
-        if (!rc) rc = lmx_store_meta_set_int(st, "analyzer_mode", mode);
-        if (!rc) rc = lmx_store_commit(st);
-        if (rc) { lmx_store_rollback(st); return rc; }
-        st->schema = LMX_SCHEMA_VERSION;
-        st->fresh = 0;
-        return LM_OK;
+        rc = lmx_store_exec(st, sql, "creating the text index");
     }
-    int got = lmx_store_meta_get(st, "schema_version", buf, sizeof buf);
-    if (got < 0) {          /* the meta table cannot be read: damaged? */
-        int ec = sqlite3_extended_errcode(st->sql) & 0xff;
-        return ec == SQLITE_CORRUPT || ec == SQLITE_NOTADB ? open_failure(st, ec, path) : st->err->code;
-    }
-    st->schema = got ? atoi(buf) : 0;
-    if (st->schema > LMX_SCHEMA_VERSION || st->schema < 1)
-        return lmx_error_set(st->err, LM_EMISMATCH,
-                             "database '%s' has schema version %d; this libmatch %s reads versions 1 to %d",
-                             path, st->schema, LM_VERSION_STRING, LMX_SCHEMA_VERSION);
-    if (st->schema < LMX_SCHEMA_VERSION && st->readonly)
-        return lmx_error_set(st->err, LM_EMISMATCH,
-                             "database '%s' has schema version %d: open it once writable to upgrade it to version %d",
-                             path, st->schema, LMX_SCHEMA_VERSION);
-    if (st->schema < LMX_SCHEMA_VERSION) {
-        if ((rc = lmx_store_exec(st, "BEGIN IMMEDIATE", "starting a transaction"))) return rc;
-        if (st->schema < 2) rc = migrate_v1(st);
-        char *more = additions_sql(st->schema < 3 ? 3 : st->schema + 1, LMX_SCHEMA_VERSION);
-        if (!rc && !more) rc = lmx_error_set(st->err, LM_ENOMEM, "out of memory");
-        if (!rc && *more) rc = lmx_store_exec(st, more, "migrating the schema");
-        free(more);
-        if (!rc) rc = lmx_store_meta_set_int(st, "schema_version", LMX_SCHEMA_VERSION);
-        if (rc || (rc = lmx_store_commit(st))) { lmx_store_rollback(st); return rc; }
-        st->schema = LMX_SCHEMA_VERSION;
-    }
-    st->stale = lmx_store_meta_get(st, "index_stale", buf, sizeof buf) > 0 && buf[0] == '1';
-    int have = lmx_store_meta_get(st, "analyzer", stored, sizeof stored) > 0;
-    if (have && strcmp(stored, analyzer_id) != 0) {
-        if (!reindex || st->readonly)
-            return lmx_error_set(st->err, LM_EMISMATCH,
-                                 "database '%s' was indexed with analyzer '%s' but this library has '%s': "
-                                 "open it with LM_OPEN_REINDEX or call lm_reindex()", path, stored, analyzer_id);
-        if ((rc = lmx_store_exec(st, "BEGIN IMMEDIATE", "starting a transaction"))) return rc;
-        if ((rc = lmx_store_reindex(st)) || (rc = lmx_store_commit(st))) { lmx_store_rollback(st); return rc; }
-    }
-    return LM_OK;
+    return rc;
+}
+
+/* Bring the tables of a database of version st->schema up to
+   LMX_SCHEMA_VERSION, in the open transaction (the meta entry is the
+   caller's). */
+int lmx_store_migrate_tables(lmx_store *st)
+{
+    int rc = st->schema < 2 ? migrate_v1(st) : LM_OK;
+    char *more = additions_sql(st->schema < 3 ? 3 : st->schema + 1, LMX_SCHEMA_VERSION);
+    if (!rc && !more) rc = lmx_error_set(st->err, LM_ENOMEM, "out of memory");
+    if (!rc && *more) rc = lmx_store_exec(st, more, "migrating the schema");
+    free(more);
+    return rc;
 }
 
 /* ---- records ---------------------------------------------------------------------------- */
@@ -747,121 +696,6 @@ int lmx_store_find(lmx_store *st, int kind, const char *id, int64_t *rid)
     if (rc == SQLITE_ROW) return LM_OK;
     if (rc != SQLITE_DONE) return lmx_store_sqlerr(st, rc, "looking up a record");
     return lmx_error_set(st->err, LM_ENOTFOUND, "no %s with id '%.200s'", lm_kind_name(kind), id);
-}
-
-static int step_rid(lmx_store *st, int id, int kind, int64_t rid, const char *what)
-{
-    sqlite3_stmt *s = lmx_store_stmt(st, id, kind);
-    if (!s) return st->err->code;
-    sqlite3_bind_int64(s, 1, rid);
-    return lmx_store_done(st, s, what);
-}
-
-/* Remove what a record owns besides its row: index row, tags, declared
-   links, its built-in vector and (on delete) its external vector. */
-static int unlink_record(lmx_store *st, int kind, const char *id, int64_t rid, int keep_xvec)
-{
-    lmx_store_bump(st, kind);
-    int rc = step_rid(st, S_FTS_DELETE, kind, rid, "removing index rows");
-    if (!rc) rc = step_rid(st, S_VEC_DEL, 1 + LMX_SPACE_BUILTIN, rid, "removing a vector");
-    if (!rc && !keep_xvec) rc = step_rid(st, S_VEC_DEL, 1 + LMX_SPACE_EXTERNAL, rid, "removing a vector");
-    if (!rc) rc = step_rid(st, S_DEL_TAGS, 0, rid, "removing domain tags");
-    if (rc || (kind != LM_ACHIEVEMENT && kind != LM_EXPERT)) return rc;
-    sqlite3_stmt *s = lmx_store_stmt(st, kind == LM_ACHIEVEMENT ? S_DEL_LINKS_A : S_DEL_LINKS_E, 0);
-    if (!s) return st->err->code;
-    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-    return lmx_store_done(st, s, "removing links");
-}
-
-/* A record's distinct non-empty domain tags joined by LMX_TAG_SEP (tags hold
-   no control characters: record.c), "" when none; NULL when out of memory
-   (or no list). */
-static char *join_tags(const cJSON *fields)
-{
-    if (!fields) return NULL;
-    size_t n = 1;
-    for (const cJSON *f = fields->child; f; f = f->next) n += strlen(f->valuestring) + 1;
-    char *out = malloc(n), *p = out;
-    if (!out) return NULL;
-    *p = 0;
-    for (const cJSON *f = fields->child; f; f = f->next) {
-        const char *t = f->valuestring;
-        size_t l = strlen(t);
-        if (!l) continue;
-        int dup = 0;                    /* as record_field's primary key */
-        for (const cJSON *g = fields->child; g != f && !dup; g = g->next) dup = !strcmp(g->valuestring, t);
-        if (dup) continue;
-        if (p != out) *p++ = LMX_TAG_SEP;
-        memcpy(p, t, l + 1);
-        p += l;
-    }
-    return out;
-}
-
-int lmx_store_put(lmx_store *st, const lmx_record *r, const char *json, size_t len, int64_t *out_rid)
-{
-    int64_t rid = 0;
-    int rc = lmx_store_find(st, r->kind, r->id, &rid);
-    if (rc && rc != LM_ENOTFOUND) return rc;
-    sqlite3_stmt *s;
-    if (rid > 0) {
-        if ((rc = unlink_record(st, r->kind, r->id, rid, 1))) return rc;
-        if (!(s = lmx_store_stmt(st, S_UPDATE, 0))) return st->err->code;
-        sqlite3_bind_int64(s, 7, rid);
-    } else {
-        if (!(s = lmx_store_stmt(st, S_INSERT, 0))) return st->err->code;
-        sqlite3_bind_int(s, 7, r->kind);
-        sqlite3_bind_text(s, 8, r->id, -1, SQLITE_STATIC);
-    }
-    char *tags = join_tags(r->fields);
-    if (r->fields && !tags) return lmx_error_set(st->err, LM_ENOMEM, "out of memory");
-    sqlite3_bind_text(s, 1, json, (int)len, SQLITE_STATIC);
-    if (r->region) sqlite3_bind_text(s, 2, r->region, -1, SQLITE_STATIC);
-    if (r->org) sqlite3_bind_text(s, 3, r->org, -1, SQLITE_STATIC);
-    if (r->maturity) sqlite3_bind_int(s, 4, r->maturity);
-    if (r->label) sqlite3_bind_text(s, 5, r->label, -1, SQLITE_STATIC);
-    if (tags && *tags) sqlite3_bind_text(s, 6, tags, -1, free);
-    else free(tags);
-    if ((rc = lmx_store_done(st, s, "storing the record"))) return rc;
-    if (rid == 0) rid = sqlite3_last_insert_rowid(st->sql);
-    lmx_store_bump(st, r->kind);
-
-    if (!(s = lmx_store_stmt(st, S_FTS_INSERT, r->kind))) return st->err->code;
-    sqlite3_bind_int64(s, 1, rid);
-    for (int c = 0; c < LMX_NCOLS; c++)
-        sqlite3_bind_text(s, 2 + c, r->text[c] ? r->text[c] : "", -1, SQLITE_STATIC);
-    rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    if (rc != SQLITE_DONE) {
-        if (rc == SQLITE_NOMEM) return lmx_error_set(st->err, LM_ENOMEM, "out of memory indexing record '%s'", r->id);
-        return lmx_store_sqlerr(st, rc, "indexing the record's text");
-    }
-    for (cJSON *f = r->fields ? r->fields->child : NULL; f; f = f->next) {
-        if (!*f->valuestring) continue;
-        if (!(s = lmx_store_stmt(st, S_ADD_TAG, 0))) return st->err->code;
-        sqlite3_bind_int64(s, 1, rid);
-        sqlite3_bind_text(s, 2, f->valuestring, -1, SQLITE_STATIC);
-        if ((rc = lmx_store_done(st, s, "storing domain tags"))) return rc;
-    }
-    for (cJSON *l = r->links ? r->links->child : NULL; l; l = l->next) {
-        if (!(s = lmx_store_stmt(st, S_ADD_LINK, 0))) return st->err->code;
-        sqlite3_bind_text(s, 1, r->kind == LM_ACHIEVEMENT ? r->id : l->valuestring, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, r->kind == LM_ACHIEVEMENT ? l->valuestring : r->id, -1, SQLITE_STATIC);
-        sqlite3_bind_int(s, 3, r->kind);
-        if ((rc = lmx_store_done(st, s, "storing links"))) return rc;
-    }
-    if (out_rid) *out_rid = rid;
-    return LM_OK;
-}
-
-int lmx_store_delete(lmx_store *st, int kind, const char *id)
-{
-    int64_t rid;
-    int rc = lmx_store_find(st, kind, id, &rid);
-    if (!rc) rc = unlink_record(st, kind, id, rid, 0);
-    if (!rc) rc = step_rid(st, S_DELETE, 0, rid, "deleting the record");
-    return rc;
 }
 
 int lmx_store_get(lmx_store *st, int kind, const char *id, char **json, int64_t *rid)

@@ -12,7 +12,7 @@
 ** Errors: every call that can fail returns an LM_* status and records a
 ** message in *st->err (which the handle owns).
 **
-** Schema (LMX_SCHEMA_VERSION 2):
+** Schema (LMX_SCHEMA_VERSION 3):
 **   meta(key, value)                      schema_version, analyzer, mode,
 **                                         index_stale, lsa_*, ext_*
 **   record(rid, kind, id, json, region, org, maturity, label, tags)
@@ -28,6 +28,12 @@
 **   dict(word, freq), synonym(a, b)       user dictionary and synonyms
 **   lsa_term(term, idf, v), vec(rid, v)   built-in semantic model and vectors
 **   xvec(rid, v)                          external vectors
+**   pst_term(kind, term, tid, df),        (version 3) the posting index: the
+**   pst_block(tid, last, b)               blocked posting lists of every
+**                                         term of a kind's full-text index
+**                                         (postings.h), block keyed by its
+**                                         last row id; meta pst_ready = 1
+**                                         while they mirror the FTS5 index
 ** Vector blobs are "LMV1" + dimension + little-endian float32 (vectors.h);
 ** version 1 files stored bare host-endian floats and are migrated on the
 ** first writable open (read as they are when opened read-only).
@@ -39,10 +45,11 @@
 #include <sqlite3.h>
 
 #include "errors.h"
+#include "postings.h"
 #include "record.h"
 #include "util.h"
 
-#define LMX_SCHEMA_VERSION 2
+#define LMX_SCHEMA_VERSION 3
 #define LMX_TAG_SEP '\x1f'     /* joins the tags column: tags hold no control characters */
 
 /* The name the analyzer's FTS5 tokenizer is registered under (tokenizer.c)
@@ -57,7 +64,7 @@
 /* Vector spaces: the built-in semantic space, external embeddings. */
 enum { LMX_SPACE_BUILTIN, LMX_SPACE_EXTERNAL, LMX_NSPACES };
 
-#define LMX_NSTMT_SLOTS 41      /* >= the number of named statements (store_sql.h) */
+#define LMX_NSTMT_SLOTS 56      /* >= the number of named statements (store_sql.h) */
 #define LMX_NDYN        16      /* bm25 scan variants: one per filter combination */
 
 typedef struct lmx_store {
@@ -75,6 +82,16 @@ typedef struct lmx_store {
     sqlite3_stmt *stmt[LMX_NSTMT_SLOTS][LMX_NKINDS + 1];
     sqlite3_stmt *scan[LMX_NKINDS + 1][LMX_NDYN];
     struct { int64_t gen, version, n; } count[LMX_NKINDS + 1];   /* cached counts */
+    /* The posting index (store_index.c). */
+    int pst_ready;                      /* meta pst_ready, as last read */
+    struct { int64_t gen, version; } pst_seen;   /* when it was read */
+    lmx_pst_pending pend;               /* writes of the open transaction */
+    lmx_pst_doc doc;                    /* scratch: one record's terms */
+    int64_t next_tid;                   /* 0: read meta pst_next_tid first */
+    fts5_tokenizer tok;                 /* the FTS5 tokenizer, as FTS5 runs it */
+    Fts5Tokenizer *tok_inst;
+    void *tok_ud;                       /* its user data */
+    struct { int on, calls, len[LMX_NCOLS]; } tee;   /* capture of FTS5's own tokenization */
 } lmx_store;
 
 /* ---- opening ---------------------------------------------------------------- */
@@ -215,6 +232,34 @@ int lmx_store_texts(lmx_store *st, int kind, int64_t rid, char *texts[3]);
 /* Every indexed row of kind with its title, body and keywords. */
 int lmx_store_texts_scan(lmx_store *st, int kind,
                          int (*cb)(void *ctx, int64_t rid, const char *const texts[3]), void *ctx);
+
+/* ---- the posting index (store_index.c) ------------------------------------------------ */
+
+/*
+** Every write of a record's text (lmx_store_put, lmx_store_delete) also
+** re-tokenizes it with the FTS5 tokenizer and queues its postings; they
+** reach the tables at lmx_store_commit() (or earlier, when many are
+** queued), inside the same transaction; a rollback drops them.
+** lmx_store_reindex() rebuilds the index with the FTS5 one.
+*/
+
+/* 1 when the posting index mirrors the full-text index (the pruned top-k
+   may run), 0 when not (a file migrated with a stale index, until it is
+   re-indexed).  Under the cache rule. */
+int lmx_store_pst_ready(lmx_store *st);
+/* A term of kind: 1 and its id and document frequency, 0 when absent, < 0
+   on error. */
+int lmx_store_pst_term(lmx_store *st, int kind, const char *tok, int len, int64_t *tid, int64_t *df);
+/* Every block of term tid in ascending row order: cb(ctx, last row id, the
+   block blob, its bytes); a non-zero return stops the scan and is returned. */
+int lmx_store_pst_blocks(lmx_store *st, int64_t tid, int (*cb)(void *ctx, int64_t last, const unsigned char *b, int n),
+                         void *ctx);
+/* Rebuild the posting index of every kind from the stored texts (inside a
+   write transaction). */
+int lmx_store_pst_rebuild(lmx_store *st);
+/* The column lengths of a stored row as the posting index counts them
+   (they equal FTS5's docsize). LM_ENOTFOUND. */
+int lmx_store_pst_doclen(lmx_store *st, int kind, int64_t rid, uint32_t len[LMX_NCOLS]);
 
 /* ---- vectors (store_index.c) ---------------------------------------------------------- */
 

@@ -7,9 +7,11 @@
 #include <float.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cblas.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -125,6 +127,45 @@ int lmx_csr_check(const lmx_csr *A)
     return LM_OK;
 }
 
+/* ---- threads ----------------------------------------------------------------------- */
+
+static int g_threads;          /* 0: one per online processor (at most 8) */
+
+void lmx_set_threads(int n) { g_threads = n < 0 ? 0 : n; }
+
+int lmx_threads(void)
+{
+    if (g_threads > 0) return g_threads;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 8 ? 8 : (int)n;
+}
+
+typedef struct { void (*fn)(void *ctx, int part, int nparts); void *ctx; int part, nparts; } par_arg;
+
+static void *par_main(void *p)
+{
+    par_arg *a = p;
+    a->fn(a->ctx, a->part, a->nparts);
+    return NULL;
+}
+
+void lmx_parallel(int nparts, void (*fn)(void *ctx, int part, int nparts), void *ctx)
+{
+    if (nparts > 64) nparts = 64;
+    pthread_t th[64];
+    par_arg arg[64];
+    int started[64] = { 0 };
+    for (int i = 1; i < nparts; i++) {
+        arg[i] = (par_arg){ fn, ctx, i, nparts };
+        started[i] = pthread_create(&th[i], NULL, par_main, &arg[i]) == 0;
+    }
+    fn(ctx, 0, nparts > 0 ? nparts : 1);
+    for (int i = 1; i < nparts; i++) {
+        if (started[i]) pthread_join(th[i], NULL);
+        else fn(ctx, i, nparts);                  /* no thread: run the part here */
+    }
+}
+
 /*
 ** Layouts.  A sparse product gathers or scatters whole rows of a dense
 ** factor, so its row-major input/output has rows of ld floats (a multiple of
@@ -132,47 +173,113 @@ int lmx_csr_check(const lmx_csr *A)
 ** nrows-side factor Y lives column-major only (the products below move it
 ** through a small row-major block), the ncols-side factor has a row-major
 ** copy (random row access by column index) and a column-major one (QR).
+**
+** Both products run on lmx_threads() threads without changing a single
+** float: Y = A X splits the rows of A (each output row is one thread's, its
+** terms added in the same order), Z = A^T Y splits the columns of the dense
+** factors (each output entry sums over the rows of A in the same order).
+** So the model is bit-identical whatever the number of threads.
 */
 #define RBLK 64     /* rows per block moved between the layouts */
 
-/* Y (nrows x l, column-major, lda nrows) = A X, X (ncols x ld, row-major).
-   blk: RBLK x ld scratch. */
-static void spmm_cm(const lmx_csr *A, const float *X, int l, int ld, float *Y, float *blk)
+typedef struct {
+    const lmx_csr *A;
+    const float *X;            /* spmm: ncols x ld row-major; spmm_t: Y column-major */
+    float *out;                /* spmm: Y column-major; spmm_t: Z row-major */
+    int l, ld;
+    int rc;                    /* a scratch allocation failed */
+} spmm_job;
+
+/* Rows [r0, r1) of A: Y = A X for them. */
+static void spmm_rows(const spmm_job *j, int r0, int r1, float *blk)
 {
-    const int n = A->nrows;
-    for (int r0 = 0; r0 < n; r0 += RBLK) {
-        int nb = n - r0 < RBLK ? n - r0 : RBLK;
+    const lmx_csr *A = j->A;
+    const int n = A->nrows, ld = j->ld;
+    for (int b0 = r0; b0 < r1; b0 += RBLK) {
+        int nb = r1 - b0 < RBLK ? r1 - b0 : RBLK;
         for (int i = 0; i < nb; i++) {
             float *y = blk + (size_t)i * ld;
             memset(y, 0, sizeof(float) * (size_t)ld);
-            for (int64_t k = A->rowptr[r0 + i]; k < A->rowptr[r0 + i + 1]; k++)
-                axpy_chunks(y, X + (size_t)A->colidx[k] * ld, A->val[k], (size_t)ld);
+            for (int64_t k = A->rowptr[b0 + i]; k < A->rowptr[b0 + i + 1]; k++)
+                axpy_chunks(y, j->X + (size_t)A->colidx[k] * ld, A->val[k], (size_t)ld);
         }
-        for (int j = 0; j < l; j++) {
-            float *col = Y + (size_t)j * n + r0;
-            for (int i = 0; i < nb; i++) col[i] = blk[(size_t)i * ld + j];
+        for (int c = 0; c < j->l; c++) {
+            float *col = j->out + (size_t)c * n + b0;
+            for (int i = 0; i < nb; i++) col[i] = blk[(size_t)i * ld + c];
         }
     }
 }
 
-/* Z (ncols x ld, row-major) = A^T Y, Y (nrows x l, column-major). */
-static void spmm_t_cm(const lmx_csr *A, const float *Y, int l, int ld, float *Z, float *blk)
+/* The first row of part `part` of `nparts`, splitting A's entries evenly. */
+static int row_split(const lmx_csr *A, int part, int nparts)
 {
-    const int n = A->nrows;
-    memset(Z, 0, sizeof(float) * (size_t)A->ncols * (size_t)ld);
-    memset(blk, 0, sizeof(float) * RBLK * (size_t)ld);          /* padding stays zero */
+    if (part <= 0) return 0;
+    if (part >= nparts) return A->nrows;
+    int64_t base = A->rowptr[0], want = base + (A->rowptr[A->nrows] - base) * part / nparts;
+    int lo = 0, hi = A->nrows;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (A->rowptr[mid] < want) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+static void spmm_part(void *ctx, int part, int nparts)
+{
+    spmm_job *j = ctx;
+    float *blk = malloc(sizeof(float) * RBLK * (size_t)j->ld);
+    if (!blk) { j->rc = LM_ENOMEM; return; }
+    spmm_rows(j, row_split(j->A, part, nparts), row_split(j->A, part + 1, nparts), blk);
+    free(blk);
+}
+
+/* Y (nrows x l, column-major, lda nrows) = A X, X (ncols x ld, row-major). */
+static int spmm_cm(const lmx_csr *A, const float *X, int l, int ld, float *Y)
+{
+    spmm_job j = { A, X, Y, l, ld, LM_OK };
+    int t = lmx_threads();
+    if ((int64_t)A->nrows < (int64_t)t * RBLK) t = 1;
+    lmx_parallel(t, spmm_part, &j);
+    return j.rc;
+}
+
+/* Columns [c0, c1) of Z = A^T Y (c0, c1 multiples of CHUNK, or c1 = ld). */
+static void spmm_t_part(void *ctx, int part, int nparts)
+{
+    spmm_job *j = ctx;
+    const lmx_csr *A = j->A;
+    const int n = A->nrows, ld = j->ld, nchunks = ld / CHUNK;
+    int c0 = nchunks * part / nparts * CHUNK, c1 = nchunks * (part + 1) / nparts * CHUNK;
+    int w = c1 - c0, lim = c1 < j->l ? c1 : j->l;
+    if (w <= 0) return;
+    float *blk = calloc((size_t)RBLK * (size_t)w, sizeof(float));     /* padding stays zero */
+    if (!blk) { j->rc = LM_ENOMEM; return; }
+    for (int i = 0; i < A->ncols; i++) memset(j->out + (size_t)i * ld + c0, 0, sizeof(float) * (size_t)w);
     for (int r0 = 0; r0 < n; r0 += RBLK) {
         int nb = n - r0 < RBLK ? n - r0 : RBLK;
-        for (int j = 0; j < l; j++) {
-            const float *col = Y + (size_t)j * n + r0;
-            for (int i = 0; i < nb; i++) blk[(size_t)i * ld + j] = col[i];
+        for (int c = c0; c < lim; c++) {
+            const float *col = j->X + (size_t)c * n + r0;
+            for (int i = 0; i < nb; i++) blk[(size_t)i * w + (c - c0)] = col[i];
         }
         for (int i = 0; i < nb; i++) {
-            const float *y = blk + (size_t)i * ld;
+            const float *y = blk + (size_t)i * w;
             for (int64_t k = A->rowptr[r0 + i]; k < A->rowptr[r0 + i + 1]; k++)
-                axpy_chunks(Z + (size_t)A->colidx[k] * ld, y, A->val[k], (size_t)ld);
+                axpy_chunks(j->out + (size_t)A->colidx[k] * ld + c0, y, A->val[k], (size_t)w);
         }
     }
+    free(blk);
+}
+
+/* Z (ncols x ld, row-major) = A^T Y, Y (nrows x l, column-major). */
+static int spmm_t_cm(const lmx_csr *A, const float *Y, int l, int ld, float *Z)
+{
+    spmm_job j = { A, Y, Z, l, ld, LM_OK };
+    int t = lmx_threads();
+    if (t > ld / CHUNK) t = ld / CHUNK;
+    if ((int64_t)A->nrows < (int64_t)t * RBLK) t = 1;
+    lmx_parallel(t, spmm_t_part, &j);
+    return j.rc;
 }
 
 /* C (rows x l, column-major, lda rows) = the first l columns of R (rows x ld,
@@ -278,6 +385,30 @@ int lmx_lsa_fold(const lmx_lsa *m, const int *terms, const float *w, int nnz, fl
     return fold_row(m->proj, m->d, m->ncols, terms, w, nnz, out);
 }
 
+typedef struct { const lmx_lsa *m; const lmx_csr *A; int r0, nr; float *out; int rc; } fold_job;
+
+static void fold_part(void *ctx, int part, int nparts)
+{
+    fold_job *j = ctx;
+    int a = j->r0 + (int)((int64_t)j->nr * part / nparts), b = j->r0 + (int)((int64_t)j->nr * (part + 1) / nparts);
+    for (int r = a; r < b; r++) {
+        int64_t k = j->A->rowptr[r];
+        int frc = fold_row(j->m->proj, j->m->d, j->m->ncols, j->A->colidx + k, j->A->val + k, j->A->rowptr[r + 1] - k,
+                           j->out + (size_t)(r - j->r0) * j->m->d);
+        if (frc == LM_EINVAL) j->rc = LM_EINVAL;
+    }
+}
+
+int lmx_lsa_fold_rows(const lmx_lsa *m, const lmx_csr *A, int r0, int nr, float *out)
+{
+    if (!m || !A || !out || m->d < 1 || !m->proj || r0 < 0 || nr < 0 || r0 + nr > A->nrows) return LM_EINVAL;
+    fold_job j = { m, A, r0, nr, out, LM_OK };
+    int t = lmx_threads();
+    if (nr < 256 * t) t = 1;
+    lmx_parallel(t, fold_part, &j);
+    return j.rc;
+}
+
 /* ---- the randomized truncated SVD --------------------------------------------------- */
 
 void lmx_lsa_free(lmx_lsa *m)
@@ -361,25 +492,24 @@ int lmx_lsa_fit(lmx_lsa *out, float **out_vecs, const lmx_csr *A, const lmx_lsa_
     float *Xr = calloc((size_t)m * ld, sizeof(float));   /* ncols side, row-major: Omega, A^T Q, B^T */
     float *Xc = malloc(sizeof(float) * (size_t)m * l);   /* ncols side, column-major: QR, SVD */
     float *Yc = malloc(sizeof(float) * (size_t)n * l);   /* nrows side, column-major: A X, then Q */
-    float *blk = malloc(sizeof(float) * RBLK * (size_t)ld);
     float *P = malloc(sizeof(float) * (size_t)m * d);
     float *sigma = malloc(sizeof(float) * (size_t)d);
     qr_ws ws = { 0 };
-    if (!Xr || !Xc || !Yc || !blk || !P || !sigma) { rc = LM_ENOMEM; goto fail; }
+    if (!Xr || !Xc || !Yc || !P || !sigma) { rc = LM_ENOMEM; goto fail; }
     if ((rc = qr_ws_init(&ws, l, n > m ? n : m))) goto fail;
 
     gaussian_fill(Xr, m, l, ld, o.seed);
-    spmm_cm(A, Xr, l, ld, Yc, blk);                  /* Y = A Omega */
+    if ((rc = spmm_cm(A, Xr, l, ld, Yc))) goto fail;          /* Y = A Omega */
     if ((rc = orthonormalize(Yc, n, l, &ws))) goto fail;
     for (int it = 0; it < o.power_iters; it++) {
-        spmm_t_cm(A, Yc, l, ld, Xr, blk);            /* Z = A^T Q */
+        if ((rc = spmm_t_cm(A, Yc, l, ld, Xr))) goto fail;    /* Z = A^T Q */
         rm_to_cm(Xr, m, l, ld, Xc);
         if ((rc = orthonormalize(Xc, m, l, &ws))) goto fail;
         cm_to_rm(Xc, m, l, ld, Xr);
-        spmm_cm(A, Xr, l, ld, Yc, blk);              /* Y = A Z */
+        if ((rc = spmm_cm(A, Xr, l, ld, Yc))) goto fail;      /* Y = A Z */
         if ((rc = orthonormalize(Yc, n, l, &ws))) goto fail;
     }
-    spmm_t_cm(A, Yc, l, ld, Xr, blk);                /* B^T = A^T Q */
+    if ((rc = spmm_t_cm(A, Yc, l, ld, Xr))) goto fail;        /* B^T = A^T Q */
     free(Yc);
     Yc = NULL;
     qr_ws_free(&ws);
@@ -389,30 +519,23 @@ int lmx_lsa_fit(lmx_lsa *out, float **out_vecs, const lmx_csr *A, const lmx_lsa_
     if ((rc = small_svd(Xc, m, l, d, o.sigma_power, sigma, P))) goto fail;
     free(Xc);
     Xc = NULL;
-    free(blk);
-    blk = NULL;
 
-    if (out_vecs) {
-        float *V = malloc(sizeof(float) * (size_t)n * d);
-        if (!V) { rc = LM_ENOMEM; goto fail; }
-        for (int r = 0; r < n; r++) {
-            int64_t b = A->rowptr[r];
-            int frc = fold_row(P, d, m, A->colidx + b, A->val + b, A->rowptr[r + 1] - b, V + (size_t)r * d);
-            if (frc == LM_EINVAL) { free(V); rc = LM_EINVAL; goto fail; }   /* not reached: A was checked */
-        }
-        *out_vecs = V;
-    }
     out->ncols = m;
     out->d = d;
     out->proj = P;
     out->sigma = sigma;
+    if (out_vecs) {
+        float *V = malloc(sizeof(float) * (size_t)n * d);
+        if (!V) { lmx_lsa_free(out); return LM_ENOMEM; }
+        lmx_lsa_fold_rows(out, A, 0, n, V);                   /* A was checked: no LM_EINVAL */
+        *out_vecs = V;
+    }
     return LM_OK;
 fail:
     qr_ws_free(&ws);
     free(Xr);
     free(Xc);
     free(Yc);
-    free(blk);
     free(P);
     free(sigma);
     return rc;

@@ -124,8 +124,9 @@ typedef struct lmx_lsa {
 **   B^T    = V Sigma U_B^T  (LAPACK sgesdd on the tall ncols x l matrix;
 **            no Gram matrix, so small singular values keep float accuracy)
 **   V_d    = the first d columns of V.
-** Sparse products are plain single-threaded loops over the CSR rows (the
-** dense factor's rows are gathered or scattered whole); QR is Householder,
+** Sparse products are loops over the CSR rows (the dense factor's rows are
+** gathered or scattered whole) on lmx_threads() threads, bit-identical to
+** one thread; QR is Householder,
 ** LAPACK sgeqrf + sorgqr on column-major copies, OpenBLAS-threaded.  Memory
 ** is O((nrows + ncols) * l): three dense buffers, nrows x l, 2 x (ncols x
 ** l), never a dense nrows x ncols matrix (plus the outputs).
@@ -166,6 +167,31 @@ int lmx_lsa_fit(lmx_lsa *out, float **out_vecs, const lmx_csr *A, const lmx_lsa_
 
 /* Release the arrays of a model and zero it.  Accepts NULL. */
 void lmx_lsa_free(lmx_lsa *m);
+
+/*
+** Fold rows r0 .. r0+nr-1 of A into out (nr x m->d, row-major), each
+** exactly as lmx_lsa_fold() folds it (a row without a known term gets the
+** zero vector), on lmx_threads() threads.  LM_OK or LM_EINVAL (a bad
+** argument, a row with a non-finite weight).
+*/
+int lmx_lsa_fold_rows(const lmx_lsa *m, const lmx_csr *A, int r0, int nr, float *out);
+
+/* ------------------------------------------------------------------------ */
+/* Threads                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/*
+** The threads the library's own parallel loops use (the sparse products of
+** lmx_lsa_fit(), lmx_lsa_fold_rows(), the analysis of a vector build): one
+** per online processor, at most 8; lmx_set_threads(n > 0) fixes it (tests),
+** 0 restores the default.  Results never depend on it.
+*/
+int lmx_threads(void);
+void lmx_set_threads(int n);
+/* Run fn(ctx, part, nparts) for part = 0 .. nparts-1, part 0 on the calling
+   thread and each other on a thread of its own (on the calling thread when
+   a thread cannot be started); returns when all are done. */
+void lmx_parallel(int nparts, void (*fn)(void *ctx, int part, int nparts), void *ctx);
 
 /*
 ** Fold a sparse row into the model: out (m->d floats) = normalize(sum_k
