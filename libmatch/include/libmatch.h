@@ -331,10 +331,14 @@ typedef struct lm_opts lm_opts;
                                      100; needs lm_vectors_build()) */
 #define LM_OPT_TOPIC_DOCS    11   /* best BM25 hits whose domain tags vote for
                                      the query's topic (default 10; 0 off) */
-#define LM_OPT_FUSION        13   /* LM_FUSION_WEIGHTED (default) or
-                                     LM_FUSION_RRF */
+#define LM_OPT_FUSION        13   /* LM_FUSION_MODEL (default),
+                                     LM_FUSION_WEIGHTED or LM_FUSION_RRF */
 /* Fusion of the score components. */
 #define LM_FUSION_WEIGHTED 1      /* the weighted sum of the components */
+#define LM_FUSION_MODEL    3      /* the match model: the score is the
+                                     hit's probability (lm_result_probability),
+                                     the components' weights scale their say
+                                     in it relative to the defaults (0: off) */
 #define LM_FUSION_RRF      2      /* reciprocal rank fusion: each component
                                      ranks the candidates; the score is the
                                      sum of weight / (60 + rank) */
@@ -371,12 +375,22 @@ typedef struct lm_opts lm_opts;
                                      (default 0.25) */
 #define LM_OPT_W_PRF         65   /* weight of feedback terms relative to the
                                      query's strongest term (default 0.5) */
+#define LM_OPT_W_KEYWORD_MATCH 69 /* share of the hit's keywords that the
+                                     query names (default 0.2) */
+
+#define LM_OPT_MIN_PROBABILITY 71 /* keep hits whose match probability is at
+                                     least this (double in [0,1], default 0) */
 
 /* Allocation options (lm_allocate_v2()). */
 #define LM_OPT_CAPACITY      14   /* problems each candidate takes (default 1) */
 #define LM_OPT_PER_PROBLEM   15   /* candidates each problem gets (default 1) */
 #define LM_OPT_MIN_SCORE     70   /* no pair scoring below it is assigned
-                                     (double, default 0) */
+                                     (double, default 0); with the default
+                                     fusion the score is the probability */
+/* Learning options (lm_learn()). */
+#define LM_OPT_LEARN_MIN_PAIRS 72 /* judged pairs needed (default 30) */
+#define LM_OPT_LEARN_PRIOR   73   /* pull toward the default model (1.0) */
+#define LM_OPT_LEARN_FOLDS   74   /* cross-validation folds (5) */
 
 /*
 ** Create options holding the defaults.  *out is a new handle; free it with
@@ -519,6 +533,10 @@ LM_API int lm_results_count(const lm_results *r);
 LM_API const char *lm_result_id(const lm_results *r, int i);
 LM_API int lm_result_kind(const lm_results *r, int i);
 LM_API double lm_result_score(const lm_results *r, int i);
+/* The probability, in [0, 1], that hit i is a relevant match (匹配度): the
+   match model's P(relevant | the hit's components), the same scale for
+   every query.  0 out of range. */
+LM_API double lm_result_probability(const lm_results *r, int i);
 /* A display label of hit i: the record's title (expert: name), "" when it
    has none; borrowed.  NULL out of range. */
 LM_API const char *lm_result_label(const lm_results *r, int i);
