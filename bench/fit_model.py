@@ -10,10 +10,11 @@ relevant" (grade >= 1) on the hit's score components:
 
     z = intercept + expert [hit is an expert] + sum_terms coef x f(component)
 
-with the terms of TERMS below (f: the value, its square root, or
-log(1 + 1000 x)).  One model for every set and direction: the components
-that only experts have (evidence) carry the expert direction, the expert
-indicator its base rate.
+with the terms of REC_TERMS (for problems and achievements) and EXP_TERMS
+(for experts) below (f: the value, its square root, or log(1 + 1000 x)).
+One model for every set, one part per direction: what matches records is
+fitted on the sets that ask for records, an expert's evidence on the sets
+that ask for experts.
 
 How: build/bench/lm_run answers every query of every set (k = 100, default
 options; once more with the built-in semantic vectors, so that the cosine
@@ -58,27 +59,38 @@ from lmbench import calibration, datasets, metrics, report  # noqa: E402
 LM_RUN = os.path.join(ROOT, "build", "bench", "lm_run")
 HEADER = os.path.join(ROOT, "libmatch", "src", "model_default.h")
 
-# (component, transform) of every fitted term; the names are the library's.
-TERMS = [("bm25", "log"), ("bm25", "sqrt"), ("topic", "linear"), ("topic", "sqrt"),
-         ("keyword_match", "linear"), ("evidence", "log"), ("evidence", "sqrt"), ("cosine", "linear")]
+# (component, transform) of the fitted terms: for records (problems and
+# achievements), fitted on the sets whose queries ask for them, and for
+# experts, fitted on the sets whose queries ask for experts.
+REC_TERMS = [("bm25", "log"), ("bm25", "sqrt"), ("topic", "linear"), ("topic", "sqrt"),
+             ("keyword_match", "linear"), ("cosine", "linear")]
+EXP_TERMS = [("evidence", "log"), ("evidence", "sqrt")]
 # Similarities whose coefficient must not be negative: fitted below 0, the
 # term is left out and the model refitted (a similarity that adds nothing
 # beyond the others gets 0, never a penalty).
 NONNEG = {("cosine", "linear")}
-# Terms the public sets cannot inform: fixed coefficients (logit per unit of
-# the component).  fields, region, maturity: in the proportions of the old
-# weighted sum (0.1, 0.05, 0.05 against bm25's 1), where one unit of relative
-# bm25 spans about 5 logits here; cosine_ext (nobody's embeddings are in the
-# public sets): 2 per unit, so that a cosine of 0.8 with a strong embedding
-# model adds about what a keyword match does.  lm_learn refits all of them
+# Terms the public sets cannot inform, for records: fixed coefficients
+# (logit per unit of the component).  fields, region, maturity: in the
+# proportions of the old weighted sum (0.1, 0.05, 0.05 against bm25's 1),
+# where one unit of relative bm25 spans about 5 logits here; cosine_ext
+# (nobody's embeddings are in the public sets): 2 per unit, so that a cosine
+# of 0.8 with a strong embedding model adds about what a keyword match does.
+REC_PRIORS = [("fields", "linear", 0.5), ("region", "linear", 0.25), ("maturity", "linear", 0.25),
+              ("cosine_ext", "linear", 2.0)]
+# An expert's own profile (bm25, topic, keyword_match, fields, region and
+# the cosines of the profile): the public expert set has empty profiles, so
+# these are the record terms scaled by PROFILE -- what an expert did (their
+# achievements: evidence) counts more than what their profile says, as the
+# weighted sum had it (evidence 2, profile 1).  lm_learn refits all of them
 # from a platform's own outcomes.
-PRIORS = [("fields", "linear", 0.5), ("region", "linear", 0.25), ("maturity", "linear", 0.25),
-          ("cosine_ext", "linear", 2.0)]
+PROFILE = 0.5
+PROFILE_COMPS = {"bm25", "topic", "keyword_match", "cosine", "fields", "region", "cosine_ext"}
 L2 = 1.0            # ridge on the coefficients (not the intercepts), weights normalized to mean 1
 C_NAME = {"bm25": "LMX_C_BM25", "topic": "LMX_C_TOPIC", "keyword_match": "LMX_C_KEYWORD_MATCH",
           "evidence": "LMX_C_EVIDENCE", "cosine": "LMX_C_COSINE", "cosine_ext": "LMX_C_COSINE_EXT",
           "fields": "LMX_C_FIELDS", "region": "LMX_C_REGION", "maturity": "LMX_C_MATURITY"}
 TF_NAME = {"linear": "LMX_TF_LINEAR", "sqrt": "LMX_TF_SQRT", "log": "LMX_TF_LOG"}
+HITS_NAME = {"all": "LMX_HITS_ALL", "records": "LMX_HITS_RECORDS", "experts": "LMX_HITS_EXPERTS"}
 
 
 def tf(kind, x):
@@ -91,30 +103,46 @@ def tf(kind, x):
     return x
 
 
-def design_row(comp, expert):
-    return [1.0 if expert else 0.0] + [tf(t, comp.get(c, 0.0)) for c, t in TERMS]
-
-
 # ---- data --------------------------------------------------------------------------------
 
 class Hits:
-    """Every hit of one run of one set: query ids, doc ids, design rows,
-    grades."""
+    """Every hit of one run of one set: query ids, doc ids, grades, and per
+    hit the record terms (R), the expert terms (E) and the fixed part of
+    the logit (P: the priors, and for experts their profile, from the record
+    coefficients -- a function of them, see offsets())."""
 
     def __init__(self, name, variant, qrels, feats_path, expert):
         self.name, self.variant, self.qrels, self.expert = name, variant, qrels, expert
-        self.qid, self.doc, X, g = [], [], [], []
+        self.qid, self.doc, R, E, P, g = [], [], [], [], [], []
         with open(feats_path, encoding="utf-8") as f:
             for line in f:
                 q = json.loads(line)
                 rel = qrels.get(q["qid"], {})
                 for h in q["hits"]:
+                    c = h["c"]
                     self.qid.append(q["qid"])
                     self.doc.append(h["id"])
-                    X.append(design_row(h["c"], expert))
+                    R.append([tf(t, c.get(n, 0.0)) for n, t in REC_TERMS])
+                    E.append([tf(t, c.get(n, 0.0)) for n, t in EXP_TERMS])
+                    P.append([tf(t, c.get(n, 0.0)) for n, t, _ in REC_PRIORS])
                     g.append(rel.get(h["id"], 0))
-        self.X = np.array(X)
+        self.R, self.E, self.P = np.array(R), np.array(E), np.array(P)
         self.g = np.array(g)
+
+    def design(self):
+        """The matrix the part's own coefficients multiply."""
+        return self.E if self.expert else self.R
+
+    def offsets(self, rec):
+        """The fixed part of every hit's logit given the record coefficients
+        rec (for records: the priors; for experts: PROFILE x (record terms
+        and priors) of the profile components)."""
+        prior = np.array([v for _, _, v in REC_PRIORS])
+        if not self.expert:
+            return self.P @ prior
+        keep_r = np.array([1.0 if n in PROFILE_COMPS else 0.0 for n, _ in REC_TERMS])
+        keep_p = np.array([1.0 if n in PROFILE_COMPS else 0.0 for n, _, _ in REC_PRIORS])
+        return PROFILE * (self.R @ (rec * keep_r) + self.P @ (prior * keep_p))
 
 
 def strip_fields(path_in, path_out):
@@ -174,34 +202,34 @@ def file_digest(paths):
 
 # ---- the fit --------------------------------------------------------------------------------
 
-def fit(parts, l2=L2):
-    """fit_free() with the NONNEG terms left out while they come out
-    negative."""
+def fit_part(parts, l2=L2, nonneg=()):
+    """Weighted logistic regression by Newton's method.  parts: [(X, y,
+    offset)], every part weighing the same whatever its rows; the columns in
+    nonneg are refitted at 0 while they come out negative.  Returns
+    [intercept, coefs...]."""
     drop = set()
     while True:
-        b = fit_free(parts, l2, drop)
-        neg = [i for i, t in enumerate(TERMS) if t in NONNEG and i not in drop and b[2 + i] < 0]
+        b = _newton(parts, l2, drop)
+        neg = [i for i in nonneg if i not in drop and b[1 + i] < 0]
         if not neg:
             return b
         drop.update(neg)
 
 
-def fit_free(parts, l2=L2, drop=()):
-    """Weighted logistic regression by Newton's method; every part (a set
-    and variant, rows selected by a mask) weighs the same.  parts: [(X, y)];
-    the terms in drop are held at 0.  Returns [intercept, expert, coefs...]."""
+def _newton(parts, l2, drop):
     X = np.vstack([p[0] for p in parts]).copy()
     for i in drop:
-        X[:, 1 + i] = 0.0
+        X[:, i] = 0.0
     y = np.concatenate([p[1] for p in parts])
+    off = np.concatenate([p[2] for p in parts])
     w = np.concatenate([np.full(len(p[1]), 1.0 / max(1, len(p[1]))) for p in parts])
     w *= len(w) / w.sum()
     n, d = X.shape
     Xb = np.hstack([np.ones((n, 1)), X])
-    reg = np.r_[0.0, 0.0, np.full(d - 1, l2)]     # no penalty on the intercept and the expert offset
+    reg = np.r_[0.0, np.full(d, l2)]            # no penalty on the intercept
     b = np.zeros(d + 1)
     for _ in range(100):
-        p = 1 / (1 + np.exp(-np.clip(Xb @ b, -35, 35)))
+        p = 1 / (1 + np.exp(-np.clip(Xb @ b + off, -35, 35)))
         grad = Xb.T @ (w * (p - y)) + reg * b
         H = (Xb * (w * p * (1 - p))[:, None]).T @ Xb + np.diag(reg + 1e-9)
         step = np.linalg.solve(H, grad)
@@ -211,8 +239,43 @@ def fit_free(parts, l2=L2, drop=()):
     return b
 
 
-def predict(b, X):
-    return 1 / (1 + np.exp(-np.clip(b[0] + X @ b[1:], -35, 35)))
+class Model:
+    """The fitted model: record intercept and coefficients, expert
+    intercept and coefficients."""
+
+    def __init__(self, rec, exp):
+        self.rec, self.exp = rec, exp
+
+    def prob(self, h, mask=None):
+        X = h.design() if mask is None else h.design()[mask]
+        b = self.exp if h.expert else self.rec
+        off = h.offsets(self.rec[1:])
+        if mask is not None:
+            off = off[mask]
+        return 1 / (1 + np.exp(-np.clip(b[0] + X @ b[1:] + off, -35, 35)))
+
+
+def fit(sets, keep=None):
+    """Fit the record part on the record sets, then the expert part on the
+    expert sets (their profile offsets use the record coefficients).  keep(h)
+    selects rows (cross-validation).  A direction without any set keeps
+    zeros."""
+    def parts(expert, rec=None):
+        out = []
+        for h in sets:
+            if h.expert != expert:
+                continue
+            m = keep(h) if keep else np.ones(len(h.g), bool)
+            if m.any():
+                off = h.offsets(rec if rec is not None else np.zeros(len(REC_TERMS)))[m]
+                out.append((h.design()[m], (h.g[m] >= 1).astype(float), off))
+        return out
+    nonneg = [i for i, t in enumerate(REC_TERMS) if t in NONNEG]
+    pr = parts(False)
+    rec = fit_part(pr, nonneg=nonneg) if pr else np.zeros(1 + len(REC_TERMS))
+    pe = parts(True, rec[1:])
+    exp = fit_part(pe) if pe else np.zeros(1 + len(EXP_TERMS))
+    return Model(rec, exp)
 
 
 def measures(hits, prob, mask=None):
@@ -236,15 +299,6 @@ def measures(hits, prob, mask=None):
             "top_auc": calibration.top_hit_aucs(calibration.top_hit(qrels, run))[0]}
 
 
-def parts_of(sets, keep=None):
-    out = []
-    for h in sets:
-        m = keep(h) if keep else np.ones(len(h.g), bool)
-        if m.any():
-            out.append((h.X[m], (h.g[m] >= 1).astype(float)))
-    return out
-
-
 def folds_of(h, k=5):
     """Fold of every row: by a hash of its query id (stable across runs)."""
     return np.array([int(hashlib.sha1(q.encode()).hexdigest()[:8], 16) % k for q in h.qid])
@@ -255,30 +309,37 @@ def cross_validate(sets, k=5):
     fold = {id(h): folds_of(h, k) for h in sets}
     pred = {id(h): np.zeros(len(h.g)) for h in sets}
     for f in range(k):
-        b = fit(parts_of(sets, lambda h: fold[id(h)] != f))
+        m = fit(sets, lambda h: fold[id(h)] != f)
         for h in sets:
-            m = fold[id(h)] == f
-            pred[id(h)][m] = predict(b, h.X[m])
+            sel = fold[id(h)] == f
+            pred[id(h)][sel] = m.prob(h, sel)
     for h in sets:
         rows.append(("5-fold by query", h, measures(h, pred[id(h)])))
-    names = sorted({h.name for h in sets})
-    for name in names:
+    for name in sorted({h.name for h in sets}):
+        expert = any(h.expert for h in sets if h.name == name)
         rest = [h for h in sets if h.name != name]
-        same_dir = [h for h in rest if h.expert == any(x.expert for x in sets if x.name == name)]
-        if not same_dir:
+        if not any(h.expert == expert for h in rest):
             continue                          # the only set of its direction: nothing to learn it from
-        b = fit(parts_of(rest))
+        m = fit(rest)
         for h in sets:
             if h.name == name:
-                rows.append(("set left out", h, measures(h, predict(b, h.X))))
+                rows.append(("set left out", h, measures(h, m.prob(h))))
     return rows
 
 
 # ---- output ----------------------------------------------------------------------------------
 
-def header_text(b, meta):
-    terms = [(c, t, float(v)) for (c, t), v in zip(TERMS, b[2:])]
-    terms += [(c, t, v) for c, t, v in PRIORS]
+def model_terms(m):
+    """[(component, transform, coefficient, hits)] of the whole model."""
+    rec = [(c, t, float(v), "records") for (c, t), v in zip(REC_TERMS, m.rec[1:])]
+    rec += [(c, t, v, "records") for c, t, v in REC_PRIORS]
+    exp = [(c, t, float(v), "experts") for (c, t), v in zip(EXP_TERMS, m.exp[1:])]
+    exp += [(c, t, PROFILE * v, "experts") for c, t, v, _ in rec if c in PROFILE_COMPS]
+    return [x for x in rec + exp if x[2] != 0.0]
+
+
+def header_text(m, meta):
+    terms = model_terms(m)
     lines = ["/*",
              "** model_default.h -- the default match model's coefficients, written by",
              "** bench/fit_model.py; do not edit (rerun `make fit-model`).",
@@ -290,15 +351,16 @@ def header_text(b, meta):
     lines += ["** Logistic regression of grade >= 1 on the components of the top 100 hits",
               "** of every query (default options; again with lm_vectors_build; again",
               "** without domain tags), every set and variant weighing the same, ridge %g" % L2,
-              "** on the coefficients.",
-              "** cosine kept >= 0.  fields, region, maturity, cosine_ext: set by hand",
-              "** (the public sets carry none of them; see PRIORS in bench/fit_model.py).",
+              "** on the coefficients; records from the achievement sets, experts (their",
+              "** evidence) from the expert set.  Set by hand (see bench/fit_model.py):",
+              "** records' fields, region, maturity, cosine_ext (the public sets carry none);",
+              "** experts' own profile terms = %g x the records' (public profiles are empty)." % PROFILE,
               "** Cross-validated figures: bench/README.md (\"The match model\").",
               "*/",
               "static const lmx_model default_model = {",
-              "    %.9g, %.9g, %d, {" % (b[0], b[1], len(terms))]
-    for c, t, v in terms:
-        lines.append("        { %s, %s, %.9g }," % (C_NAME[c], TF_NAME[t], v))
+              "    %.9g, %.9g, %d, {" % (m.rec[0], m.exp[0] - m.rec[0], len(terms))]
+    for c, t, v, hits in terms:
+        lines.append("        { %s, %s, %.9g, %s }," % (C_NAME[c], TF_NAME[t], v, HITS_NAME[hits]))
     lines += ["    }", "};", ""]
     return "\n".join(lines), terms
 
@@ -322,17 +384,17 @@ def main():
         print("fit-model: %s missing; run `make build/bench/lm_run`" % LM_RUN, file=sys.stderr)
         return 1
     sets = load_sets(paths)
-    b = fit(parts_of(sets))
+    model = fit(sets)
     commit = report._git("rev-parse", "--short", "HEAD") or "?"
     meta = {"date": datetime.date.today().isoformat(), "host": report.run_meta()["host"]["cpu"], "commit": commit,
             "digest": file_digest(paths),
             "sets": ["%s: %d queries, %d hits, variants %s" %
                      (h.name, len(set(h.qid)), len(h.qid), "/".join(x.variant for x in sets if x.name == h.name))
                      for h in sets if h.variant == "plain"]}
-    text, terms = header_text(b, meta)
-    print("intercept %.4f, expert %.4f" % (b[0], b[1]))
-    for c, t, v in terms:
-        print("  %-14s %-7s %9.4f" % (c, t, v))
+    text, terms = header_text(model, meta)
+    print("intercept %.4f, expert intercept %.4f" % (model.rec[0], model.exp[0]))
+    for c, t, v, hits in terms:
+        print("  %-8s %-14s %-7s %9.4f" % (hits, c, t, v))
     rows = cross_validate(sets)
     print()
     print("| validation | set | variant | nDCG@10 | ECE@10 | ECE@100 | log-loss@100 | pairwise loss | top-hit AUC |")
@@ -343,8 +405,8 @@ def main():
             fmt(m["pairwise_loss"]), fmt(m["top_auc"])))
     if a.json:
         with open(a.json, "w", encoding="utf-8") as f:
-            json.dump({"meta": meta, "intercept": b[0], "expert": b[1],
-                       "terms": [{"feature": c, "transform": t, "coef": v} for c, t, v in terms],
+            json.dump({"meta": meta, "intercept": model.rec[0], "expert": model.exp[0] - model.rec[0],
+                       "terms": [{"feature": c, "transform": t, "coef": v, "hits": hh} for c, t, v, hh in terms],
                        "cv": [{"validation": how, "set": h.name, "variant": h.variant, **m} for how, h, m in rows]},
                       f, indent=2)
     if a.check:

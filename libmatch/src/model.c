@@ -13,6 +13,7 @@
 #include "model.h"
 
 static const char *const tf_names[LMX_NTF] = { "linear", "sqrt", "log" };
+static const char *const hits_names[LMX_NHITS] = { "all", "records", "experts" };
 
 const char *lmx_model_tf_name(int tf)
 {
@@ -34,6 +35,7 @@ double lmx_model_logit(const lmx_model *m, int is_expert, const double *comp, co
     double z = m->intercept + (is_expert ? m->expert : 0);
     for (int i = 0; i < m->n; i++) {
         const lmx_model_term *t = &m->t[i];
+        if (t->hits == (is_expert ? LMX_HITS_RECORDS : LMX_HITS_EXPERTS)) continue;
         double g = gate ? gate[t->comp] : 1.0;
         if (g != 0) z += t->coef * g * lmx_model_tf(t->tf, comp[t->comp]);
     }
@@ -97,6 +99,15 @@ int lmx_model_parse(const char *json, const char *const *names, int ncomp, lmx_m
                      names[mt->comp]);
             goto done;
         }
+        const cJSON *hits = cJSON_GetObjectItemCaseSensitive(t, "hits");
+        mt->hits = hits ? -1 : LMX_HITS_ALL;
+        for (int k = 0; cJSON_IsString(hits) && k < LMX_NHITS; k++)
+            if (!strcmp(hits_names[k], hits->valuestring)) mt->hits = k;
+        if (mt->hits < 0) {
+            snprintf(err, n, "model term %d (%s): \"hits\" must be all, records or experts", m->n + 1,
+                     names[mt->comp]);
+            goto done;
+        }
         if (!finite_number(cJSON_GetObjectItemCaseSensitive(t, "coef"), &mt->coef)) {
             snprintf(err, n, "model term %d (%s): \"coef\" must be a finite number", m->n + 1, names[mt->comp]);
             goto done;
@@ -124,6 +135,7 @@ char *lmx_model_json(const lmx_model *m, const char *const *names, const char *e
         cJSON_AddStringToObject(t, "feature", names[m->t[i].comp]);
         cJSON_AddStringToObject(t, "transform", tf_names[m->t[i].tf]);
         cJSON_AddNumberToObject(t, "coef", m->t[i].coef);
+        cJSON_AddStringToObject(t, "hits", hits_names[m->t[i].hits]);
         cJSON_AddItemToArray(terms, t);
     }
     char *out = NULL;

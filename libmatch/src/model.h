@@ -5,8 +5,12 @@
 **
 **   P(relevant) = 1 / (1 + exp(-z)),
 **   z = intercept + expert [the hit is an expert]
-**       + sum over terms of coef x gate(component) x f(component)
+**       + sum over the terms for the hit's kind of
+**         coef x gate(component) x f(component)
 **
+** A term applies to every hit, to records only (problems and achievements)
+** or to experts only: the same component (bm25 of an expert's own profile)
+** may mean something else for an expert than for an achievement.
 ** f is the term's transform: the value itself, its square root, or
 ** log(1 + 1000 x) (zero at zero, so a component that is absent adds
 ** nothing).  gate is the component's weight option relative to its default
@@ -19,7 +23,8 @@
 ** stored as JSON in the meta table.  The JSON form:
 **
 **   {"format": "libmatch-model/1", "intercept": z0, "expert": z1,
-**    "terms": [{"feature": "bm25", "transform": "log", "coef": c}, ...],
+**    "terms": [{"feature": "bm25", "transform": "log", "coef": c,
+**               "hits": "all" | "records" | "experts"}, ...],
 **    ...provenance keys, ignored when read}
 */
 #ifndef LM_MODEL_H
@@ -32,11 +37,14 @@
 
 /* Transforms of a term. */
 enum { LMX_TF_LINEAR, LMX_TF_SQRT, LMX_TF_LOG, LMX_NTF };
+/* The hits a term applies to. */
+enum { LMX_HITS_ALL, LMX_HITS_RECORDS, LMX_HITS_EXPERTS, LMX_NHITS };
 
 typedef struct {
     int comp;                /* component index (pipeline.h LMX_C_*) */
     int tf;                  /* LMX_TF_* */
     double coef;
+    int hits;                /* LMX_HITS_* */
 } lmx_model_term;
 
 typedef struct {
