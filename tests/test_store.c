@@ -112,6 +112,7 @@ static void downgrade_to_v1(const char *path)
         (void)keys;
     }
     CHECK_EQ_INT(sqlite3_exec(raw, "ALTER TABLE record DROP COLUMN label; ALTER TABLE record DROP COLUMN tags;"
+                                   "DROP TABLE feedback;"          /* version 3's addition */
                                    "UPDATE meta SET value = '1' WHERE key = 'schema_version';", 0, 0, 0), SQLITE_OK);
     /* DROP COLUMN rewrote the table's text: put back the text version 1
        wrote, as a real version 1 file has it. */
@@ -146,7 +147,7 @@ static void test_migration_from_v1(void)
     /* Writable: migrated in place, the same matches, labels back. */
     db = open_path(path, 0);
     if (!db) { CHECK(0); free(before); free(before_e); return; }
-    CHECK_EQ_INT(lmx_store_meta_int(&db->store, "schema_version", 0), 2);
+    CHECK_EQ_INT(lmx_store_meta_int(&db->store, "schema_version", 0), LMX_SCHEMA_VERSION);
     char *after = match_json(db, LM_PROBLEM, "P1", LM_ACHIEVEMENT);
     char *after_e = match_json(db, LM_PROBLEM, "P1", LM_EXPERT);
     CHECK_STR(after, before);

@@ -275,12 +275,17 @@ static void fuse_rrf(const lm_opts *o, lmx_hitlist *hl)
     }
 }
 
+void lmx_model_gates(const lm_opts *o, double gate[LMX_NCOMP])
+{
+    for (int c = 0; c < LMX_NCOMP; c++)
+        gate[c] = c < LMX_NFEATURES && features[c].def > 0 ? o->v[features[c].weight] / features[c].def : 1.0;
+}
+
 void lmx_fuse(const lmx_model *m, const lm_opts *o, lmx_hitlist *hl, int set_score)
 {
     /* A component's say in the model: its weight relative to the default. */
     double gate[LMX_NCOMP];
-    for (int c = 0; c < LMX_NCOMP; c++)
-        gate[c] = c < LMX_NFEATURES && features[c].def > 0 ? o->v[features[c].weight] / features[c].def : 1.0;
+    lmx_model_gates(o, gate);
     for (int i = 0; i < hl->n; i++)
         hl->h[i].prob = lmx_sigmoid(lmx_model_logit(m, hl->h[i].info.kind == LM_EXPERT, hl->h[i].comp, gate));
     if (!set_score) return;

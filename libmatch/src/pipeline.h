@@ -132,6 +132,9 @@ int lmx_features_keywords(lm_db *db, const lm_opts *o, const lmx_qterms *q, lmx_
    its weight option relative to the default) and, when set_score, its
    score: the probability (LM_FUSION_MODEL), the weighted sum or RRF. */
 void lmx_fuse(const lmx_model *m, const lm_opts *o, lmx_hitlist *hl, int set_score);
+/* Each component's gate in the model: its weight option relative to its
+   default (1 for the informational ones). */
+void lmx_model_gates(const lm_opts *o, double gate[LMX_NCOMP]);
 /* The compiled-in default model (model_default.h). */
 const lmx_model *lmx_model_builtin(void);
 /* The model matching uses on db: the database's own (lm_learn) when it has
