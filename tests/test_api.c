@@ -404,10 +404,12 @@ static void test_explanations_and_json(void)
     CHECK(component(r, 0, "maturity") > 0.77 && component(r, 0, "maturity") < 0.78);
     CHECK(has_term(r, 0, "碳化硅"));
     CHECK(lm_result_term_count(r, 0) >= 3);
-    /* 半导体 gets most of the vote of the best hits (A1, A4), not all of it. */
-    CHECK(component(r, 0, "topic") > 0.5 && component(r, 0, "topic") <= 1.0);
+    /* 半导体 gets most of the vote of the best hits (A1, A4), but their
+       votes are weak next to a full-strength one: topic is a share of
+       those votes plus one. */
+    CHECK(component(r, 0, "topic") > 0.1 && component(r, 0, "topic") < 0.5);
     CHECK(component(r, 0, "evidence") == 0);
-    CHECK(component(r, 0, "keyword_match") > 0.3 && component(r, 0, "keyword_match") < 0.34);   /* 碳化硅 of 3 */
+    CHECK(component(r, 0, "keyword_match") == 0.25);      /* 碳化硅 of 3 keywords: 1 / (3 + 1) */
     CHECK(component(r, 0, "coverage") > 0 && component(r, 0, "coverage") <= 1.0);
     /* The default fusion: the score is the match probability. */
     double p = lm_result_probability(r, 0);
@@ -442,7 +444,7 @@ static void test_explanations_and_json(void)
     if (a1 >= 0 && a9 >= 0) {
         CHECK(component(r, a9, "bm25") > component(r, a1, "bm25"));
         CHECK(component(r, a9, "bm25") < 1.0);               /* the best hit is not 1 by definition */
-        CHECK(component(r, a9, "keyword_match") == 1.0);     /* all three keywords named */
+        CHECK(component(r, a9, "keyword_match") == 0.75);    /* all three keywords named: 3 / (3 + 1) */
         CHECK(component(r, a9, "coverage") > component(r, a1, "coverage"));
     }
     lm_results_free(r);

@@ -126,15 +126,12 @@ done:
 
 double lmx_selected_bm25_max(const lmx_selected *s, const lm_opts *o)
 {
-    double sw = 0;
-    for (int j = 0; j < s->n; j++) sw += s->w[j];
-    return (LMX_OD(o, BM25_K1) + 1) * sw;
+    return (LMX_OD(o, BM25_K1) + 1) * s->wall;
 }
 
 int lmx_cand_terms(lmx_hitlist *hl, const lmx_selected *sel)
 {
-    double sw = 0;
-    for (int j = 0; j < sel->n; j++) sw += sel->w[j];
+    double sw = sel->wall;
     for (int i = 0; i < hl->n; i++) {
         lmx_hit *h = &hl->h[i];
         if (!h->mask) continue;

@@ -115,26 +115,28 @@ static int compute_EVIDENCE(lm_db *db, const lm_opts *o, const lmx_query *qc, lm
 
 /*
 ** topic: the domain tags of the query's best BM25 hits vote for the query's
-** domain, each hit by its BM25 shared among its tags; a candidate's topic is
-** the share of all votes that its best tag got: 1 when the best hits agree
-** on its domain, small when they scatter (an off-topic query) or vote for
-** another domain.  Relevant records usually share the query's domain even
-** when they share few words with it.  The candidates found by BM25 come
-** first, in BM25 order.
+** domain, each hit with its bm25 (absolute: a weak match votes weakly),
+** shared among its tags; a candidate's topic is the vote of its best tag as
+** a share of all votes plus LMX_TOPIC_PRIOR (a full-strength vote for "none
+** of these"): near 1 when strong hits agree on its domain, small when they
+** scatter, vote for another domain, or are few and weak (an off-topic query
+** whose one weak hit would otherwise win the whole vote).  Relevant records
+** usually share the query's domain even when they share few words with it.
+** The candidates found by BM25 come first, in BM25 order.
 */
+#define LMX_TOPIC_PRIOR 1.0
+
 typedef struct { const char *field; double v; } vote;
 
 static int compute_TOPIC(lm_db *db, const lm_opts *o, const lmx_query *qc, lmx_hitlist *hl)
 {
     int ndocs = LMX_OI(o, TOPIC_DOCS);
-    if (ndocs <= 0 || LMX_OD(o, W_TOPIC) <= 0 || hl->n == 0) return LM_OK;
-    double maxbm = hl->h[0].comp[LMX_C_BM25_RAW];
-    if (maxbm <= 0) return LM_OK;
+    if (ndocs <= 0 || LMX_OD(o, W_TOPIC) <= 0 || hl->n == 0 || qc->bm25_max <= 0) return LM_OK;
     vote *votes = NULL;
     int nv = 0;
     for (int i = 0; i < hl->n && i < ndocs; i++) {
         const lmx_recinfo *r = &hl->h[i].info;
-        double w = hl->h[i].comp[LMX_C_BM25_RAW] / maxbm / (r->ntags ? r->ntags : 1);
+        double w = hl->h[i].comp[LMX_C_BM25_RAW] / qc->bm25_max / (r->ntags ? r->ntags : 1);
         for (int k = 0; k < r->ntags; k++) {
             int j = 0;
             while (j < nv && strcmp(votes[j].field, r->tags[k])) j++;
@@ -149,9 +151,9 @@ static int compute_TOPIC(lm_db *db, const lm_opts *o, const lmx_query *qc, lmx_h
             votes[j].v += w;
         }
     }
-    double total = 0;
+    double total = LMX_TOPIC_PRIOR;
     for (int j = 0; j < nv; j++) total += votes[j].v;
-    for (int i = 0; i < hl->n && total > 0; i++) {
+    for (int i = 0; i < hl->n && nv > 0; i++) {
         const lmx_recinfo *r = &hl->h[i].info;
         double best = 0;
         for (int k = 0; k < r->ntags; k++)
@@ -174,8 +176,10 @@ static int compute_TOPIC(lm_db *db, const lm_opts *o, const lmx_query *qc, lmx_h
 /*
 ** keyword_match: a record's keywords are what it says it is about; when the
 ** query names one of them (every word of it is among the query's terms) the
-** record is likely what is asked for.  The share of the hit's keywords that
-** the query names, read from the indexed keywords column ("；"-joined).
+** record is likely what is asked for.  named / (keywords + 1): the share of
+** the hit's keywords that the query names, smoothed so that one named word
+** is not full credit for a record that lists only that one.  Read from the
+** indexed keywords column ("；"-joined).
 */
 typedef struct { const lmx_qterms *q; int words, found; } kwctx;
 
@@ -212,7 +216,7 @@ int lmx_features_keywords(lm_db *db, const lm_opts *o, const lmx_qterms *q, lmx_
         }
         for (int c = 0; c < 3; c++) free(texts[c]);
         if (rc) return lmx_err(db, rc, "analyzing the keywords of '%.200s' failed", h->info.id);
-        h->comp[LMX_C_KEYWORD_MATCH] = nkw ? (double)named / nkw : 0;
+        h->comp[LMX_C_KEYWORD_MATCH] = (double)named / (nkw + 1);
     }
     return LM_OK;
 }

@@ -64,12 +64,16 @@ int lmx_hit_cmp(const void *a, const void *b);
 int lmx_hit_add_term(lmx_hit *h, const char *t);
 
 /* The query terms kept for the full-text query: token and final weight
-   (query weight x IDF). */
-typedef struct { int n; char **tok; double *w; } lmx_selected;
+   (query weight x IDF); wall: the sum of the max_terms largest weights
+   among all the query's terms, those no record holds included (their IDF
+   is the largest there is) -- what a record matching all of the query
+   would have. */
+typedef struct { int n; char **tok; double *w; double wall; } lmx_selected;
 void lmx_selected_free(lmx_selected *s);
-/* The largest BM25 a record could get for the selected terms (every term's
-   saturation reached): (k1 + 1) x the sum of their weights.  BM25 divided by
-   it is on the same scale for every query. */
+/* The largest BM25 a record could get for the query (every term's
+   saturation reached): (k1 + 1) x wall.  BM25 divided by it is on the same
+   scale for every query; query terms that no record holds count in it, so a
+   query half of which is unknown to the index cannot look fully matched. */
 double lmx_selected_bm25_max(const lmx_selected *s, const lm_opts *o);
 
 /* One query through the pipeline. */
