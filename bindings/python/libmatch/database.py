@@ -467,7 +467,7 @@ class Database:
         option "field"); min_maturity (achievements with TRL >= n); weights
         ({name: number} for the number options, "w_" prefix optional:
         {"bm25": 1, "title": 3, "bm25_k1": 1.2}); evidence_mode
-        ("max"/"sum"/"topm"); fusion ("weighted"/"rrf").
+        ("max"/"sum"/"topm"); fusion ("model"/"weighted"/"rrf"); min_probability.
         """
         given = [(n, v) for n, v in (("problem", problem), ("achievement", achievement), ("expert", expert))
                  if v is not None]
