@@ -629,7 +629,7 @@ class Database:
             g = -1
         elif isinstance(grade, str):
             if grade not in self.GRADES:
-                raise InvalidArgument("grade %r is not one of %s" % (grade, ", ".join(self.GRADES)))
+                raise ValueError("grade %r is not one of %s (or 0-3)" % (grade, ", ".join(self.GRADES)))
             g = self.GRADES[grade]
         elif isinstance(grade, bool) or not isinstance(grade, int):
             raise TypeError("grade must be an int 0..3, a name (%s) or None" % ", ".join(self.GRADES))
