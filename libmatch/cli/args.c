@@ -475,8 +475,8 @@ void cli_progress_end(cli_progress_t *p, int64_t items)
     double el = now() - p->t0;
     char a[32], r[32], line[256];
     grouped(el > 0 ? (int64_t)((double)items / el) : 0, r, sizeof r);
-    snprintf(line, sizeof line, "%s: %s %s in %.1f s (%s %s/s)", p->stage, grouped(items, a, sizeof a), p->unit,
-             el, r, p->unit);
+    /* The summary counts items (records), whatever unit the progress used. */
+    snprintf(line, sizeof line, "%s: %s records in %.1f s (%s records/s)", p->stage, grouped(items, a, sizeof a), el, r);
     show(p, line, 1);
 }
 

@@ -154,14 +154,17 @@ int cmd_load(int argc, char **argv)
     if (csv < 0) csv = ends_with(file, ".csv");
     if (kind && !csv) cli_usage(c, "--kind applies to CSV input (JSON records name their kind)");
 
-    /* The input first: a missing file must not leave a new database behind. */
+    /* The input first: a missing file must not leave a new database behind.
+       JSON Lines stream through the library (lines in bounded memory, an
+       endless input refused at its first over-long line); CSV is converted
+       to JSON Lines in memory first. */
+    const char *path = strcmp(file, "-") == 0 ? "/dev/stdin" : file;
     size_t len = 0;
-    char *buf = cli_read_all(file, &len);
+    char *buf = NULL;
     cli_csv_jsonl conv;
     memset(&conv, 0, sizeof conv);
-    const char *data = buf;
-    size_t dlen = len;
     if (csv) {
+        buf = cli_read_all(file, &len);
         char msg[512];
         if (cli_csv_to_jsonl(buf, len, kind, &conv, msg, sizeof msg) != 0) cli_die("%s: %s", src, msg);
         if (conv.nerrors && !skip) {
@@ -172,20 +175,21 @@ int cmd_load(int argc, char **argv)
             cli_die("%s line %lld: %s (nothing was loaded; --skip-bad skips bad rows)", src,
                     (long long)conv.errors[first].line, conv.errors[first].reason);
         }
-        data = conv.jsonl;
-        dlen = conv.len;
-    } else if (dlen >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
-        data += 3;                                  /* a UTF-8 byte order mark */
-        dlen -= 3;
+    } else {
+        FILE *t = fopen(path, "rb");
+        if (!t) cli_die("cannot open '%s': %s", src, strerror(errno));
+        fclose(t);
     }
 
     lm_db *db = cli_open(dbp, 0, 0);
     cli_progress_t p;
     memset(&p, 0, sizeof p);
-    p.offsets = line_offsets(data, dlen, &p.noffsets);
+    if (csv) p.offsets = line_offsets(conv.jsonl, conv.len, &p.noffsets);
     cli_progress_begin(&p, db, "load");
+    if (!csv) p.unit = "bytes";
     lm_report *rep = NULL;
-    int rc = lm_load_jsonl_buffer(db, data, dlen, skip ? LM_LOAD_SKIP_BAD : LM_LOAD_ATOMIC, &rep);
+    int policy = skip ? LM_LOAD_SKIP_BAD : LM_LOAD_ATOMIC;
+    int rc = csv ? lm_load_jsonl_buffer(db, conv.jsonl, conv.len, policy, &rep) : lm_load_jsonl(db, path, policy, &rep);
     cli_progress_end(&p, rc == LM_OK ? lm_report_loaded(rep) + lm_report_skipped(rep) : -1);
     free((void *)p.offsets);
 

@@ -112,7 +112,7 @@ static int find_index(const char *const *ids, int n, const char **sorted, const 
     return -1;
 }
 
-LM_API int lm_allocate(lm_db *db, const char *const *problem_ids, int nproblems,
+static int allocate_locked(lm_db *db, const char *const *problem_ids, int nproblems,
                        int to, const char *const *candidate_ids, int ncandidates,
                        const int *capacities, int default_capacity, int per_problem,
                        double min_score, const lm_opts *opts, lm_allocation **out)
@@ -211,12 +211,24 @@ done:
     return lmx_ok(db);
 }
 
-LM_API int lm_allocate_v2(lm_db *db, int to, const char *const *problems, int nproblems,
+static int allocate_v2_locked(lm_db *db, int to, const char *const *problems, int nproblems,
                           const char *const *candidates, const int *capacities, int ncandidates,
                           const lm_opts *opts, lm_allocation **out)
 {
     lm_opts defaults;
     if (!opts) { lmx_opts_defaults(&defaults); opts = &defaults; }
-    return lm_allocate(db, problems, nproblems, to, candidates, ncandidates, capacities,
+    return allocate_locked(db, problems, nproblems, to, candidates, ncandidates, capacities,
                        LMX_OI(opts, CAPACITY), LMX_OI(opts, PER_PROBLEM), LMX_OD(opts, MIN_SCORE), opts, out);
+}
+
+/* ---- the public calls: one thread at a time per handle (db.h) ---- */
+
+LM_API int lm_allocate(lm_db *db, const char *const *problem_ids, int nproblems, int to, const char *const *candidate_ids, int ncandidates, const int *capacities, int default_capacity, int per_problem, double min_score, const lm_opts *opts, lm_allocation **out)
+{
+    LMX_GUARDED(db, allocate_locked(db, problem_ids, nproblems, to, candidate_ids, ncandidates, capacities, default_capacity, per_problem, min_score, opts, out));
+}
+
+LM_API int lm_allocate_v2(lm_db *db, int to, const char *const *problems, int nproblems, const char *const *candidates, const int *capacities, int ncandidates, const lm_opts *opts, lm_allocation **out)
+{
+    LMX_GUARDED(db, allocate_v2_locked(db, to, problems, nproblems, candidates, capacities, ncandidates, opts, out));
 }

@@ -20,7 +20,7 @@ static int synonym_store(lm_db *db, const char *a, const char *b)
     return lmx_store_synonym_put(&db->store, a, b);
 }
 
-LM_API int lm_synonym_add(lm_db *db, const char *a, const char *b)
+static int synonym_add_locked(lm_db *db, const char *a, const char *b)
 {
     if (!db) return LM_EINVAL;
     if (db->readonly) return lmx_err(db, LM_ESTATE, "database opened read-only");
@@ -28,7 +28,10 @@ LM_API int lm_synonym_add(lm_db *db, const char *a, const char *b)
     return rc ? rc : lmx_ok(db);
 }
 
-LM_API int lm_synonyms_load_tsv(lm_db *db, const char *path, int64_t *out_count)
+/* A synonym line: at most 64 terms of 256 bytes and their tabs. */
+#define SYNONYM_LINE_MAX 65536
+
+static int synonyms_load_tsv_locked(lm_db *db, const char *path, int64_t *out_count)
 {
     if (out_count) *out_count = 0;
     if (!db) return LM_EINVAL;
@@ -38,16 +41,22 @@ LM_API int lm_synonyms_load_tsv(lm_db *db, const char *path, int64_t *out_count)
     if (!f) return lmx_err(db, LM_EIO, "cannot open '%s': %s", path, strerror(errno));
     int rc = lmx_store_write_begin(&db->store);
     if (rc) { fclose(f); return rc; }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    long long lineno = 0;
+    lmx_lines L;
+    lmx_lines_file(&L, f, SYNONYM_LINE_MAX);
+    char *line = malloc(SYNONYM_LINE_MAX + 1);
+    if (!line) rc = lmx_err(db, LM_ENOMEM, "out of memory");
+    const char *text;
+    size_t n;
+    int got = 0;
     int64_t pairs = 0;
-    while ((n = getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = 0;
-        if (!lmx_utf8_valid(line, (size_t)n, NULL)) {
-            rc = lmx_err(db, LM_EINVAL_UTF8, "%s line %lld: invalid UTF-8", path, lineno);
+    while (!rc && (got = lmx_lines_next(&L, &text, &n)) == 1) {
+        long long lineno = (long long)L.lineno;
+        if (lineno == 1) text = lmx_skip_bom(text, &n);
+        memcpy(line, text, n);
+        while (n > 0 && line[n - 1] == '\r') n--;
+        line[n] = 0;
+        if (!lmx_utf8_valid(line, n, NULL)) {
+            rc = lmx_err(db, LM_EINVAL_UTF8, "%s line %lld: invalid UTF-8 (or a NUL byte)", path, lineno);
             break;
         }
         char *hash = strchr(line, '#');
@@ -72,13 +81,17 @@ LM_API int lm_synonyms_load_tsv(lm_db *db, const char *path, int64_t *out_count)
                 if (rc) lmx_err(db, rc, "%s line %lld: %s", path, lineno, lm_errmsg(db));   /* formats a copy */
                 else pairs++;
             }
-        if (rc) break;
     }
-    /* getline() fails at the end of the file and on a read error alike
-       (a directory, ENOMEM on an endless line): tell them apart. */
-    if (rc == LM_OK && ferror(f))
-        rc = lmx_err(db, LM_EIO, "cannot read '%s' after line %lld: %s", path, lineno, strerror(errno ? errno : EIO));
+    /* The end of the file, or a failure to read it (a directory, an endless
+       line): never taken for each other. */
+    if (!rc && got == -LM_ETOOBIG)
+        rc = lmx_err(db, LM_ETOOBIG, "%s line %lld: longer than %d bytes: not a synonym line", path,
+                     (long long)L.lineno, SYNONYM_LINE_MAX);
+    else if (!rc && got < 0)
+        rc = lmx_err(db, -got, "cannot read '%s' after line %lld: %s", path, (long long)L.lineno,
+                     got == -LM_EIO ? strerror(errno ? errno : EIO) : lm_errstr(-got));
     free(line);
+    lmx_lines_free(&L);
     fclose(f);
     if (rc == LM_OK) rc = lmx_store_commit(&db->store);
     if (rc) { lmx_store_rollback(&db->store); return rc; }
@@ -120,7 +133,7 @@ static int collect(void *ctx, int flags, const char *tok, int n, int start, int 
     return 0;
 }
 
-LM_API int lm_analyze(lm_db *db, const char *text, size_t len, int mode, lm_tokens **out)
+static int analyze_locked(lm_db *db, const char *text, size_t len, int mode, lm_tokens **out)
 {
     if (!out) return db ? lmx_err(db, LM_EINVAL, "no output pointer (NULL)") : LM_EINVAL;
     *out = NULL;
@@ -183,4 +196,22 @@ LM_API const char *lm_analyzer_id(lm_db *db)
 LM_API int lm_synonym_load_tsv(lm_db *db, const char *path, int64_t *out_count)
 {
     return lm_synonyms_load_tsv(db, path, out_count);
+}
+
+/* ---- the public calls: one thread at a time per handle (db.h) ---- */
+
+LM_API int lm_synonym_add(lm_db *db, const char *a, const char *b)
+{
+    LMX_GUARDED(db, synonym_add_locked(db, a, b));
+}
+
+LM_API int lm_synonyms_load_tsv(lm_db *db, const char *path, int64_t *out_count)
+{
+    LMX_GUARDED(db, synonyms_load_tsv_locked(db, path, out_count));
+}
+
+LM_API int lm_analyze(lm_db *db, const char *text, size_t len, int mode, lm_tokens **out)
+{
+    if (!db) return analyze_locked(NULL, text, len, mode, out);    /* the built-in analyzer */
+    LMX_GUARDED_READ(db, analyze_locked(db, text, len, mode, out));
 }

@@ -28,7 +28,7 @@ LM_API int lm_errcode(const lm_db *db)
     return db ? db->err.code : LM_EINVAL;
 }
 
-LM_API int lm_set_progress(lm_db *db, lm_progress_fn fn, void *ctx)
+static int set_progress_locked(lm_db *db, lm_progress_fn fn, void *ctx)
 {
     if (!db) return LM_EINVAL;
     db->progress.fn = fn;
@@ -83,6 +83,7 @@ LM_API int lm_open(lm_db **out, const char *path, int flags)
 LM_API int lm_close(lm_db *db)
 {
     if (!db) return LM_OK;
+    if (!lmx_enter(db)) return LM_EMISUSE;        /* in use: closing it would pull the rug */
     lmx_store_close(&db->store);
     lmx_lexicon_free(&db->lex);
     lmx_semantic_free(&db->sem);
@@ -111,7 +112,7 @@ const char *lmx_skip_bom(const char *s, size_t *len)
     return s;
 }
 
-LM_API int lm_put(lm_db *db, const char *json, size_t len)
+static int put_locked(lm_db *db, const char *json, size_t len)
 {
     if (!db) return LM_EINVAL;
     if (db->readonly) return lmx_err(db, LM_ESTATE, "database opened read-only");
@@ -130,7 +131,7 @@ LM_API int lm_put(lm_db *db, const char *json, size_t len)
     return rc ? rc : lmx_ok(db);
 }
 
-LM_API int lm_delete(lm_db *db, int kind, const char *id)
+static int delete_locked(lm_db *db, int kind, const char *id)
 {
     if (!db) return LM_EINVAL;
     int rc = lmx_check_kind_id(db, kind, id);
@@ -142,7 +143,7 @@ LM_API int lm_delete(lm_db *db, int kind, const char *id)
     return lmx_ok(db);
 }
 
-LM_API int lm_get(lm_db *db, int kind, const char *id, char **out)
+static int get_locked(lm_db *db, int kind, const char *id, char **out)
 {
     if (!out) return db ? lmx_err(db, LM_EINVAL, "no output pointer (NULL)") : LM_EINVAL;
     *out = NULL;
@@ -152,7 +153,7 @@ LM_API int lm_get(lm_db *db, int kind, const char *id, char **out)
     return rc ? rc : lmx_ok(db);
 }
 
-LM_API int lm_count(lm_db *db, int kind, int64_t *out)
+static int count_locked(lm_db *db, int kind, int64_t *out)
 {
     if (!db || !out) return LM_EINVAL;
     if (kind && !lm_kind_name(kind)) return lmx_err(db, LM_EINVAL, "unknown kind %d", kind);
@@ -160,20 +161,25 @@ LM_API int lm_count(lm_db *db, int kind, int64_t *out)
     return rc ? rc : lmx_ok(db);
 }
 
-LM_API int lm_scan(lm_db *db, int kind, lm_record_fn cb, void *ctx)
+_Thread_local const lm_db *lmx_scanning;
+
+static int scan_locked(lm_db *db, int kind, lm_record_fn cb, void *ctx)
 {
     if (!db) return LM_EINVAL;
     if (kind && !lm_kind_name(kind)) return lmx_err(db, LM_EINVAL, "unknown kind %d", kind);
     if (!cb) return lmx_err(db, LM_EINVAL, "no callback (NULL)");
     int began = lmx_store_read_begin(&db->store);
+    const lm_db *outer = lmx_scanning;
+    lmx_scanning = db;                 /* the callback may read db (db.h) */
     int rc = lmx_store_scan_records(&db->store, kind, cb, ctx);
+    lmx_scanning = outer;
     lmx_store_read_end(&db->store, began);
     if (rc > 0 && rc != db->err.code) rc = lmx_err(db, LM_ESTATE, "the scan was stopped by its callback (%d)", rc);
     else if (rc < 0) rc = lmx_err(db, LM_ESTATE, "the scan was stopped by its callback (%d)", rc);
     return rc ? rc : lmx_ok(db);
 }
 
-LM_API int lm_stats_json(lm_db *db, char **out)
+static int stats_json_locked(lm_db *db, char **out)
 {
     if (!db || !out) return LM_EINVAL;
     *out = NULL;
@@ -226,7 +232,7 @@ static int reindex(lm_db *db)
     return rc;
 }
 
-LM_API int lm_reindex(lm_db *db)
+static int reindex_locked(lm_db *db)
 {
     if (!db) return LM_EINVAL;
     if (db->readonly) return lmx_err(db, LM_ESTATE, "database opened read-only");
@@ -234,7 +240,7 @@ LM_API int lm_reindex(lm_db *db)
     return rc ? rc : lmx_ok(db);
 }
 
-LM_API int lm_set_analyzer_mode(lm_db *db, int mode)
+static int set_analyzer_mode_locked(lm_db *db, int mode)
 {
     if (!db) return LM_EINVAL;
     if (mode <= 0 || (mode & ~LM_ANALYZE_ALL))
@@ -259,7 +265,7 @@ int lmx_check_word(lm_db *db, const char *w, const char *what)
     return LM_OK;
 }
 
-LM_API int lm_dict_add(lm_db *db, const char *word, int64_t freq)
+static int dict_add_locked(lm_db *db, const char *word, int64_t freq)
 {
     if (!db) return LM_EINVAL;
     int rc = lmx_check_word(db, word, "word");
@@ -282,4 +288,56 @@ LM_API int lm_set_dictionary(const char *path)
 LM_API int lm_dict_set_path(const char *path)
 {
     return lmx_set_dict_path(path);
+}
+
+/* ---- the public calls: one thread at a time per handle (db.h) ---- */
+
+LM_API int lm_set_progress(lm_db *db, lm_progress_fn fn, void *ctx)
+{
+    LMX_GUARDED(db, set_progress_locked(db, fn, ctx));
+}
+
+LM_API int lm_put(lm_db *db, const char *json, size_t len)
+{
+    LMX_GUARDED(db, put_locked(db, json, len));
+}
+
+LM_API int lm_delete(lm_db *db, int kind, const char *id)
+{
+    LMX_GUARDED(db, delete_locked(db, kind, id));
+}
+
+LM_API int lm_get(lm_db *db, int kind, const char *id, char **out)
+{
+    LMX_GUARDED_READ(db, get_locked(db, kind, id, out));
+}
+
+LM_API int lm_count(lm_db *db, int kind, int64_t *out)
+{
+    LMX_GUARDED_READ(db, count_locked(db, kind, out));
+}
+
+LM_API int lm_scan(lm_db *db, int kind, lm_record_fn cb, void *ctx)
+{
+    LMX_GUARDED(db, scan_locked(db, kind, cb, ctx));
+}
+
+LM_API int lm_stats_json(lm_db *db, char **out)
+{
+    LMX_GUARDED_READ(db, stats_json_locked(db, out));
+}
+
+LM_API int lm_reindex(lm_db *db)
+{
+    LMX_GUARDED(db, reindex_locked(db));
+}
+
+LM_API int lm_set_analyzer_mode(lm_db *db, int mode)
+{
+    LMX_GUARDED(db, set_analyzer_mode_locked(db, mode));
+}
+
+LM_API int lm_dict_add(lm_db *db, const char *word, int64_t freq)
+{
+    LMX_GUARDED(db, dict_add_locked(db, word, freq));
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "api.h"
 
@@ -54,21 +55,22 @@ static char *guess_id(const char *line, size_t len)
     return id;
 }
 
-static int load_buffer(lm_db *db, const char *data, size_t len, int policy,
-                       lm_report *rep, const char *source)
+/* The longest line a load reads: a record of the largest size with room for
+   white space around it.  Anything longer is not JSON Lines of records, and
+   is refused at once, in bounded memory (an endless input never fills it). */
+#define MAX_LINE ((size_t)LM_MAX_RECORD_BYTES + 65536)
+
+static int load_lines(lm_db *db, lmx_lines *L, int64_t total, int policy, lm_report *rep, const char *source)
 {
     int rc = lmx_store_write_begin(&db->store);
     if (rc) return rc;
-    int64_t lineno = 0;
-    size_t pos = 0;
     char msg[768];
+    const char *line;
+    size_t ll;
+    int got;
     /* Duplicate ids inside one load: the later line wins, as with lm_put. */
-    while (pos < len) {
-        const char *line = data + pos;
-        const char *nl = memchr(line, '\n', len - pos);
-        size_t ll = nl ? (size_t)(nl - line) : len - pos;
-        pos += ll + (nl ? 1 : 0);
-        lineno++;
+    while ((got = lmx_lines_next(L, &line, &ll)) == 1) {
+        line = lmx_skip_bom(line, &ll);              /* a BOM is never part of a record */
         size_t t = ll;
         while (t && (line[t - 1] == '\r' || line[t - 1] == ' ' || line[t - 1] == '\t')) t--;
         size_t s = 0;
@@ -84,7 +86,7 @@ static int load_buffer(lm_db *db, const char *data, size_t len, int policy,
             rep->loaded++;
         } else {
             char *id = r.root ? lmx_strdup(r.id) : guess_id(line + s, t - s);
-            report_add(rep, lineno, id, msg);
+            report_add(rep, L->lineno, id, msg);
             rep->skipped++;
             free(id);
             int fatal = rrc == LM_EDB || rrc == LM_EIO || rrc == LM_ENOMEM || rrc == LM_EBUSY;
@@ -92,23 +94,41 @@ static int load_buffer(lm_db *db, const char *data, size_t len, int policy,
                 lmx_record_free(&r);
                 lmx_store_rollback(&db->store);
                 rep->loaded = 0;
-                return lmx_err(db, rrc, "%s line %lld: %s", source, (long long)lineno, msg);
+                return lmx_err(db, rrc, "%s line %lld: %s", source, (long long)L->lineno, msg);
             }
         }
         lmx_record_free(&r);
-        if (lineno % 1000 == 0 && lmx_progress_report(&db->progress, &db->err, "load", (int64_t)pos, (int64_t)len)) {
+        if (L->lineno % 1000 == 0 && lmx_progress_report(&db->progress, &db->err, "load", L->done, total)) {
             lmx_store_rollback(&db->store);
             rep->loaded = 0;
             return db->err.code;
         }
     }
-    if (lmx_progress_report(&db->progress, &db->err, "load", (int64_t)len, (int64_t)len)) { lmx_store_rollback(&db->store); rep->loaded = 0; return db->err.code; }
+    if (got < 0) {
+        lmx_store_rollback(&db->store);
+        rep->loaded = 0;
+        if (got == -LM_ETOOBIG) {
+            snprintf(msg, sizeof msg, "longer than %zu bytes: not a line of JSON Lines (records are at most %u bytes)",
+                     MAX_LINE, (unsigned)LM_MAX_RECORD_BYTES);
+            report_add(rep, L->lineno, "", msg);
+            rep->skipped++;
+            return lmx_err(db, LM_ETOOBIG, "%s line %lld: %s", source, (long long)L->lineno, msg);
+        }
+        if (got == -LM_EIO)
+            return lmx_err(db, LM_EIO, "%s: read error after line %lld: %s", source, (long long)L->lineno,
+                           strerror(errno ? errno : EIO));
+        return lmx_err(db, -got, "%s line %lld: %s", source, (long long)L->lineno, lm_errstr(-got));
+    }
+    if (lmx_progress_report(&db->progress, &db->err, "load", L->done, total)) {
+        lmx_store_rollback(&db->store);
+        rep->loaded = 0;
+        return db->err.code;
+    }
     if ((rc = lmx_store_commit(&db->store)) != LM_OK) { rep->loaded = 0; return rc; }
     return lmx_ok(db);
 }
 
-static int load_common(lm_db *db, const char *data, size_t len, int policy,
-                       lm_report **out_report, const char *source)
+static int load_common(lm_db *db, lmx_lines *L, int64_t total, int policy, lm_report **out_report, const char *source)
 {
     if (out_report) *out_report = NULL;
     if (policy != LM_LOAD_ATOMIC && policy != LM_LOAD_SKIP_BAD)
@@ -116,22 +136,24 @@ static int load_common(lm_db *db, const char *data, size_t len, int policy,
     if (db->readonly) return lmx_err(db, LM_ESTATE, "database opened read-only");
     lm_report *rep = calloc(1, sizeof *rep);
     if (!rep) return lmx_err(db, LM_ENOMEM, "out of memory");
-    int rc = load_buffer(db, data, len, policy, rep, source);
+    int rc = load_lines(db, L, total, policy, rep, source);
     if (out_report) *out_report = rep;
     else lm_report_free(rep);
     return rc;
 }
 
-LM_API int lm_load_jsonl_buffer(lm_db *db, const char *data, size_t len,
+static int load_jsonl_buffer_locked(lm_db *db, const char *data, size_t len,
                                 int policy, lm_report **out_report)
 {
     if (out_report) *out_report = NULL;
     if (!db) return LM_EINVAL;
     if (!data && len) return lmx_err(db, LM_EINVAL, "no data (NULL)");
-    return load_common(db, data ? data : "", len, policy, out_report, "input");
+    lmx_lines L;
+    lmx_lines_buffer(&L, data ? data : "", len, MAX_LINE);
+    return load_common(db, &L, (int64_t)len, policy, out_report, "input");
 }
 
-LM_API int lm_load_jsonl(lm_db *db, const char *path, int policy,
+static int load_jsonl_locked(lm_db *db, const char *path, int policy,
                          lm_report **out_report)
 {
     if (out_report) *out_report = NULL;
@@ -139,28 +161,19 @@ LM_API int lm_load_jsonl(lm_db *db, const char *path, int policy,
     if (!path) return lmx_err(db, LM_EINVAL, "no file name (NULL)");
     FILE *f = fopen(path, "rb");
     if (!f) return lmx_err(db, LM_EIO, "cannot open '%s': %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    int rc = LM_OK;
-    while (buf) {
-        if (n == cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) { free(buf); buf = NULL; break; }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) break;
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fclose(f);
+        return lmx_err(db, LM_EIO, "cannot read '%s': it is a directory", path);
     }
-    if (!buf) rc = lmx_err(db, LM_ENOMEM, "out of memory reading '%s'", path);
-    else if (ferror(f)) rc = lmx_err(db, LM_EIO, "cannot read '%s': %s", path, strerror(errno));
+    /* A regular file's size is the total of the progress; a pipe has none. */
+    int64_t total = fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) ? (int64_t)sb.st_size : -1;
+    lmx_lines L;
+    lmx_lines_file(&L, f, MAX_LINE);
+    const char *base = strrchr(path, '/');
+    int rc = load_common(db, &L, total, policy, out_report, base ? base + 1 : path);
+    lmx_lines_free(&L);
     fclose(f);
-    if (rc == LM_OK) {
-        const char *base = strrchr(path, '/');
-        rc = load_common(db, buf, n, policy, out_report, base ? base + 1 : path);
-    }
-    free(buf);
     return rc;
 }
 
@@ -211,4 +224,16 @@ LM_API void lm_report_free(lm_report *r)
     for (int i = 0; i < r->nerr; i++) { free(r->err[i].id); free(r->err[i].reason); }
     free(r->err);
     free(r);
+}
+
+/* ---- the public calls: one thread at a time per handle (db.h) ---- */
+
+LM_API int lm_load_jsonl_buffer(lm_db *db, const char *data, size_t len, int policy, lm_report **out_report)
+{
+    LMX_GUARDED(db, load_jsonl_buffer_locked(db, data, len, policy, out_report));
+}
+
+LM_API int lm_load_jsonl(lm_db *db, const char *path, int policy, lm_report **out_report)
+{
+    LMX_GUARDED(db, load_jsonl_locked(db, path, policy, out_report));
 }

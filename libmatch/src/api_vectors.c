@@ -8,7 +8,7 @@
 #include "api.h"
 #include "vectors.h"
 
-LM_API int lm_vectors_build(lm_db *db, int dim)
+static int vectors_build_locked(lm_db *db, int dim)
 {
     if (!db) return LM_EINVAL;
     if (dim < 0 || dim > LM_MAX_DIM) return lmx_err(db, LM_ERANGE, "dimension %d is not in 0..%d", dim, LM_MAX_DIM);
@@ -28,7 +28,7 @@ LM_API int lm_vector_build(lm_db *db, int dim)
     return lm_vectors_build(db, dim);
 }
 
-LM_API int lm_vector_put(lm_db *db, int kind, const char *id, const char *model, const float *v, int dim)
+static int vector_put_locked(lm_db *db, int kind, const char *id, const char *model, const float *v, int dim)
 {
     if (!db) return LM_EINVAL;
     if (db->readonly) return lmx_err(db, LM_ESTATE, "database opened read-only");
@@ -53,7 +53,7 @@ LM_API int lm_vector_put(lm_db *db, int kind, const char *id, const char *model,
     return rc ? rc : lmx_ok(db);
 }
 
-LM_API int lm_batch_match(lm_db *db, int from, int to, int k, lm_batch_fn cb, void *ctx)
+static int batch_match_locked(lm_db *db, int from, int to, int k, lm_batch_fn cb, void *ctx)
 {
     if (!db) return LM_EINVAL;
     if (!lm_kind_name(from) || !lm_kind_name(to)) return lmx_err(db, LM_EINVAL, "unknown kind");
@@ -68,4 +68,21 @@ LM_API int lm_batch_match(lm_db *db, int from, int to, int k, lm_batch_fn cb, vo
 LM_API int lm_match_batch(lm_db *db, int from, int to, int k, lm_batch_fn cb, void *ctx)
 {
     return lm_batch_match(db, from, to, k, cb, ctx);
+}
+
+/* ---- the public calls: one thread at a time per handle (db.h) ---- */
+
+LM_API int lm_vectors_build(lm_db *db, int dim)
+{
+    LMX_GUARDED(db, vectors_build_locked(db, dim));
+}
+
+LM_API int lm_vector_put(lm_db *db, int kind, const char *id, const char *model, const float *v, int dim)
+{
+    LMX_GUARDED(db, vector_put_locked(db, kind, id, model, v, dim));
+}
+
+LM_API int lm_batch_match(lm_db *db, int from, int to, int k, lm_batch_fn cb, void *ctx)
+{
+    LMX_GUARDED(db, batch_match_locked(db, from, to, k, cb, ctx));
 }

@@ -7,6 +7,7 @@
 #ifndef LM_DB_H
 #define LM_DB_H
 
+#include <stdatomic.h>
 #include <string.h>
 
 #include "libmatch.h"
@@ -37,7 +38,7 @@ struct lm_db {
     lmx_progress progress;   /* lm_set_progress() */
     int readonly;
     int mode;                /* analyzer mode bits */
-    int busy;                /* a call is running (misuse detection) */
+    atomic_int busy;         /* a call is running on this handle */
 };
 
 /* Record an error on db (printf-style message); returns code.  db may be
@@ -45,6 +46,39 @@ struct lm_db {
 #define lmx_err(db, ...) lmx_error_set((db) ? &(db)->err : NULL, __VA_ARGS__)
 /* Clear the error state of db; returns LM_OK. */
 #define lmx_ok(db) lmx_error_clear(&(db)->err)
+
+/*
+** One call at a time per handle.  Every public call on an lm_db enters it
+** (lmx_enter) and leaves it; a second thread's call, or a call from one of
+** the handle's own callbacks, finds it busy and returns LM_EMISUSE at once,
+** touching nothing (not even the message).
+*/
+static inline int lmx_enter(lm_db *db)
+{
+    int idle = 0;
+    return atomic_compare_exchange_strong(&db->busy, &idle, 1);
+}
+static inline void lmx_leave(lm_db *db) { atomic_store(&db->busy, 0); }
+#define LMX_GUARDED(db, call) do { \
+        if (!(db)) return LM_EINVAL; \
+        if (!lmx_enter(db)) return LM_EMISUSE; \
+        int lmx_rc_ = (call); \
+        lmx_leave(db); \
+        return lmx_rc_; \
+    } while (0)
+
+/*
+** The one exception: a read-only call made by lm_scan()'s callback, on the
+** thread running the scan, reads inside the scan's snapshot (the scan sets
+** lmx_scanning to its handle for the time of its callbacks; the variable is
+** per thread, so no other thread can take this path).
+*/
+extern _Thread_local const lm_db *lmx_scanning;
+#define LMX_GUARDED_READ(db, call) do { \
+        if (!(db)) return LM_EINVAL; \
+        if (lmx_scanning == (db)) return (call); \
+        LMX_GUARDED(db, call); \
+    } while (0)
 
 /* Check a kind and an id given by a caller. */
 static inline int lmx_check_kind_id(lm_db *db, int kind, const char *id)

@@ -182,7 +182,7 @@ int lmx_match_stored(lm_db *db, int from, const char *id, int to, const lm_opts 
     return rc;
 }
 
-LM_API int lm_match(lm_db *db, int from, const char *id, int to, const lm_opts *o, lm_results **out)
+static int match_locked(lm_db *db, int from, const char *id, int to, const lm_opts *o, lm_results **out)
 {
     if (!db) return LM_EINVAL;
     call c;
@@ -199,10 +199,10 @@ int lmx_match_all(lm_db *db, int from, const char *id, int to, const lm_opts *op
     o.v[LMX_O_K] = n < 1 ? 1 : n > 1000000 ? 1000000 : (int)n;
     o.v[LMX_O_OFFSET] = 0;
     if (o.v[LMX_O_CANDIDATES] < o.v[LMX_O_K]) o.v[LMX_O_CANDIDATES] = o.v[LMX_O_K];
-    return lm_match(db, from, id, to, &o, out);
+    return match_locked(db, from, id, to, &o, out);
 }
 
-LM_API int lm_match_record(lm_db *db, const char *json, size_t len, int to, const lm_opts *o, lm_results **out)
+static int match_record_locked(lm_db *db, const char *json, size_t len, int to, const lm_opts *o, lm_results **out)
 {
     if (!db) return LM_EINVAL;
     call c;
@@ -237,7 +237,7 @@ static int match_text(lm_db *db, const char *text, size_t len, int to, const lm_
     return rc;
 }
 
-LM_API int lm_match_text(lm_db *db, const char *text, size_t len, int to, const lm_opts *o, lm_results **out)
+static int match_text_locked(lm_db *db, const char *text, size_t len, int to, const lm_opts *o, lm_results **out)
 {
     if (!db) return LM_EINVAL;
     call c;
@@ -246,7 +246,7 @@ LM_API int lm_match_text(lm_db *db, const char *text, size_t len, int to, const 
     return match_end(&c, rc);
 }
 
-LM_API int lm_match_vector(lm_db *db, const char *model, const float *q, int dim, int to, const lm_opts *o,
+static int match_vector_locked(lm_db *db, const char *model, const float *q, int dim, int to, const lm_opts *o,
                            lm_results **out)
 {
     if (!db) return LM_EINVAL;
@@ -269,4 +269,26 @@ LM_API int lm_match_vector(lm_db *db, const char *model, const float *q, int dim
     if (!rc && lmx_results_new(&hl, NULL, out)) rc = lmx_err(db, LM_ENOMEM, "out of memory");
     lmx_hitlist_free(&hl);
     return match_end(&c, rc);
+}
+
+/* ---- the public calls: one thread at a time per handle (db.h) ---- */
+
+LM_API int lm_match(lm_db *db, int from, const char *id, int to, const lm_opts *o, lm_results **out)
+{
+    LMX_GUARDED_READ(db, match_locked(db, from, id, to, o, out));
+}
+
+LM_API int lm_match_record(lm_db *db, const char *json, size_t len, int to, const lm_opts *o, lm_results **out)
+{
+    LMX_GUARDED_READ(db, match_record_locked(db, json, len, to, o, out));
+}
+
+LM_API int lm_match_text(lm_db *db, const char *text, size_t len, int to, const lm_opts *o, lm_results **out)
+{
+    LMX_GUARDED_READ(db, match_text_locked(db, text, len, to, o, out));
+}
+
+LM_API int lm_match_vector(lm_db *db, const char *model, const float *q, int dim, int to, const lm_opts *o, lm_results **out)
+{
+    LMX_GUARDED_READ(db, match_vector_locked(db, model, q, dim, to, o, out));
 }

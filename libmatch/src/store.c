@@ -706,7 +706,12 @@ int lmx_store_init_index(lmx_store *st, const char *path, const char *analyzer_i
         st->fresh = 0;
         return LM_OK;
     }
-    st->schema = (int)lmx_store_meta_int(st, "schema_version", 0);
+    int got = lmx_store_meta_get(st, "schema_version", buf, sizeof buf);
+    if (got < 0) {          /* the meta table cannot be read: damaged? */
+        int ec = sqlite3_extended_errcode(st->sql) & 0xff;
+        return ec == SQLITE_CORRUPT || ec == SQLITE_NOTADB ? open_failure(st, ec, path) : st->err->code;
+    }
+    st->schema = got ? atoi(buf) : 0;
     if (st->schema > LMX_SCHEMA_VERSION || st->schema < 1)
         return lmx_error_set(st->err, LM_EMISMATCH,
                              "database '%s' has schema version %d; this libmatch %s reads versions 1 to %d",

@@ -1,8 +1,11 @@
 /*
-** util.c -- string copies and UTF-8 validation, shared by every module.
+** util.c -- string copies, UTF-8 validation and lines in bounded memory,
+** shared by every module.
 */
 #include <stdlib.h>
 #include <string.h>
+
+#include "libmatch.h"
 
 #include "util.h"
 
@@ -50,3 +53,78 @@ bad:
     return 0;
 }
 
+
+/* ---- lines in bounded memory ------------------------------------------------ */
+
+void lmx_lines_file(lmx_lines *L, FILE *f, size_t max)
+{
+    memset(L, 0, sizeof *L);
+    L->f = f;
+    L->max = max;
+}
+
+void lmx_lines_buffer(lmx_lines *L, const char *data, size_t len, size_t max)
+{
+    memset(L, 0, sizeof *L);
+    L->mem = data;
+    L->memlen = len;
+    L->max = max;
+}
+
+void lmx_lines_free(lmx_lines *L)
+{
+    free(L->buf);
+    L->buf = NULL;
+}
+
+int lmx_lines_next(lmx_lines *L, const char **line, size_t *len)
+{
+    if (!L->f) {                                        /* a buffer: no copy */
+        size_t pos = (size_t)L->done;
+        if (pos >= L->memlen) return 0;
+        const char *p = L->mem + pos, *nl = memchr(p, '\n', L->memlen - pos);
+        size_t n = nl ? (size_t)(nl - p) : L->memlen - pos;
+        L->lineno++;
+        if (n > L->max) return -LM_ETOOBIG;
+        L->done += (int64_t)n + (nl ? 1 : 0);
+        *line = p;
+        *len = n;
+        return 1;
+    }
+    for (;;) {
+        char *nl = L->end > L->start ? memchr(L->buf + L->start, '\n', L->end - L->start) : NULL;
+        if (nl || (L->eof && L->end > L->start)) {
+            size_t n = nl ? (size_t)(nl - (L->buf + L->start)) : L->end - L->start;
+            L->lineno++;
+            if (n > L->max) return -LM_ETOOBIG;
+            *line = L->buf + L->start;
+            *len = n;
+            L->start += n + (nl ? 1 : 0);
+            L->done += (int64_t)n + (nl ? 1 : 0);
+            return 1;
+        }
+        if (L->eof) return 0;
+        if (L->end - L->start > L->max) { L->lineno++; return -LM_ETOOBIG; }
+        /* Keep the unread part at the front, room for more behind it. */
+        if (L->start) {
+            memmove(L->buf, L->buf + L->start, L->end - L->start);
+            L->end -= L->start;
+            L->start = 0;
+        }
+        if (L->end == L->cap) {
+            size_t nc = L->cap ? 2 * L->cap : 65536;
+            if (nc > L->max + 65536) nc = L->max + 65536;
+            if (nc <= L->cap) { L->lineno++; return -LM_ETOOBIG; }
+            char *nb = realloc(L->buf, nc);
+            if (!nb) return -LM_ENOMEM;
+            L->buf = nb;
+            L->cap = nc;
+        }
+        size_t got = fread(L->buf + L->end, 1, L->cap - L->end, L->f);
+        L->end += got;
+        if (got == 0) {
+            if (ferror(L->f)) return -LM_EIO;
+            L->eof = 1;
+        }
+    }
+}
