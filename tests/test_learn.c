@@ -341,6 +341,42 @@ static void test_migration_to_v3(void)
     lm_close(db);
 }
 
+/* One call at a time per handle: inside lm_scan's callback the writes of
+   learning are refused (LM_EMISUSE) and the model can still be read. */
+struct misuse { lm_db *db; int put, learn, reset, json, calls; };
+
+static int misuse_cb(void *ctx, int kind, const char *id, const char *json, size_t len)
+{
+    struct misuse *m = ctx;
+    if (m->calls++) return 1;                      /* once is enough */
+    lm_learn_report *rep = NULL;
+    char *js = NULL;
+    m->put = lm_feedback_put(m->db, LM_PROBLEM, "P-001", LM_EXPERT, "E-022", LM_GRADE_CONTACT);
+    m->learn = lm_learn(m->db, NULL, &rep);
+    m->reset = lm_model_reset(m->db);
+    m->json = lm_model_json(m->db, &js);
+    if (js && !strstr(js, "\"source\":\"default\"")) m->json = -1;
+    lm_free(js);
+    lm_learn_report_free(rep);
+    return 0;
+}
+
+static void test_misuse(void)
+{
+    struct misuse m = { load(lmt_tmp_path("misuse.db")), 0, 0, 0, 0, 0 };
+    lm_scan(m.db, LM_PROBLEM, misuse_cb, &m);
+    CHECK_EQ_INT(m.calls, 2);
+    CHECK_EQ_INT(m.put, LM_EMISUSE);
+    CHECK_EQ_INT(m.learn, LM_EMISUSE);
+    CHECK_EQ_INT(m.reset, LM_EMISUSE);
+    CHECK_EQ_INT(m.json, LM_OK);
+    char *js = NULL;                               /* idle again: nothing was stored */
+    CHECK_EQ_INT(lm_stats_json(m.db, &js), LM_OK);
+    CHECK_CONTAINS(js, "\"feedback\":0");
+    lm_free(js);
+    lm_close(m.db);
+}
+
 int main(void)
 {
     if (lmt_tmpdir_init("learn")) return 1;
@@ -349,5 +385,6 @@ int main(void)
     RUN(test_learning_raises_held_out_ndcg);
     RUN(test_unreadable_model);
     RUN(test_migration_to_v3);
+    RUN(test_misuse);
     return lmt_done();
 }

@@ -30,7 +30,7 @@
 
 /* ---- judgments -------------------------------------------------------------------- */
 
-LM_API int lm_feedback_put(lm_db *db, int from_kind, const char *from_id, int to_kind, const char *to_id, int grade)
+static int feedback_put_locked(lm_db *db, int from_kind, const char *from_id, int to_kind, const char *to_id, int grade)
 {
     if (!db) return LM_EINVAL;
     int rc = lmx_check_kind_id(db, from_kind, from_id);
@@ -484,7 +484,7 @@ done:
     return rc;
 }
 
-LM_API int lm_learn(lm_db *db, const lm_opts *opts, lm_learn_report **out)
+static int learn_locked(lm_db *db, const lm_opts *opts, lm_learn_report **out)
 {
     if (out) *out = NULL;
     if (!db) return LM_EINVAL;
@@ -500,7 +500,7 @@ LM_API int lm_learn(lm_db *db, const lm_opts *opts, lm_learn_report **out)
 
 /* ---- the model in use -------------------------------------------------------------------- */
 
-LM_API int lm_model_reset(lm_db *db)
+static int model_reset_locked(lm_db *db)
 {
     if (!db) return LM_EINVAL;
     if (db->readonly) return lmx_err(db, LM_ESTATE, "database opened read-only");
@@ -512,7 +512,7 @@ LM_API int lm_model_reset(lm_db *db)
     return lmx_ok(db);
 }
 
-LM_API int lm_model_json(lm_db *db, char **out)
+static int model_json_locked(lm_db *db, char **out)
 {
     if (!out) return db ? lmx_err(db, LM_EINVAL, "no output pointer (NULL)") : LM_EINVAL;
     *out = NULL;
@@ -536,4 +536,26 @@ LM_API int lm_model_json(lm_db *db, char **out)
     }
     lmx_store_read_end(&db->store, began);
     return rc ? rc : lmx_ok(db);
+}
+
+/* ---- the public calls: one thread at a time per handle (db.h) ---- */
+
+LM_API int lm_feedback_put(lm_db *db, int from_kind, const char *from_id, int to_kind, const char *to_id, int grade)
+{
+    LMX_GUARDED(db, feedback_put_locked(db, from_kind, from_id, to_kind, to_id, grade));
+}
+
+LM_API int lm_learn(lm_db *db, const lm_opts *opts, lm_learn_report **out)
+{
+    LMX_GUARDED(db, learn_locked(db, opts, out));
+}
+
+LM_API int lm_model_reset(lm_db *db)
+{
+    LMX_GUARDED(db, model_reset_locked(db));
+}
+
+LM_API int lm_model_json(lm_db *db, char **out)
+{
+    LMX_GUARDED_READ(db, model_json_locked(db, out));
 }
