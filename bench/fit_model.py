@@ -2,8 +2,7 @@
 """Fit libmatch's default match model on the public benchmark sets and write
 its coefficients into libmatch/src/model_default.h.
 
-    make fit-model                                 # every set under ../shared/bench-data
-    /usr/bin/python3 bench/fit_model.py [--data DIR ...] [--out FILE] [--check]
+    /usr/bin/python3 bench/fit_model.py [--data DIR ...] [--out FILE] [--check] [--json FILE]
 
 The model (libmatch/src/model.h) is a logistic regression of "the hit is
 relevant" (grade >= 1) on the hit's score components:
@@ -34,9 +33,12 @@ unseen set here).  Measures: nDCG@10 of the model's ranking of the top 100,
 ECE over the top 10 and top 100 hits, log-loss, the pairwise loss of
 lmbench/calibration.py and the top hit's AUC.
 
---check fits and compares with the header's coefficients instead of writing
-(exit 1 when they differ by more than 1e-6): the header is what this script
-makes of the data.
+The hits a query returns depend on the model that ranks them, so the script
+fits, writes the header, rebuilds (make) and fits again until no
+coefficient moves by more than --tolerance (at most --rounds rounds).
+--check fits once and compares with the header's coefficients instead of
+writing (exit 1 when one differs by more than --tolerance): the header is
+what this script makes of the data.
 """
 import argparse
 import collections
@@ -342,7 +344,7 @@ def header_text(m, meta):
     terms = model_terms(m)
     lines = ["/*",
              "** model_default.h -- the default match model's coefficients, written by",
-             "** bench/fit_model.py; do not edit (rerun `make fit-model`).",
+             "** bench/fit_model.py; do not edit (rerun /usr/bin/python3 bench/fit_model.py).",
              "**",
              "** Fitted %s on %s (commit %s), data digest %s:" % (meta["date"], meta["host"], meta["commit"],
                                                                   meta["digest"])]
@@ -365,6 +367,23 @@ def header_text(m, meta):
     return "\n".join(lines), terms
 
 
+def header_coefficients(text):
+    """{(component, transform, hits): coefficient} of a model_default.h, with
+    ("intercept", "", "") and ("expert", "", "")."""
+    import re
+    rev_c = {v: k for k, v in C_NAME.items()}
+    rev_t = {v: k for k, v in TF_NAME.items()}
+    rev_h = {v: k for k, v in HITS_NAME.items()}
+    out = {}
+    m = re.search(r"default_model = \{\s*([-+0-9.eE]+), ([-+0-9.eE]+),", text)
+    if m:
+        out[("intercept", "", "")] = float(m.group(1))
+        out[("expert", "", "")] = float(m.group(2))
+    for c, t, v, h in re.findall(r"\{ (LMX_C_\w+), (LMX_TF_\w+), ([-+0-9.eE]+), (LMX_HITS_\w+) \}", text):
+        out[(rev_c[c], rev_t[t], rev_h[h])] = float(v)
+    return out
+
+
 def fmt(v):
     return "n/a" if v is None else "%.3f" % v
 
@@ -373,7 +392,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", action="append", help="a set folder (repeatable); default: every public set")
     ap.add_argument("--out", default=HEADER, help="the header to write (default libmatch/src/model_default.h)")
-    ap.add_argument("--check", action="store_true", help="compare with the header instead of writing it")
+    ap.add_argument("--check", action="store_true",
+                    help="compare with the header instead of writing it (within --tolerance)")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="fit, write, rebuild, refit until the coefficients settle (default at most 3 rounds)")
+    ap.add_argument("--tolerance", type=float, default=0.05,
+                    help="largest change of a coefficient (logit units) that counts as settled (default 0.05)")
     ap.add_argument("--json", help="write the coefficients and the cross-validated figures as JSON")
     a = ap.parse_args()
     paths = a.data or report.find_sets(datasets.find_sets)[1]
@@ -383,8 +407,40 @@ def main():
     if not os.path.exists(LM_RUN):
         print("fit-model: %s missing; run `make build/bench/lm_run`" % LM_RUN, file=sys.stderr)
         return 1
-    sets = load_sets(paths)
-    model = fit(sets)
+    if a.check:
+        sets = load_sets(paths)
+        model = fit(sets)
+        with open(a.out, encoding="utf-8") as f:
+            old = header_coefficients(f.read())
+        new = [(c, t, h, v) for c, t, v, h in model_terms(model)] + [("intercept", "", "", model.rec[0]),
+                                                                    ("expert", "", "", model.exp[0] - model.rec[0])]
+        worst = max(abs(v - old.get((c, t, h), 0.0)) for c, t, h, v in new)
+        missing = set(old) - {(c, t, h) for c, t, h, _ in new}
+        if worst > a.tolerance or missing:
+            print("fit-model: %s differs from this fit (largest change %.4f > %g%s); rerun bench/fit_model.py"
+                  % (a.out, worst, a.tolerance, ", terms %s gone" % sorted(missing) if missing else ""), file=sys.stderr)
+            return 1
+        print("fit-model: %s is this fit (largest change %.4f <= %g)" % (a.out, worst, a.tolerance), file=sys.stderr)
+        return 0
+    prev = None
+    for rnd in range(max(1, a.rounds)):
+        sets = load_sets(paths)
+        model = fit(sets)
+        coefs = np.r_[model.rec, model.exp]
+        if prev is not None and np.abs(coefs - prev).max() <= a.tolerance:
+            break
+        prev = coefs
+        if rnd + 1 < a.rounds:
+            # The hits each query returns depend on the model that ranks them:
+            # write it, rebuild, and fit again on what the new model returns.
+            text, _ = header_text(model, {"date": "", "host": "", "commit": "", "digest": "", "sets": []})
+            with open(a.out, "w", encoding="utf-8") as f:
+                f.write(text)
+            print("fit-model: round %d written; rebuilding" % (rnd + 1), file=sys.stderr)
+            p = subprocess.run(["make", "-s", "-C", ROOT, "all", "build/bench/lm_run"], capture_output=True, text=True)
+            if p.returncode:
+                print("fit-model: make failed: %s" % p.stderr[-2000:], file=sys.stderr)
+                return 1
     commit = report._git("rev-parse", "--short", "HEAD") or "?"
     meta = {"date": datetime.date.today().isoformat(), "host": report.run_meta()["host"]["cpu"], "commit": commit,
             "digest": file_digest(paths),
@@ -409,15 +465,6 @@ def main():
                        "terms": [{"feature": c, "transform": t, "coef": v, "hits": hh} for c, t, v, hh in terms],
                        "cv": [{"validation": how, "set": h.name, "variant": h.variant, **m} for how, h, m in rows]},
                       f, indent=2)
-    if a.check:
-        with open(a.out, encoding="utf-8") as f:
-            old = f.read()
-        strip = lambda s: [l for l in s.splitlines() if not l.startswith("**")]   # noqa: E731
-        if strip(old) != strip(text):
-            print("fit-model: %s differs from this fit" % a.out, file=sys.stderr)
-            return 1
-        print("fit-model: %s is this fit" % a.out, file=sys.stderr)
-        return 0
     with open(a.out, "w", encoding="utf-8") as f:
         f.write(text)
     print("fit-model: wrote %s" % a.out, file=sys.stderr)

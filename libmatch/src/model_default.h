@@ -1,8 +1,8 @@
 /*
 ** model_default.h -- the default match model's coefficients, written by
-** bench/fit_model.py; do not edit (rerun `make fit-model`).
+** bench/fit_model.py; do not edit (rerun /usr/bin/python3 bench/fit_model.py).
 **
-** Fitted 2026-12-03 on AMD EPYC (commit 3c04959), data digest 515be47d6ed4c585:
+** Fitted 2026-12-03 on AMD EPYC (commit 4093c0a), data digest 515be47d6ed4c585:
 **   csl-need2paper: 863 queries, 85610 hits, variants plain/vectors/notags
 **   csl-topic: 298 queries, 29543 hits, variants plain/vectors/notags
 **   expertise-en: 233 queries, 13080 hits, variants plain/vectors
@@ -16,23 +16,23 @@
 ** Cross-validated figures: bench/README.md ("The match model").
 */
 static const lmx_model default_model = {
-    -4.48536881, -7.79490973, 19, {
-        { LMX_C_BM25, LMX_TF_LOG, -0.392395464, LMX_HITS_RECORDS },
-        { LMX_C_BM25, LMX_TF_SQRT, 11.3530744, LMX_HITS_RECORDS },
-        { LMX_C_TOPIC, LMX_TF_LINEAR, -4.05074734, LMX_HITS_RECORDS },
-        { LMX_C_TOPIC, LMX_TF_SQRT, 6.766673, LMX_HITS_RECORDS },
-        { LMX_C_KEYWORD_MATCH, LMX_TF_LINEAR, 3.35028926, LMX_HITS_RECORDS },
+    -4.35282096, -7.92747475, 19, {
+        { LMX_C_BM25, LMX_TF_LOG, -0.455631659, LMX_HITS_RECORDS },
+        { LMX_C_BM25, LMX_TF_SQRT, 11.9103698, LMX_HITS_RECORDS },
+        { LMX_C_TOPIC, LMX_TF_LINEAR, -3.79986731, LMX_HITS_RECORDS },
+        { LMX_C_TOPIC, LMX_TF_SQRT, 6.5807644, LMX_HITS_RECORDS },
+        { LMX_C_KEYWORD_MATCH, LMX_TF_LINEAR, 3.31810891, LMX_HITS_RECORDS },
         { LMX_C_FIELDS, LMX_TF_LINEAR, 0.5, LMX_HITS_RECORDS },
         { LMX_C_REGION, LMX_TF_LINEAR, 0.25, LMX_HITS_RECORDS },
         { LMX_C_MATURITY, LMX_TF_LINEAR, 0.25, LMX_HITS_RECORDS },
         { LMX_C_COSINE_EXT, LMX_TF_LINEAR, 2, LMX_HITS_RECORDS },
-        { LMX_C_EVIDENCE, LMX_TF_LOG, 1.82077722, LMX_HITS_EXPERTS },
-        { LMX_C_EVIDENCE, LMX_TF_SQRT, 1.07841265, LMX_HITS_EXPERTS },
-        { LMX_C_BM25, LMX_TF_LOG, -0.196197732, LMX_HITS_EXPERTS },
-        { LMX_C_BM25, LMX_TF_SQRT, 5.67653722, LMX_HITS_EXPERTS },
-        { LMX_C_TOPIC, LMX_TF_LINEAR, -2.02537367, LMX_HITS_EXPERTS },
-        { LMX_C_TOPIC, LMX_TF_SQRT, 3.3833365, LMX_HITS_EXPERTS },
-        { LMX_C_KEYWORD_MATCH, LMX_TF_LINEAR, 1.67514463, LMX_HITS_EXPERTS },
+        { LMX_C_EVIDENCE, LMX_TF_LOG, 1.82077557, LMX_HITS_EXPERTS },
+        { LMX_C_EVIDENCE, LMX_TF_SQRT, 1.07837291, LMX_HITS_EXPERTS },
+        { LMX_C_BM25, LMX_TF_LOG, -0.227815829, LMX_HITS_EXPERTS },
+        { LMX_C_BM25, LMX_TF_SQRT, 5.95518488, LMX_HITS_EXPERTS },
+        { LMX_C_TOPIC, LMX_TF_LINEAR, -1.89993365, LMX_HITS_EXPERTS },
+        { LMX_C_TOPIC, LMX_TF_SQRT, 3.2903822, LMX_HITS_EXPERTS },
+        { LMX_C_KEYWORD_MATCH, LMX_TF_LINEAR, 1.65905445, LMX_HITS_EXPERTS },
         { LMX_C_FIELDS, LMX_TF_LINEAR, 0.25, LMX_HITS_EXPERTS },
         { LMX_C_REGION, LMX_TF_LINEAR, 0.125, LMX_HITS_EXPERTS },
         { LMX_C_COSINE_EXT, LMX_TF_LINEAR, 1, LMX_HITS_EXPERTS },
