@@ -385,6 +385,55 @@ def reliability_plot(name, per_system, path, meta):
     plt.close(fig)
 
 
+# The bars of issue #13, by the role of a set (the public sets play them
+# here; the same code checks the hidden sets of the same roles).
+ROLES = {"csl-topic": "topical", "csl-need2paper": "known-item", "expertise-en": "experts"}
+
+
+def goals(results, no_match):
+    """Lines "goal | figure | bar | met" of the quality bars, for the roles
+    present among the sets run."""
+    def get(role, system, key="ndcg@10"):
+        for name, rows in results.items():
+            if ROLES.get(name) == role:
+                for r in rows:
+                    if r["system"] == system and not r.get("error"):
+                        return r.get(key)
+        return None
+    out = ["#### goals (issue #13)", "", "| goal | figure | bar | met |", "|---|---|---|---|"]
+
+    def row(what, v, bar, ok):
+        if v is not None and bar is not None:
+            out.append("| %s | %.3f | %s | %s |" % (what, v, bar, "yes" if ok(v) else "**no**"))
+    x = get("topical", "xapian")
+    v = get("topical", "libmatch")
+    row("topical nDCG@10 >= xapian + 0.05", v, None if x is None else "%.3f" % (x + 0.05), lambda v: v >= x + 0.05)
+    row("known-item nDCG@10 >= 0.96", get("known-item", "libmatch"), "0.960", lambda v: v >= 0.96)
+    xe = get("experts", "xapian")
+    row("experts nDCG@10 >= xapian + 0.15", get("experts", "libmatch"), None if xe is None else "%.3f" % (xe + 0.15),
+        lambda v: v >= xe + 0.15)
+    for role in ("topical", "known-item", "experts"):
+        a, b = get(role, "libmatch"), get(role, "libmatch-traditional")
+        if a is not None and b is not None:
+            row("%s: Traditional = Simplified (difference)" % role, abs(a - b), "0.005", lambda v: v <= 0.005)
+    row("topical without tags >= xapian + 0.015", get("topical", "libmatch-notags"),
+        None if x is None else "%.3f" % (x + 0.015), lambda v: v >= x + 0.015)
+    row("known-item without tags >= 0.95", get("known-item", "libmatch-notags"), "0.950", lambda v: v >= 0.95)
+    row("experts: pairwise loss <= 0.27", get("experts", "libmatch", "pairwise_loss"), "0.270", lambda v: v <= 0.27)
+    for role in ("topical", "known-item", "experts"):
+        row("%s: top-hit AUC >= 0.80" % role, get(role, "libmatch", "top_auc"), "0.800", lambda v: v >= 0.80)
+        row("%s: ECE@10 <= 0.10" % role, get(role, "libmatch", "ece@10"), "0.100", lambda v: v <= 0.10)
+        row("%s: ECE@100 <= 0.10" % role, get(role, "libmatch", "ece@100"), "0.100", lambda v: v <= 0.10)
+    for name, rows in no_match.items():
+        for r in rows:
+            if r["system"] == "libmatch" and not r.get("error"):
+                row("no-match set from %s: has-any-match AUC >= 0.80" % name, r.get("match_auc"), "0.800",
+                    lambda v: v >= 0.80)
+                row("no-match set from %s: top-hit AUC >= 0.80" % name, r.get("top_auc"), "0.800",
+                    lambda v: v >= 0.80)
+    return "\n".join(out)
+
+
 EPILOG = """data: --data (make bench-quality DATA=dir), else every set in
 $LIBMATCH_BENCH_DATA when it is set, else in ../shared/bench-data next to this
 checkout, else next to the main checkout of a git worktree.
@@ -463,7 +512,7 @@ def main():
                                                      "libmatch-traditional", "libmatch-hybrid", "libmatch-bm25-only",
                                                      "libmatch-dense-only", "libmatch-bm25+dense", "libmatch-words",
                                                      "libmatch-subwords", "libmatch-bigrams", "libmatch-prf",
-                                                     "libmatch-rrf", "libmatch-hybrid-rrf"])
+                                                     "libmatch-rrf", "libmatch-hybrid-rrf", "libmatch-notags"])
     ap.add_argument("--lm-config", action="append", default=[], metavar="NAME=ARGS",
                     help="a libmatch configuration: NAME=lm_run arguments (repeatable); NAME is added to the systems")
     ap.add_argument("--json", help="write the figures and the run's metadata (version, commit, host, date, "
@@ -533,6 +582,8 @@ def main():
     if not results:
         print(report.no_data_message("bench-quality"), file=sys.stderr)
         return report.EXIT_NO_DATA
+    print(goals(results, no_match))
+    print()
     if a.json:
         with open(a.json, "w", encoding="utf-8") as f:
             json.dump({"meta": meta, "results": results, "no_match": no_match}, f, indent=2, ensure_ascii=False)
