@@ -162,7 +162,7 @@ clean:
 
 # ---- fuzzing (libFuzzer, clang) ------------------------------------------
 
-FUZZ_TARGETS := record jsonl analyze query
+FUZZ_TARGETS := record jsonl analyze query dbfile
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 

@@ -41,7 +41,7 @@ static int lmt_pass, lmt_fail, lmt_cur_failed;
 */
 static char lmt_tmpdir[512];
 
-static int lmt_tmpdir_init(const char *prog)
+static inline int lmt_tmpdir_init(const char *prog)
 {
     const char *base = getenv("TMPDIR");
     snprintf(lmt_tmpdir, sizeof lmt_tmpdir, "%s/lmtest-%s-XXXXXX", base && *base ? base : "/tmp", prog);
@@ -49,7 +49,7 @@ static int lmt_tmpdir_init(const char *prog)
     return 0;
 }
 
-static const char *lmt_tmp_path(const char *name)
+static inline const char *lmt_tmp_path(const char *name)
 {
     static char buf[8][640];
     static int k;
@@ -58,7 +58,7 @@ static const char *lmt_tmp_path(const char *name)
     return buf[k];
 }
 
-static void lmt_tmpdir_remove(void)
+static inline void lmt_tmpdir_remove(void)
 {
     if (!lmt_tmpdir[0]) return;
     char cmd[700];

@@ -168,7 +168,7 @@ static void test_reads_create_nothing(void)
     int64_t n = 0;
     CHECK_EQ_INT(lm_count(db, 0, &n), LM_OK);
     CHECK_EQ_INT(n, 4);
-    CHECK(lm_put(db, recs[0], LM_NUL_TERMINATED) != LM_OK);
+    CHECK_EQ_INT(lm_put(db, recs[0], LM_NUL_TERMINATED), LM_ESTATE);
     CHECK_CONTAINS(lm_errmsg(db), "read-only");
     lm_close(db);
     CHECK(!exists(wal) && !exists(shm));

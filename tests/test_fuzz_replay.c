@@ -13,6 +13,7 @@
 #include "fuzz/fuzz_jsonl.c"
 #include "fuzz/fuzz_analyze.c"
 #include "fuzz/fuzz_query.c"
+#include "fuzz/fuzz_dbfile.c"
 
 static int replay(const char *name, int (*fn)(const uint8_t *, size_t))
 {
@@ -47,6 +48,7 @@ static void test_replay_record(void) { CHECK(replay("record", fuzz_record) >= 5)
 static void test_replay_jsonl(void) { CHECK(replay("jsonl", fuzz_jsonl) >= 3); }
 static void test_replay_analyze(void) { CHECK(replay("analyze", fuzz_analyze) >= 3); }
 static void test_replay_query(void) { CHECK(replay("query", fuzz_query) >= 3); }
+static void test_replay_dbfile(void) { CHECK(replay("dbfile", fuzz_dbfile) >= 10); }
 
 int main(void)
 {
@@ -54,6 +56,8 @@ int main(void)
     RUN(test_replay_jsonl);
     RUN(test_replay_analyze);
     RUN(test_replay_query);
+    RUN(test_replay_dbfile);
+    fuzz_dbfile_cleanup();
     lm_close(fuzz_db());
     return lmt_done();
 }

@@ -146,7 +146,7 @@ int cmd_dict(int argc, char **argv)
     cli_args_init(&a, argc, argv, c);
     while (cli_args_next(&a)) cli_args_unknown(&a);
     cli_args_positional(&a, 2, 3, "a database and a word");
-    long long f = a.npos > 2 ? cli_parse_int(c, "FREQ", a.pos[2], INT64_MIN, INT64_MAX) : 0;
+    long long f = a.npos > 2 ? cli_parse_int(c, "FREQ", a.pos[2], 1, INT64_MAX) : 0;
     lm_db *db = cli_open(a.pos[0], 0, 0);
     int rc = lm_dict_add(db, a.pos[1], f);
     if (rc) return cli_fail(db, rc);

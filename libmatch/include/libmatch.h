@@ -27,8 +27,14 @@
 ** connections to the same file in several threads or processes are fine:
 ** SQLite's WAL mode lets readers go on while one writer writes, and libmatch
 ** waits on a locked database for up to LM_BUSY_TIMEOUT_MS before it reports
-** LM_EBUSY).  Result, token, report and options handles are not tied to a
-** thread but must not be used by two threads at once.  The process-wide word
+** LM_EBUSY).  A call on an lm_db that is busy in another thread, or made from
+** one of that handle's callbacks (progress, scan, batch), returns LM_EMISUSE
+** at once and changes nothing, not even lm_errmsg(); the one exception is
+** that lm_scan()'s callback may read the scanned handle (lm_get, lm_count,
+** lm_match*, lm_stats_json, lm_analyze) on the scanning thread.  Result,
+** token, report and options handles are not tied to a thread but must not
+** be used by two threads at once; reading them from several threads is fine.
+** Callbacks run on the calling thread, before the call returns.  The process-wide word
 ** dictionary and converter are loaded once, thread-safely, and shared
 ** read-only.
 **
@@ -159,16 +165,29 @@ typedef struct lm_db lm_db;
 
 /*
 ** Open (creating if needed) the database at `path`, or ":memory:".  The
-** schema is created on first use and the database is put in WAL mode.
+** schema is created on first use, in one transaction, and the database is
+** put in WAL mode.  An existing file is checked before anything is read or
+** written: its schema must be exactly libmatch's (this version's, or the
+** previous version's, which is migrated in one transaction); triggers and
+** views never run and SQL found in the file is not trusted.  With
+** LM_OPEN_READONLY nothing is ever created or converted: a missing path is
+** LM_EIO; where the WAL cannot be shared (a read-only directory or mount) the
+** file is read as immutable, which is correct only while nobody writes it.
 ** On success *out is a new handle, to be closed with lm_close().  On failure
 ** *out is still set when a handle could be allocated, so that lm_errmsg()
-** can tell why; close it too.  Errors: LM_EDB, LM_EIO, LM_EDICT, LM_EMISMATCH
-** (built with another analyzer version; reopen with LM_OPEN_REINDEX or call
-** lm_reindex()), LM_ENOMEM.
+** can tell why; close it too.  Errors: LM_ENOTDB (not a libmatch database:
+** foreign tables, triggers or views, not SQLite, damaged, empty; the file is
+** left untouched), LM_EIO, LM_EDB, LM_EDICT, LM_EMISMATCH (built with another
+** analyzer or a newer schema; reopen with LM_OPEN_REINDEX or call
+** lm_reindex()), LM_EINVAL (unknown flag), LM_ENOMEM.
 */
 LM_API int lm_open(lm_db **out, const char *path, int flags);
 
-/* Close the database and free the handle.  NULL is a no-op.  Returns LM_OK. */
+/*
+** Close the database and free the handle.  NULL is a no-op.  Returns LM_OK,
+** or LM_EMISUSE (and closes nothing) when the handle is busy in a call of
+** another thread or this is one of its own callbacks.
+*/
 LM_API int lm_close(lm_db *db);
 
 /*
@@ -187,8 +206,9 @@ LM_API int lm_errcode(const lm_db *db);
 ** 1,000 records or block) with the stage ("load", "reindex", "vectors",
 ** "batch"), the work done and the total (-1 when unknown; for a load, bytes
 ** of input).  A non-zero return interrupts the call, which then fails with
-** LM_ESTATE and changes nothing.  NULL `fn` turns progress off.  Returns
-** LM_OK, or LM_EINVAL for a NULL db.
+** LM_ESTATE and changes nothing.  The callback must not call `db` (that is
+** LM_EMISUSE).  NULL `fn` turns progress off.  Returns LM_OK, or LM_EINVAL
+** for a NULL db.
 */
 typedef int (*lm_progress_fn)(void *ctx, const char *stage, int64_t done, int64_t total);
 LM_API int lm_set_progress(lm_db *db, lm_progress_fn fn, void *ctx);
@@ -221,12 +241,18 @@ LM_API void lm_free(void *p);
 
 /*
 ** Insert or replace one record given as JSON (`len` bytes, or
-** LM_NUL_TERMINATED).  The write is one transaction: on any error nothing
-** changes.  Errors: LM_EJSON, LM_ERECORD, LM_EINVAL_UTF8, LM_ETOOBIG, LM_EDB.
+** LM_NUL_TERMINATED).  A UTF-8 byte-order mark before the object is skipped.
+** The write is one transaction: on any error nothing changes.  Errors:
+** LM_EJSON, LM_ERECORD, LM_EINVAL_UTF8, LM_ETOOBIG, LM_ESTATE (a read-only
+** handle), LM_EDB, LM_EBUSY.
 */
 LM_API int lm_put(lm_db *db, const char *json, size_t len);
 
-/* Delete the record of `kind` with `id`.  LM_ENOTFOUND when there is none. */
+/*
+** Delete the record of `kind` with `id` (one transaction).  Errors:
+** LM_ENOTFOUND when there is none, LM_EINVAL (bad kind or id), LM_ESTATE
+** (read-only handle), LM_EDB, LM_EBUSY.
+*/
 LM_API int lm_delete(lm_db *db, int kind, const char *id);
 
 /*
@@ -247,18 +273,22 @@ typedef int (*lm_record_fn)(void *ctx, int kind, const char *id, const char *jso
 ** Every stored record of `kind` (0 = all kinds, problems first, then
 ** achievements, then experts), in the order they were first stored: the
 ** export that lm_load_jsonl() reads back.  The scan reads one snapshot; the
-** callback must not write to `db` (use another handle).  Returns LM_OK, or
+** callback may read `db` (lm_get, lm_count, lm_match*: same snapshot) but not
+** write to it (LM_EMISUSE: use another handle).  Returns LM_OK, or
 ** LM_ESTATE when the callback stopped the scan (its value is in the
 ** message), LM_EINVAL (bad kind, NULL callback), LM_EDB.
 */
 LM_API int lm_scan(lm_db *db, int kind, lm_record_fn cb, void *ctx);
 
-/* Number of records of `kind` (0 = all kinds) in *out. */
+/* Number of records of `kind` (0 = all kinds) in *out.  LM_EINVAL for a bad
+   kind or NULL out. */
 LM_API int lm_count(lm_db *db, int kind, int64_t *out);
 
 /*
 ** Database statistics as a JSON object (counts per kind, links, analyzer,
-** dictionary words, synonyms, schema version).  Free *out with lm_free().
+** dictionary words, synonyms, schema version, whether the index is stale,
+** the vectors' state, the library version).  Keys may be added in later
+** versions.  Free *out with lm_free().
 */
 LM_API int lm_stats_json(lm_db *db, char **out);
 
@@ -276,13 +306,19 @@ typedef struct lm_report lm_report;
 
 /*
 ** Load a JSON Lines file (one record per line; blank lines are ignored; a
-** missing final newline is fine) in one transaction.  *out_report (may be
+** missing final newline is fine) in one transaction.  The file is read line
+** by line in bounded memory, so `path` may be a pipe or a device
+** ("/dev/stdin"); a line longer than LM_MAX_RECORD_BYTES plus a little is
+** refused at once with LM_ETOOBIG naming the line, whatever the policy.  A
+** UTF-8 byte-order mark at the start of any line is skipped.  *out_report (may be
 ** NULL) receives a report of what was loaded and skipped, with the line
 ** number, id and reason of each bad line; free it with lm_report_free().
 ** With LM_LOAD_ATOMIC a bad line makes the call fail (LM_ERECORD, LM_EJSON,
 ** ...) and nothing is stored; the report still tells which line.  With
 ** LM_LOAD_SKIP_BAD the call succeeds as long as the file could be read.
-** Errors: LM_EIO (file), LM_EDB, and the record errors of lm_put().
+** Errors: LM_EIO (cannot be read; a directory), LM_ETOOBIG (a line over the
+** limit), LM_ESTATE (read-only handle, or stopped by the progress callback;
+** nothing stored), LM_EDB, and the record errors of lm_put().
 */
 LM_API int lm_load_jsonl(lm_db *db, const char *path, int policy,
                          lm_report **out_report);

@@ -276,7 +276,7 @@ LM_API int lm_opts_set(lm_opts *o, const char *name, const char *value)
     }
     char *end;
     errno = 0;
-    double v = strtod(value, &end);
+    double v = lmx_strtod_c(value, &end);
     if (end == value || *end || errno == ERANGE || !isfinite(v))
         return fail(o, LM_EINVAL, "option '%s': '%.64s' is not a number", name, value);
     return lm_opts_set_double(o, key, v);

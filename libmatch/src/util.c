@@ -2,6 +2,8 @@
 ** util.c -- string copies, UTF-8 validation and lines in bounded memory,
 ** shared by every module.
 */
+#include <locale.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +21,18 @@ char *lmx_strndup(const char *s, size_t n)
 }
 
 char *lmx_strdup(const char *s) { return s ? lmx_strndup(s, strlen(s)) : NULL; }
+
+/* The "C" locale, made once: numbers in options and files use '.' whatever
+   locale the host program set with setlocale(). */
+static locale_t c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+static void make_c_locale(void) { c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0); }
+
+double lmx_strtod_c(const char *s, char **end)
+{
+    pthread_once(&c_locale_once, make_c_locale);
+    return c_locale ? strtod_l(s, end, c_locale) : strtod(s, end);
+}
 
 int lmx_utf8_valid(const char *str, size_t len, size_t *bad_off)
 {

@@ -43,6 +43,9 @@ void lmx_lines_buffer(lmx_lines *L, const char *data, size_t len, size_t max);
 int lmx_lines_next(lmx_lines *L, const char **line, size_t *len);
 void lmx_lines_free(lmx_lines *L);
 
+/* strtod() in the "C" locale (a '.' decimal point in any host locale). */
+double lmx_strtod_c(const char *s, char **end);
+
 /* A progress callback with its context (lm_set_progress()); fn may be NULL. */
 typedef struct lmx_progress { lm_progress_fn fn; void *ctx; } lmx_progress;
 

@@ -132,6 +132,8 @@ class HelpAndExitStatus(Base):
             ("--bogus",),
             ("vectors", db, "--dim", "x"),
             ("dict", db, "秦创原", "often"),
+            ("dict", db, "秦创原", "-5"),                                # negative frequency
+            ("dict", db, "秦创原", "99999999999999999999"),              # overflow
             ("match", db, "--problem", "P-001", "--to", "achievement", "-k"),   # no value
             ("options", "--json=yes"),
         ]

@@ -1,0 +1,814 @@
+"""Batch matching on a Dask cluster, with libmatch as the kernel on every worker.
+
+    from distributed import Client, LocalCluster
+    from libmatch.dask import DaskMatcher
+
+    with LocalCluster(n_workers=2, threads_per_worker=1) as cluster, Client(cluster) as client:
+        with DaskMatcher(client, "match.db") as m:
+            best = m.batch_match("problem", to="achievement", k=10)   # {problem id: [(id, cosine), ...]}
+            hits = m.match_many("problem", to="expert", k=5)           # {problem id: MatchList}
+
+Results are those of one process running libmatch on the same database,
+ids, scores and order.  How (see README.md, "Dask"):
+
+- A snapshot of the database (SQLite's online backup: consistent even while
+  the file is written) reaches every worker once: scattered compressed
+  through Dask (the default), or read from a directory every worker sees
+  (``shared_dir=``).  Each worker keeps a local copy, its *replica*.
+- Batch matching (``lm_batch_match``, cosines in the built-in semantic
+  space) shards the candidate side: shard j is a copy of the replica with
+  every candidate outside block j of the storage order deleted, cut on the
+  worker that runs it and kept there for later calls.  Deleting keeps the
+  stored vectors bit for bit (the semantic space is built once, over
+  everything), so the cosines of all shards are the library's own.  Every
+  shard answers top-k for every query; a tree of merge tasks keeps the k
+  best by score.  Ties: the library orders equal cosines by storage order,
+  and the blocks follow storage order, so exact ties across blocks fall in
+  the library's order.  One case is not decidable from the reported
+  (float32) scores: the library orders by the exact double cosine, so two
+  hits from different shards with the same float score may be ordered
+  either way.  Such queries are flagged by the merge and recomputed by the
+  library on a replica reduced to the union of their shard hits (which
+  holds their true top k): exact.  ``split="queries"`` cuts the query side
+  instead: each shard answers its block of queries against every candidate,
+  the library's own answer, with nothing to merge.
+- Record and text queries (``match_many``, ``match_records``,
+  ``query_many``) are distributed by query over the replicas: BM25 needs the
+  collection's statistics and the score normalizes by the query's best hits
+  (topic vote, bm25/best), so candidate-side sharding of them would not be
+  exact with today's API.
+- Failures: every task is retried (``retries=``) and Dask re-runs the tasks
+  of a worker that died; any task can run on any worker, since a worker
+  cuts the shard it needs from its replica when it has not got it.
+- Progress: tasks are named ``libmatch-batch-shard``, ``libmatch-merge``,
+  ``libmatch-resolve``, ``libmatch-match`` in Dask's dashboard;
+  ``progress=True`` shows distributed's progress bar.
+
+Needs the ``dask``, ``distributed`` and ``numpy`` packages (Debian:
+python3-dask, python3-distributed, python3-numpy) on the client and on
+every worker, with this package and the C library installed there.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import itertools
+import os
+import shutil
+import sqlite3
+import tempfile
+import threading
+import time
+import uuid
+import zlib
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+
+import distributed
+
+from . import _native as N
+from ._native import lib
+from .database import Database, Record, kind_code
+from .errors import InvalidArgument
+from .registry import REGISTRY, MatchOptions
+from .types import MatchList
+
+__all__ = ["DaskMatcher", "BatchResult"]
+
+KIND_NAMES = {v: k for k, v in N.KINDS.items()}
+_CHUNK = 1 << 20                 # bytes per read/write when copying or (de)compressing
+
+#: Test hook: a task that finds this file removes it and kills its worker
+#: process (once), so that tests can check that Dask re-runs its work.
+CRASH_ENV = "LIBMATCH_DASK_TEST_CRASH"
+
+
+# ---- sources: how the snapshot reaches the workers -------------------------------------
+
+
+class _Payload:
+    """The snapshot itself, zlib-compressed: scattered to every worker."""
+
+    def __init__(self, data: bytes, size: int, sha256: str) -> None:
+        self.data, self.size, self.sha256 = data, size, sha256
+
+
+class _SharedFile:
+    """The snapshot as a file at a path every worker can read."""
+
+    def __init__(self, path: str, size: int, sha256: str) -> None:
+        self.path, self.size, self.sha256 = path, size, sha256
+
+
+def _sha256_file(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(_CHUNK), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _snapshot(src: str, dest: str) -> None:
+    """A consistent copy of the database at src (SQLite's online backup,
+    read-only: committed data only, even while another process writes)."""
+    uri = "file:%s?mode=ro" % _uri_path(src)
+    s = sqlite3.connect(uri, uri=True)
+    try:
+        d = sqlite3.connect(dest)
+        try:
+            s.backup(d)
+            # rollback-journal mode: a read-only open of the copy makes no
+            # -wal/-shm beside it (libmatch turns WAL on where it writes)
+            d.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            d.close()
+    finally:
+        s.close()
+
+
+def _uri_path(p: str) -> str:
+    from urllib.parse import quote
+    return quote(os.path.abspath(p))
+
+
+# ---- worker side ----------------------------------------------------------------------
+#
+# State of this process for each DaskMatcher (token): a directory with the
+# replica and the shards cut from it, and the read-only handles opened on
+# them.  Built lazily by whichever task needs it first, so that a task can
+# run on any worker (a retry, a worker that replaced a dead one).
+
+
+class _Local:
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.replica: Optional[str] = None
+        self.files: Dict[Any, Tuple[str, Any]] = {}     # key -> (path, extra)
+        self.dbs: Dict[str, Database] = {}
+
+
+_STATE: Dict[str, _Local] = {}
+_STATE_LOCK = threading.Lock()
+_KEY_LOCKS: Dict[Any, threading.Lock] = {}
+
+
+def _key_lock(key: Any) -> threading.Lock:
+    with _STATE_LOCK:
+        lk = _KEY_LOCKS.get(key)
+        if lk is None:
+            lk = _KEY_LOCKS[key] = threading.Lock()
+        return lk
+
+
+def _workdir() -> str:
+    try:
+        return str(distributed.get_worker().local_directory)
+    except ValueError:                               # not in a worker (tests, a local run)
+        return tempfile.gettempdir()
+
+
+def _local(token: str) -> _Local:
+    with _STATE_LOCK:
+        st = _STATE.get(token)
+        if st is None or not os.path.isdir(st.root):
+            st = _STATE[token] = _Local(tempfile.mkdtemp(prefix="libmatch-%s-" % token[:12], dir=_workdir()))
+        return st
+
+
+def _maybe_crash() -> None:
+    arm = os.environ.get(CRASH_ENV)
+    if arm:
+        try:
+            os.remove(arm)                           # exactly one task wins
+        except OSError:
+            return
+        os._exit(70)
+
+
+def _replica(token: str, src: Any) -> str:
+    """The path of this worker's replica of the snapshot (made on first use)."""
+    with _key_lock((token, "replica")):
+        st = _local(token)
+        if st.replica and os.path.exists(st.replica):
+            return st.replica
+        path = os.path.join(st.root, "replica.db")
+        part = path + ".part"
+        h = hashlib.sha256()
+        with open(part, "wb") as out:
+            if isinstance(src, _Payload):
+                z = zlib.decompressobj()
+                view = memoryview(src.data)
+                for i in range(0, len(view), _CHUNK):
+                    block = z.decompress(view[i:i + _CHUNK])
+                    h.update(block)
+                    out.write(block)
+                block = z.flush()
+                h.update(block)
+                out.write(block)
+            elif isinstance(src, _SharedFile):
+                with open(src.path, "rb") as f:
+                    for block in iter(lambda: f.read(_CHUNK), b""):
+                        h.update(block)
+                        out.write(block)
+            else:
+                raise TypeError("libmatch.dask: unknown source %r" % type(src).__name__)
+        if h.hexdigest() != src.sha256:
+            os.remove(part)
+            where = src.path if isinstance(src, _SharedFile) else "the scattered snapshot"
+            raise IOError("libmatch.dask: the copy of %s on this worker differs from the client's snapshot "
+                          "(sha256 %s, expected %s)" % (where, h.hexdigest(), src.sha256))
+        os.replace(part, path)
+        st.replica = path
+        return path
+
+
+def _open_ro(token: str, path: str) -> Database:
+    st = _local(token)
+    with _key_lock((token, "db", path)):
+        db = st.dbs.get(path)
+        if db is None or db.closed:
+            db = st.dbs[path] = Database(path, readonly=True)
+        return db
+
+
+def _ids(db: Database, kind: int) -> List[bytes]:
+    """The ids of `kind` in storage order (lm_scan order), without parsing
+    the records."""
+    fn = N.require("lm_scan")
+    out: List[bytes] = []
+    with db._calling() as (h, failure):
+        def each(_ctx: Any, _kind: int, rid: bytes, _js: Any, _n: int) -> int:
+            out.append(rid)
+            return 0
+        cb = N.RECORD_FN(each)
+        rc = fn(h, kind, cb, None)
+        db._reraise(failure, rc)
+    return out
+
+
+def _delete_all(db: Database, kind: int, ids: Iterable[bytes]) -> None:
+    with db._lock:
+        h = db._handle()
+        for i in ids:
+            db._check(lib.lm_delete(h, kind, i))
+
+
+def _cut_file(token: str, src: Any, to: int, nexpect: int, keep: Any) -> Tuple[str, List[bytes]]:
+    """A copy of the replica keeping, of the records of kind `to`, only those
+    whose position p in storage order has keep(p) true (the others are
+    deleted; every stored vector stays as it was).  Returns its path and
+    the ids of `to` in the replica's storage order."""
+    st = _local(token)
+    rep = _replica(token, src)
+    path = os.path.join(st.root, "%s.db" % uuid.uuid4().hex)
+    shutil.copyfile(rep, path)
+    try:
+        with Database(path) as db:
+            ids = _ids(db, to)
+            if len(ids) != nexpect:
+                raise RuntimeError("libmatch.dask: the replica holds %d records of kind %s, the client "
+                                   "counted %d" % (len(ids), KIND_NAMES[to], nexpect))
+            _delete_all(db, to, (i for p, i in enumerate(ids) if not keep(p)))
+    except BaseException:
+        _remove_db(path)
+        raise
+    return path, ids
+
+
+def _remove_db(path: str) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            os.remove(path + suffix)
+
+
+def _shard_file(token: str, src: Any, to: int, lo: int, hi: int, nexpect: int) -> Tuple[str, List[bytes]]:
+    """Shard [lo, hi) of the candidates of kind `to`, cut once per worker."""
+    st = _local(token)
+    name = ("shard", to, lo, hi, nexpect)
+    with _key_lock((token, name)):
+        got = st.files.get(name)
+        if got and os.path.exists(got[0]):
+            return got
+        got = st.files[name] = _cut_file(token, src, to, nexpect, lambda p: lo <= p < hi)
+        return got
+
+
+def _batch_arrays(db: Database, frm: int, to: int, k: int, gmap: Mapping[bytes, int], width: int,
+                  rows: Optional[set] = None) -> Tuple[List[bytes], np.ndarray, np.ndarray]:
+    """lm_batch_match(frm, to, k) on db: the query ids in the library's
+    order and two arrays (queries x width): the cosines (float32, -inf
+    where there is no hit) and the hits' storage positions (-1 where none).
+    With rows, only the rows of those query numbers are filled."""
+    fn = N.require("lm_batch_match")
+    qids: List[bytes] = []
+    S: List[Any] = []
+    G: List[Any] = []
+    pad_s, pad_g = [float("-inf")] * width, [-1] * width
+    with db._calling() as (h, failure):
+        def collect(_ctx: Any, from_id: bytes, n: int, ids: Any, scores: Any) -> int:
+            try:
+                r = len(qids)
+                qids.append(from_id)
+                if rows is None or r in rows:
+                    S.append(scores[:n] + pad_s[n:])
+                    G.append([gmap[i] for i in ids[:n]] + pad_g[n:])
+                return 0
+            except BaseException as e:              # never let an exception cross C
+                failure.append(e)
+                return N.LM_ERROR
+        cb = N.BATCH_FN(collect)
+        rc = fn(h, frm, to, k, cb, None)
+        db._reraise(failure, rc)
+    s = np.array(S, dtype=np.float32).reshape(len(S), width)
+    g = np.array(G, dtype=np.int64).reshape(len(G), width)
+    return qids, s, g
+
+
+def _qsig(qids: Sequence[bytes]) -> str:
+    return hashlib.sha256(b"\0".join(qids)).hexdigest()
+
+
+def _check_queries(qids: Sequence[bytes], nfrom: int, qsig: str, frm: int) -> None:
+    if len(qids) != nfrom or _qsig(qids) != qsig:
+        raise RuntimeError("libmatch.dask: the shard answered %d queries of kind %s, not the client's %d in "
+                           "storage order" % (len(qids), KIND_NAMES[frm], nfrom))
+
+
+def _task_batch_shard(token: str, src: Any, frm: int, to: int, k: int, lo: int, hi: int, nto: int,
+                      nfrom: int, qsig: str) -> Dict[str, Any]:
+    """One shard: every query against the candidates [lo, hi) of the storage order."""
+    _maybe_crash()
+    t0 = time.perf_counter()
+    path, ids = _shard_file(token, src, to, lo, hi, nto)
+    t1 = time.perf_counter()
+    db = _open_ro(token, path)
+    gmap = {ids[p]: p for p in range(lo, hi)}
+    qids, s, g = _batch_arrays(db, frm, to, k, gmap, min(k, hi - lo))
+    _check_queries(qids, nfrom, qsig, frm)
+    t2 = time.perf_counter()
+    return {"S": s, "G": g, "flag": np.zeros(len(qids), dtype=bool),
+            "t": [{"lo": lo, "hi": hi, "cut_s": t1 - t0, "match_s": t2 - t1,
+                   "worker": _worker_address()}]}
+
+
+def _task_batch_qshard(token: str, src: Any, frm: int, to: int, k: int, lo: int, hi: int, nfrom: int,
+                       nto: int, qsig: str) -> Dict[str, Any]:
+    """One query shard: the queries [lo, hi) of the storage order against
+    every candidate (the library's own answer for each: nothing to merge)."""
+    _maybe_crash()
+    t0 = time.perf_counter()
+    path, _ = _shard_file(token, src, frm, lo, hi, nfrom)
+    t1 = time.perf_counter()
+    db = _open_ro(token, path)
+    ids = _ids(db, to)
+    if len(ids) != nto:
+        raise RuntimeError("libmatch.dask: the shard holds %d records of kind %s, the client counted %d"
+                           % (len(ids), KIND_NAMES[to], nto))
+    qids, s, g = _batch_arrays(db, frm, to, k, {i: p for p, i in enumerate(ids)}, min(k, nto))
+    _check_queries(qids, hi - lo, qsig, frm)
+    t2 = time.perf_counter()
+    return {"S": s, "G": g, "t": [{"lo": lo, "hi": hi, "cut_s": t1 - t0, "match_s": t2 - t1,
+                                   "worker": _worker_address()}]}
+
+
+def _worker_address() -> str:
+    try:
+        return str(distributed.get_worker().address)
+    except ValueError:
+        return "local"
+
+
+def _task_merge(a: Dict[str, Any], b: Dict[str, Any], k: int) -> Dict[str, Any]:
+    """The k best of two partial results over disjoint candidate sets, each
+    in the library's order.  Equal scores keep a before b and each input's
+    order; a query where a run of equal scores starting in the top k holds
+    hits of both inputs is flagged (its true order needs the exact cosines)."""
+    S = np.concatenate([a["S"], b["S"]], axis=1)
+    G = np.concatenate([a["G"], b["G"]], axis=1)
+    q, width = S.shape
+    if width == 0:
+        return {"S": S, "G": G, "flag": a["flag"] | b["flag"], "t": a["t"] + b["t"]}
+    ka = a["S"].shape[1]
+    order = np.argsort(-S, axis=1, kind="stable")
+    Ss = np.take_along_axis(S, order, axis=1)
+    Gs = np.take_along_axis(G, order, axis=1)
+    src = order >= ka
+    keep = min(k, width)
+    valid = Gs >= 0
+    eq = (Ss[:, 1:] == Ss[:, :-1]) & valid[:, 1:] & valid[:, :-1]
+    cross = eq & (src[:, 1:] != src[:, :-1])
+    pos = np.broadcast_to(np.arange(1, width), eq.shape)
+    starts = np.concatenate([np.zeros((q, 1), dtype=np.int64), np.where(eq, 0, pos)], axis=1)
+    run_start = np.maximum.accumulate(starts, axis=1)
+    amb = (cross & (run_start[:, 1:] < keep)).any(axis=1)
+    return {"S": np.ascontiguousarray(Ss[:, :keep]), "G": np.ascontiguousarray(Gs[:, :keep]),
+            "flag": a["flag"] | b["flag"] | amb, "t": a["t"] + b["t"]}
+
+
+def _task_rows(part: Dict[str, Any], rows: np.ndarray) -> np.ndarray:
+    return part["G"][rows]
+
+
+def _task_resolve(token: str, src: Any, frm: int, to: int, k: int, keep: List[int], nto: int, nfrom: int,
+                  qsig: str, rows: List[int]) -> Dict[str, Any]:
+    """The flagged queries, recomputed by the library on the replica with the
+    candidates reduced to `keep` (storage positions): the union of their
+    shard hits, which holds each one's true top k."""
+    _maybe_crash()
+    keepset = set(keep)
+    path, ids = _cut_file(token, src, to, nto, keepset.__contains__)
+    try:
+        with Database(path, readonly=True) as db:
+            gmap = {ids[p]: p for p in keep}
+            qids, s, g = _batch_arrays(db, frm, to, k, gmap, min(k, len(keep)), set(rows))
+            _check_queries(qids, nfrom, qsig, frm)
+    finally:
+        _remove_db(path)
+    return {"S": s, "G": g}
+
+
+def _task_batch_whole(token: str, src: Any, frm: int, to: int, k: int, nto: int, nfrom: int,
+                      qsig: str) -> Dict[str, Any]:
+    """Unsharded batch on the replica (same kind on both sides)."""
+    _maybe_crash()
+    t0 = time.perf_counter()
+    db = _open_ro(token, _replica(token, src))
+    ids = _ids(db, to)
+    gmap = {i: p for p, i in enumerate(ids)}
+    qids, s, g = _batch_arrays(db, frm, to, k, gmap, min(k, max(nto - 1, 0)) if frm == to else min(k, nto))
+    _check_queries(qids, nfrom, qsig, frm)
+    return {"S": s, "G": g, "flag": np.zeros(len(qids), dtype=bool),
+            "t": [{"lo": 0, "hi": nto, "cut_s": 0.0, "match_s": time.perf_counter() - t0,
+                   "worker": _worker_address()}]}
+
+
+def _task_match(token: str, src: Any, op: str, to: str, items: List[Any], options: Dict[str, Any]) -> List[MatchList]:
+    """Record or text queries on this worker's replica."""
+    _maybe_crash()
+    db = _open_ro(token, _replica(token, src))
+    if op == "match":
+        return [db.match(**{kind: rid}, to=to, **options) for kind, rid in items]
+    if op == "record":
+        return [db.match_record(r, to=to, **options) for r in items]
+    return [db.query(t, to=to, **options) for t in items]
+
+
+def _task_drop(token: str) -> int:
+    """Close and remove this worker's files of a DaskMatcher."""
+    with _STATE_LOCK:
+        st = _STATE.pop(token, None)
+    if st is None:
+        return 0
+    for db in st.dbs.values():
+        db.close()
+    shutil.rmtree(st.root, ignore_errors=True)
+    return 1
+
+
+# ---- the client ---------------------------------------------------------------------------
+
+
+class BatchResult(Mapping[str, List[Tuple[str, float]]]):
+    """The merged batch: a read-only mapping {query id: [(id, cosine), ...]
+    best first}, in storage order of the queries, equal to what
+    Database.batch_match() returns for the same database (``dict(result)``
+    or ``to_dict()`` compare equal to it).
+
+    scores, positions  numpy arrays (queries x k): float32 cosines (-inf
+                       where a query has fewer hits) and the hits' positions
+                       in the storage order of the candidate kind (-1: none)
+    query_ids          the query ids (storage order)
+    resolved           number of queries whose order was decided by the
+                       exact tie pass (equal float scores across shards)
+    shards             number of candidate shards
+    timings            seconds per phase (client wall time) and per shard
+                       (cut_s: cutting the shard from the replica, match_s:
+                       the batch on it, worker: where it ran)
+    """
+
+    def __init__(self, query_ids: List[str], cand_ids: List[str], scores: np.ndarray, positions: np.ndarray,
+                 resolved: int, shards: int, timings: Dict[str, Any]) -> None:
+        self.query_ids = query_ids
+        self._cand = cand_ids
+        self.scores = scores
+        self.positions = positions
+        self.resolved = resolved
+        self.shards = shards
+        self.timings = timings
+        self._row = {q: r for r, q in enumerate(query_ids)}
+
+    def __getitem__(self, qid: str) -> List[Tuple[str, float]]:
+        r = self._row[qid]
+        c = self._cand
+        return [(c[g], s) for g, s in zip(self.positions[r].tolist(), self.scores[r].tolist()) if g >= 0]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.query_ids)
+
+    def __len__(self) -> int:
+        return len(self.query_ids)
+
+    def to_dict(self) -> Dict[str, List[Tuple[str, float]]]:
+        return {q: self[q] for q in self.query_ids}
+
+    def __repr__(self) -> str:
+        return "<libmatch.dask.BatchResult %d queries, k=%d, %d shards, %d resolved>" % (
+            len(self.query_ids), self.scores.shape[1] if self.scores.ndim == 2 else 0, self.shards, self.resolved)
+
+
+class DaskMatcher:
+    """libmatch on a Dask cluster: batch matching sharded by candidates,
+    record and text queries distributed over read-only replicas.  Results
+    equal those of Database on the same file.
+
+    client      a distributed.Client (of a LocalCluster or of any cluster),
+                or a scheduler address ("tcp://host:8786"): a Client is then
+                made here and closed by close()
+    path        the libmatch database; a snapshot is taken now (later writes
+                to the file are not seen: make a new DaskMatcher)
+    shared_dir  a directory every worker can read at the same path (NFS, a
+                LocalCluster's machine): the snapshot is written there and
+                workers copy it from there.  None (default): the snapshot
+                is sent through Dask, compressed, once to every worker.
+    retries     how often Dask re-runs a task that raised (a worker that
+                died is handled by Dask's own rescheduling as well)
+    compress    zlib level of the scattered snapshot (0: none)
+
+    Use it as a context manager, or call close(): it removes the snapshot
+    and every worker's files.
+    """
+
+    def __init__(self, client: "distributed.Client | str", path: "os.PathLike[str] | str", *,
+                 shared_dir: Optional[str] = None, retries: int = 2, compress: int = 1) -> None:
+        self._own_client = isinstance(client, str)
+        if not self._own_client and not isinstance(client, distributed.Client):
+            raise TypeError("client must be a distributed.Client or a scheduler address, not %s"
+                            % type(client).__name__)
+        self.path = os.fspath(path)
+        Database(self.path, readonly=True).close()   # a clear error for a missing or foreign file
+        if self._own_client:
+            client = distributed.Client(client)
+        self.client = client
+        self.retries = int(retries)
+        self.token = uuid.uuid4().hex
+        self._run = itertools.count()
+        self._closed = False
+        self._ids_cache: Dict[int, List[str]] = {}
+        self._raw_ids: Dict[int, List[bytes]] = {}
+        t0 = time.perf_counter()
+        self._tmp = tempfile.mkdtemp(prefix="libmatch-dask-")
+        base = shared_dir if shared_dir is not None else self._tmp
+        self._snap = os.path.join(base, "libmatch-snapshot-%s.db" % self.token)
+        self._src_future: Any = None
+        try:
+            _snapshot(self.path, self._snap)
+            self.db = Database(self._snap, readonly=True)   # the client's view: counts, ids, checks
+            size = os.path.getsize(self._snap)
+            sha = _sha256_file(self._snap)
+            self.snapshot_bytes = size
+            if shared_dir is not None:
+                self._src: Any = _SharedFile(os.path.abspath(self._snap), size, sha)
+                self.shipped_bytes = 0
+            else:
+                z = zlib.compressobj(max(0, min(int(compress), 9)))
+                parts = []
+                with open(self._snap, "rb") as f:
+                    for block in iter(lambda: f.read(_CHUNK), b""):
+                        parts.append(z.compress(block))
+                parts.append(z.flush())
+                payload = _Payload(b"".join(parts), size, sha)
+                del parts
+                self.shipped_bytes = len(payload.data)
+                self._src_future = client.scatter(payload, broadcast=True, hash=False)
+                self._src = self._src_future
+        except BaseException:
+            self._cleanup_local()
+            if self._own_client:
+                self.client.close()
+            raise
+        self.setup_s = time.perf_counter() - t0
+
+    # ---- lifecycle ----
+
+    def close(self) -> None:
+        """Remove the snapshot and every worker's replica and shards (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        with contextlib.suppress(Exception):
+            self.client.run(_task_drop, self.token)
+        if self._src_future is not None:
+            with contextlib.suppress(Exception):
+                self._src_future.release()
+        self._cleanup_local()
+        if self._own_client:
+            self.client.close()
+
+    def _cleanup_local(self) -> None:
+        db = getattr(self, "db", None)
+        if db is not None:
+            db.close()
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                os.remove(self._snap + suffix)
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def __enter__(self) -> "DaskMatcher":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return "<libmatch.dask.DaskMatcher %r%s>" % (self.path, " closed" if self._closed else "")
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise InvalidArgument(N.LM_ESTATE, "this DaskMatcher of %r is closed" % (self.path,))
+
+    def _key(self, name: str, *parts: object) -> str:
+        return "-".join(["libmatch", name, self.token] + [str(p) for p in parts])
+
+    def _submit(self, fn: Any, *args: Any, key: str) -> "distributed.Future":
+        return self.client.submit(fn, *args, key=key, retries=self.retries, pure=False)
+
+    def _ids_raw(self, kind: int) -> List[bytes]:
+        if kind not in self._raw_ids:
+            self._raw_ids[kind] = _ids(self.db, kind)
+        return self._raw_ids[kind]
+
+    def ids(self, kind: str) -> List[str]:
+        """The ids of `kind` in the snapshot, in storage order."""
+        k = kind_code(kind)
+        if k not in self._ids_cache:
+            self._ids_cache[k] = [i.decode("utf-8") for i in self._ids_raw(k)]
+        return self._ids_cache[k]
+
+    @property
+    def dashboard_link(self) -> Optional[str]:
+        """The address of the cluster's dashboard (tasks named libmatch-...),
+        None when the scheduler runs none."""
+        try:
+            return self.client.dashboard_link
+        except Exception:
+            return None
+
+    def workers(self) -> int:
+        """Worker processes of the cluster now."""
+        return len(self.client.scheduler_info().get("workers", {}))
+
+    # ---- batch matching ----
+
+    def batch_match(self, kind: str, *, to: str, k: Optional[int] = None, shards: Optional[int] = None,
+                    split: str = "candidates", progress: bool = False) -> BatchResult:
+        """Every record of `kind` against every record of kind `to` in the
+        built-in semantic space, top k each: what Database.batch_match()
+        returns, as a BatchResult mapping.
+
+        split "candidates" (default) cuts the records of kind `to` into
+        `shards` blocks of the storage order (None: one per worker) and
+        merges each query's k best over the shards; "queries" cuts the
+        records of `kind` instead, and each shard answers its queries
+        against every candidate (no merge; every worker holds all the
+        candidate vectors).  A batch of one kind against itself runs
+        unsharded on one replica (see README).  progress=True shows
+        distributed's progress bar."""
+        self._check_open()
+        frm, dst = kind_code(kind), kind_code(to)
+        opt = REGISTRY["k"]
+        if k is None:
+            k = int(opt.default or 0)
+        if isinstance(k, bool) or not isinstance(k, int):
+            raise TypeError("k must be an int, not %s" % type(k).__name__)
+        if not opt.min <= k <= opt.max:
+            raise InvalidArgument(N.LM_ERANGE, "option 'k': %d is not in %d..%d" % (k, opt.min, opt.max))
+        if shards is not None and (isinstance(shards, bool) or not isinstance(shards, int) or shards < 1):
+            raise ValueError("shards must be a positive int, not %r" % (shards,))
+        if split not in ("candidates", "queries"):
+            raise ValueError("split must be 'candidates' or 'queries', not %r" % (split,))
+        if not (self.db.stats().get("vectors") or {}).get("dim"):
+            raise InvalidArgument(N.LM_ESTATE, "no semantic vectors in %r: build them first "
+                                  "(Database.build_vectors(), lmatch vectors)" % (self.path,))
+        t0 = time.perf_counter()
+        qraw, craw = self._ids_raw(frm), self._ids_raw(dst)
+        nfrom, nto = len(qraw), len(craw)
+        qsig = _qsig(qraw)
+        run = next(self._run)
+        timings: Dict[str, Any] = {}
+        if nfrom == 0 or nto == 0:
+            return BatchResult(self.ids(kind), self.ids(to), np.zeros((nfrom, 0), np.float32),
+                               np.zeros((nfrom, 0), np.int64), 0, 0, timings)
+        if frm != dst and split == "queries":
+            nshards = min(shards or max(1, self.workers()), nfrom)
+            bounds = [nfrom * j // nshards for j in range(nshards + 1)]
+            futs = [self._submit(_task_batch_qshard, self.token, self._src, frm, dst, k, bounds[j], bounds[j + 1],
+                                 nfrom, nto, _qsig(qraw[bounds[j]:bounds[j + 1]]),
+                                 key=self._key("batch-qshard", run, j))
+                    for j in range(nshards)]
+            if progress:
+                distributed.progress(futs)
+            parts = self.client.gather(futs)
+            timings["batch_s"] = time.perf_counter() - t0
+            timings["shards"] = [p["t"][0] for p in parts]
+            return BatchResult(self.ids(kind), self.ids(to), np.concatenate([p["S"] for p in parts]),
+                               np.concatenate([p["G"] for p in parts]), 0, nshards, timings)
+        if frm == dst:
+            nshards = 1
+            leaves = [self._submit(_task_batch_whole, self.token, self._src, frm, dst, k, nto, nfrom, qsig,
+                                   key=self._key("batch-whole", run))]
+        else:
+            nshards = min(shards or max(1, self.workers()), nto)
+            bounds = [nto * j // nshards for j in range(nshards + 1)]
+            leaves = [self._submit(_task_batch_shard, self.token, self._src, frm, dst, k, bounds[j], bounds[j + 1],
+                                   nto, nfrom, qsig, key=self._key("batch-shard", run, j))
+                      for j in range(nshards)]
+        level, tasks, n = leaves, list(leaves), 0
+        while len(level) > 1:                         # a tree of merges, on the workers
+            nxt = []
+            for i in range(0, len(level) - 1, 2):
+                f = self._submit(_task_merge, level[i], level[i + 1], k, key=self._key("merge", run, n))
+                n += 1
+                nxt.append(f)
+                tasks.append(f)
+            if len(level) % 2:
+                nxt.append(level[-1])
+            level = nxt
+        if progress:
+            distributed.progress(tasks)
+        final = level[0].result()
+        timings["batch_s"] = time.perf_counter() - t0
+        timings["shards"] = sorted(final["t"], key=lambda d: d["lo"])
+        S, G, flag = final["S"], final["G"], final["flag"]
+        rows = np.nonzero(flag)[0]
+        resolved = 0
+        if len(rows):
+            t1 = time.perf_counter()
+            parts = self.client.gather([self._submit(_task_rows, leaf, rows, key=self._key("rows", run, j))
+                                        for j, leaf in enumerate(leaves)])
+            keep = np.unique(np.concatenate([p.ravel() for p in parts]))
+            keep = keep[keep >= 0].tolist()
+            fut = self._submit(_task_resolve, self.token, self._src, frm, dst, k, keep, nto, nfrom, qsig,
+                               rows.tolist(), key=self._key("resolve", run))
+            if progress:
+                distributed.progress(fut)
+            res = fut.result()
+            width = S.shape[1]
+            rs, rg = res["S"], res["G"]
+            S = S.copy()
+            G = G.copy()
+            S[rows, :] = -np.inf
+            G[rows, :] = -1
+            S[rows, :rs.shape[1]] = rs[:, :width]
+            G[rows, :rg.shape[1]] = rg[:, :width]
+            resolved = len(rows)
+            timings["resolve_s"] = time.perf_counter() - t1
+        del leaves, tasks, level
+        return BatchResult(self.ids(kind), self.ids(to), S, G, resolved, nshards, timings)
+
+    # ---- record and text queries ----
+
+    def _distribute(self, op: str, to: str, items: List[Any], chunk: Optional[int], progress: bool,
+                    options: Dict[str, Any]) -> List[MatchList]:
+        self._check_open()
+        kind_code(to)
+        opts = MatchOptions(**options)              # types and names checked here,
+        lib.lm_opts_free(opts.new_handle())         # bounds by the library, before any task
+        if not items:
+            return []
+        if chunk is None:
+            chunk = max(1, min(256, -(-len(items) // (4 * max(1, self.workers())))))
+        elif isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
+            raise ValueError("chunk must be a positive int, not %r" % (chunk,))
+        run = next(self._run)
+        futs = [self._submit(_task_match, self.token, self._src, op, to, items[i:i + chunk], options,
+                             key=self._key("match", run, i // chunk))
+                for i in range(0, len(items), chunk)]
+        if progress:
+            distributed.progress(futs)
+        out: List[MatchList] = []
+        for part in self.client.gather(futs):
+            out.extend(part)
+        return out
+
+    def match_many(self, kind: str, ids: Optional[Iterable[str]] = None, *, to: str, chunk: Optional[int] = None,
+                   progress: bool = False, **options: Any) -> Dict[str, MatchList]:
+        """Database.match() for many stored records of `kind` (None: all of
+        them, in storage order), distributed over the replicas:
+        {id: MatchList}.  Options as match() takes them."""
+        kind_code(kind)
+        idl = self.ids(kind) if ids is None else [str(i) for i in ids]
+        res = self._distribute("match", to, [(kind, i) for i in idl], chunk, progress, options)
+        return dict(zip(idl, res))
+
+    def match_records(self, records: Iterable[Record], *, to: str, chunk: Optional[int] = None,
+                      progress: bool = False, **options: Any) -> List[MatchList]:
+        """Database.match_record() for each record (dicts or JSON text),
+        distributed over the replicas, in the given order."""
+        return self._distribute("record", to, list(records), chunk, progress, options)
+
+    def query_many(self, texts: Iterable[str], *, to: str, chunk: Optional[int] = None, progress: bool = False,
+                   **options: Any) -> List[MatchList]:
+        """Database.query() for each text, distributed over the replicas, in
+        the given order."""
+        return self._distribute("text", to, list(texts), chunk, progress, options)
