@@ -3,12 +3,16 @@
 **
 **   lm_run --corpus corpus.jsonl --queries queries.jsonl --out run.tsv
 **          [--db PATH] [--k 100] [--mode words|subwords|bigrams|all]
-**          [--opt NAME=VALUE ...] [--vectors DIM]
+**          [--opt NAME=VALUE ...] [--vectors DIM] [--features FILE]
 **
 ** --opt takes any option of the library's registry by name (lm_opt_find()).
 **
 ** Record queries go through lm_match_record(), text queries through
-** lm_match_text().  Output lines: qid TAB docid TAB rank TAB score.  Load and
+** lm_match_text().  Output lines: qid TAB docid TAB rank TAB score TAB
+** probability (lm_result_probability()).  --features writes one JSON line
+** per query: {"qid", "hits": [{"id", "c": {component: value}, "ev":
+** [evidence scores], "nt": matched terms}]}, what bench/fit_model.py fits
+** the default model on.  Load and
 ** query rates go to stderr as "load_rps=..." and "qps=...".  Uses only the
 ** public header (plus cJSON to read the queries).
 */
@@ -37,9 +41,31 @@ static void die(const char *what, lm_db *db)
     exit(1);
 }
 
+/* One JSON line of the hits' features (component values, evidence scores,
+   matched term counts). */
+static void write_features(FILE *f, const char *qid, const lm_results *r)
+{
+    cJSON *o = cJSON_CreateObject(), *hits = cJSON_AddArrayToObject(o, "hits");
+    cJSON_AddStringToObject(o, "qid", qid);
+    for (int i = 0; i < lm_results_count(r); i++) {
+        cJSON *h = cJSON_CreateObject(), *c = cJSON_AddObjectToObject(h, "c"), *ev = cJSON_AddArrayToObject(h, "ev");
+        cJSON_AddStringToObject(h, "id", lm_result_id(r, i));
+        for (int j = 0; j < lm_result_component_count(r, i); j++)
+            cJSON_AddNumberToObject(c, lm_result_component_name(r, i, j), lm_result_component_value(r, i, j));
+        for (int j = 0; j < lm_result_evidence_count(r, i); j++)
+            cJSON_AddItemToArray(ev, cJSON_CreateNumber(lm_result_evidence_score(r, i, j)));
+        cJSON_AddNumberToObject(h, "nt", lm_result_term_count(r, i));
+        cJSON_AddItemToArray(hits, h);
+    }
+    char *js = cJSON_PrintUnformatted(o);
+    if (js) fprintf(f, "%s\n", js);
+    free(js);
+    cJSON_Delete(o);
+}
+
 int main(int argc, char **argv)
 {
-    const char *corpus = NULL, *queries = NULL, *out = NULL, *dbpath = NULL;
+    const char *corpus = NULL, *queries = NULL, *out = NULL, *dbpath = NULL, *features = NULL;
     int k = 100, mode = 0, vdim = -1;
     lm_opts *o = NULL;
     if (lm_opts_new(&o)) return 1;
@@ -49,6 +75,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--queries") && v) { queries = v; i++; }
         else if (!strcmp(a, "--out") && v) { out = v; i++; }
         else if (!strcmp(a, "--db") && v) { dbpath = v; i++; }
+        else if (!strcmp(a, "--features") && v) { features = v; i++; }
         else if (!strcmp(a, "--k") && v) { k = atoi(v); i++; }
         else if (!strcmp(a, "--vectors") && v) { vdim = atoi(v); i++; }
         else if (!strcmp(a, "--mode") && v) {
@@ -68,7 +95,7 @@ int main(int argc, char **argv)
             i++;
         } else {
             fprintf(stderr, "usage: lm_run --corpus F --queries F --out F [--db P] [--k N] [--mode words|subwords|bigrams|all]\n"
-                            "              [--opt NAME=VALUE ...] [--vectors DIM]\n");
+                            "              [--opt NAME=VALUE ...] [--vectors DIM] [--features FILE]\n");
             return 2;
         }
     }
@@ -99,8 +126,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "vectors_seconds=%.2f\n", now() - tv);
     }
 
-    FILE *qf = fopen(queries, "r"), *of = fopen(out, "w");
-    if (!qf || !of) { perror("lm_run"); return 1; }
+    FILE *qf = fopen(queries, "r"), *of = fopen(out, "w"), *ff = features ? fopen(features, "w") : NULL;
+    if (!qf || !of || (features && !ff)) { perror("lm_run"); return 1; }
     char *line = NULL;
     size_t cap = 0;
     long nq = 0, lineno = 0, nbad = 0, nfail = 0;
@@ -131,7 +158,9 @@ int main(int argc, char **argv)
         tq += now() - s;
         if (rc) { fprintf(stderr, "lm_run: query %s: %s\n", qid->valuestring, lm_errmsg(db)); nfail++; }
         for (int i = 0; i < lm_results_count(r); i++)
-            fprintf(of, "%s\t%s\t%d\t%.9g\n", qid->valuestring, lm_result_id(r, i), i + 1, lm_result_score(r, i));
+            fprintf(of, "%s\t%s\t%d\t%.9g\t%.9g\n", qid->valuestring, lm_result_id(r, i), i + 1,
+                    lm_result_score(r, i), lm_result_probability(r, i));
+        if (ff && !rc) write_features(ff, qid->valuestring, r);
         lm_results_free(r);
         nq++;
         cJSON_Delete(q);
@@ -139,6 +168,7 @@ int main(int argc, char **argv)
     free(line);
     fclose(qf);
     fclose(of);
+    if (ff) fclose(ff);
     fprintf(stderr, "queries=%ld bad_lines=%ld failed=%ld qps=%.1f\n", nq, nbad, nfail, tq > 0 ? (double)nq / tq : 0.0);
     lm_opts_free(o);
     lm_close(db);

@@ -335,7 +335,7 @@ static void test_six_directions(void)
         {LM_ACHIEVEMENT, "A3", LM_EXPERT, "E3"},
         {LM_EXPERT, "E1", LM_PROBLEM, "P1"},
         {LM_EXPERT, "E3", LM_PROBLEM, "P3"},
-        {LM_EXPERT, "E1", LM_ACHIEVEMENT, "A1"},
+        {LM_EXPERT, "E1", LM_ACHIEVEMENT, "A1|A4"},     /* both SiC packaging; A4's one keyword is named */
         {LM_EXPERT, "E2", LM_ACHIEVEMENT, "A2"},
         {LM_ACHIEVEMENT, "A1", LM_ACHIEVEMENT, "A4"},  /* same kind: itself excluded */
     };
@@ -344,10 +344,14 @@ static void test_six_directions(void)
         int rc = lm_match(db, cases[i].from, cases[i].id, cases[i].to, NULL, &r);
         if (rc) fprintf(stderr, "  %s\n", lm_errmsg(db));
         CHECK_EQ_INT(rc, LM_OK);
-        if (strcmp(top_id(r), cases[i].expect) != 0)
+        char want[32];
+        snprintf(want, sizeof want, "|%s|", cases[i].expect);
+        char got[32];
+        snprintf(got, sizeof got, "|%s|", top_id(r));
+        if (!strstr(want, got))
             fprintf(stderr, "  %s %s -> %s: got %s\n", lm_kind_name(cases[i].from), cases[i].id,
                     lm_kind_name(cases[i].to), top_id(r));
-        CHECK_STR(top_id(r), cases[i].expect);
+        CHECK(strstr(want, got) != NULL);
         for (int j = 0; j < lm_results_count(r); j++) {
             CHECK_EQ_INT(lm_result_kind(r, j), cases[i].to);
             CHECK(strcmp(lm_result_id(r, j), cases[i].id) != 0 || cases[i].from != cases[i].to);
@@ -376,6 +380,14 @@ static int has_term(lm_results *r, int i, const char *t)
     return 0;
 }
 
+/* The option registry's default of a number option. */
+static double registry_default(int key)
+{
+    double d = -1;
+    lm_opt_bounds(key, &d, NULL, NULL);
+    return d;
+}
+
 static void test_explanations_and_json(void)
 {
     lm_db *db = open_loaded("explain.db");
@@ -383,36 +395,99 @@ static void test_explanations_and_json(void)
     CHECK_EQ_INT(lm_match(db, LM_PROBLEM, "P1", LM_ACHIEVEMENT, NULL, &r), LM_OK);
     CHECK(lm_results_count(r) >= 2);
     CHECK_STR(top_id(r), "A1");
-    CHECK(component(r, 0, "bm25") == 1.0);                  /* normalized by the best */
+    /* bm25 is a share of the query's maximum, not of the best hit's. */
+    double bm25 = component(r, 0, "bm25");
+    CHECK(bm25 > 0.05 && bm25 < 1.0);
     CHECK(component(r, 0, "bm25_raw") > 0);
     CHECK(component(r, 0, "fields") == 0.5);                /* 半导体 of 半导体, 新能源汽车 */
     CHECK(component(r, 0, "region") == 1.0);                /* same city */
     CHECK(component(r, 0, "maturity") > 0.77 && component(r, 0, "maturity") < 0.78);
     CHECK(has_term(r, 0, "碳化硅"));
     CHECK(lm_result_term_count(r, 0) >= 3);
-    CHECK(component(r, 0, "topic") == 1.0);               /* 半导体 wins the vote */
+    /* 半导体 gets most of the vote of the best hits (A1, A4), but their
+       votes are weak next to a full-strength one: topic is a share of
+       those votes plus one. */
+    CHECK(component(r, 0, "topic") > 0.1 && component(r, 0, "topic") < 0.5);
     CHECK(component(r, 0, "evidence") == 0);
-    double expect = 1.0 * 1.0 + 0.1 * 0.5 + 0.05 * 1.0 + 0.05 * 7 / 9.0 + 0.5 * 1.0;
-    CHECK(lm_result_score(r, 0) > expect - 1e-9 && lm_result_score(r, 0) < expect + 1e-9);
+    CHECK(component(r, 0, "keyword_match") == 0.25);      /* 碳化硅 of 3 keywords: 1 / (3 + 1) */
+    CHECK(component(r, 0, "coverage") > 0 && component(r, 0, "coverage") <= 1.0);
+    /* The default fusion: the score is the match probability. */
+    double p = lm_result_probability(r, 0);
+    CHECK(p > 0.5 && p < 1.0);
+    CHECK(lm_result_score(r, 0) == p);
+    for (int i = 1; i < lm_results_count(r); i++) CHECK(lm_result_probability(r, i) <= lm_result_probability(r, i - 1));
+    CHECK(lm_result_probability(r, 99) == 0);
     CHECK(lm_results_query_term_count(r) > 0);
     CHECK(lm_result_id(r, 99) == NULL && lm_result_term(r, 0, 999) == NULL);
     char *js = NULL;
     CHECK_EQ_INT(lm_results_json(r, &js), LM_OK);
     CHECK_CONTAINS(js, "\"id\":\"A1\"");
-    CHECK_CONTAINS(js, "\"components\":{\"bm25\":1");
+    CHECK_CONTAINS(js, "\"probability\":");
+    CHECK_CONTAINS(js, "\"components\":{\"bm25\":0.");
+    CHECK_CONTAINS(js, "\"keyword_match\":");
     CHECK_CONTAINS(js, "\"terms\":[");
     CHECK_CONTAINS(js, "碳化硅");
     lm_free(js);
     lm_results_free(r);
-    /* Reciprocal rank fusion: A1 ranks first on every component. */
+    /* Absolute: adding a record that matches better does not change A1's
+       components (a division by the best hit would). */
+    CHECK_EQ_INT(lm_put(db, "{\"id\":\"A9\",\"kind\":\"achievement\",\"title\":\"碳化硅功率器件封装散热难题的解决方案\","
+                            "\"abstract\":\"新能源汽车电机控制器碳化硅MOSFET模块封装热阻过大：低热阻封装与散热方案。\","
+                            "\"keywords\":[\"碳化硅\",\"功率模块\",\"封装散热\"]}", LM_NUL_TERMINATED), LM_OK);
+    CHECK_EQ_INT(lm_match(db, LM_PROBLEM, "P1", LM_ACHIEVEMENT, NULL, &r), LM_OK);
+    int a1 = -1, a9 = -1;
+    for (int i = 0; i < lm_results_count(r); i++) {
+        if (!strcmp(lm_result_id(r, i), "A1")) a1 = i;
+        if (!strcmp(lm_result_id(r, i), "A9")) a9 = i;
+    }
+    CHECK(a1 >= 0 && a9 >= 0);
+    if (a1 >= 0 && a9 >= 0) {
+        CHECK(component(r, a9, "bm25") > component(r, a1, "bm25"));
+        CHECK(component(r, a9, "bm25") < 1.0);               /* the best hit is not 1 by definition */
+        CHECK(component(r, a9, "keyword_match") == 0.75);    /* all three keywords named: 3 / (3 + 1) */
+        CHECK(component(r, a9, "coverage") > component(r, a1, "coverage"));
+    }
+    lm_results_free(r);
+    CHECK_EQ_INT(lm_delete(db, LM_ACHIEVEMENT, "A9"), LM_OK);
+
+    /* Weighted sum: the score is the weighted sum of the components, with the
+       registry's default weights. */
+    static const struct { const char *name; int key; } w[] = {
+        {"bm25", LM_OPT_W_BM25}, {"fields", LM_OPT_W_FIELDS}, {"region", LM_OPT_W_REGION},
+        {"maturity", LM_OPT_W_MATURITY}, {"evidence", LM_OPT_W_EVIDENCE}, {"topic", LM_OPT_W_TOPIC},
+        {"cosine", LM_OPT_W_COSINE}, {"cosine_ext", LM_OPT_W_COSINE_EXT}, {"keyword_match", LM_OPT_W_KEYWORD_MATCH},
+    };
+    lm_opts *ws = NULL;
+    lm_opts_new(&ws);
+    CHECK_EQ_INT(lm_opts_set(ws, "fusion", "weighted"), LM_OK);
+    CHECK_EQ_INT(lm_match(db, LM_PROBLEM, "P1", LM_ACHIEVEMENT, ws, &r), LM_OK);
+    for (int i = 0; i < lm_results_count(r); i++) {
+        double expect = 0;
+        for (size_t c = 0; c < sizeof w / sizeof w[0]; c++) expect += registry_default(w[c].key) * component(r, i, w[c].name);
+        CHECK(lm_result_score(r, i) > expect - 1e-9 && lm_result_score(r, i) < expect + 1e-9);
+        CHECK(lm_result_probability(r, i) > 0 && lm_result_probability(r, i) < 1);   /* always the model's */
+    }
+    lm_results_free(r);
+    lm_opts_free(ws);
+
+    /* Reciprocal rank fusion: sum of w / (60 + rank) over the components,
+       ranks among all candidates (k covers them here). */
     lm_opts *rrf = NULL;
     lm_opts_new(&rrf);
     CHECK_EQ_INT(lm_opts_set_int(rrf, LM_OPT_FUSION, 7), LM_ERANGE);
     CHECK_EQ_INT(lm_opts_set_int(rrf, LM_OPT_FUSION, LM_FUSION_RRF), LM_OK);
+    CHECK_EQ_INT(lm_opts_set_int(rrf, LM_OPT_K, 100), LM_OK);
     lm_results *rr = NULL;
     CHECK_EQ_INT(lm_match(db, LM_PROBLEM, "P1", LM_ACHIEVEMENT, rrf, &rr), LM_OK);
     CHECK_STR(top_id(rr), "A1");
-    double want = (1.0 + 0.1 + 0.05 + 0.05 + 0.5) / 61.0;
+    double want = 0;
+    for (size_t c = 0; c < sizeof w / sizeof w[0]; c++) {
+        double v = component(rr, 0, w[c].name);
+        if (v <= 0) continue;
+        int rank = 1;
+        for (int j = 0; j < lm_results_count(rr); j++) rank += component(rr, j, w[c].name) > v;
+        want += registry_default(w[c].key) / (60.0 + rank);
+    }
     CHECK(lm_result_score(rr, 0) > want - 1e-12 && lm_result_score(rr, 0) < want + 1e-12);
     CHECK(lm_result_score(rr, 1) < lm_result_score(rr, 0));
     lm_results_free(rr);

@@ -64,7 +64,7 @@ static void test_registry_matches_header(void)
     CHECK_EQ_INT(lm_opt_bounds(LM_OPT_BM25_B, &def, &lo, &hi), LM_OK);
     CHECK(def == 0.75 && lo == 0 && hi == 1);
     CHECK_STR(lm_opt_choices(LM_OPT_EVIDENCE_MODE), "max|sum|topm");
-    CHECK_STR(lm_opt_choices(LM_OPT_FUSION), "weighted|rrf");
+    CHECK_STR(lm_opt_choices(LM_OPT_FUSION), "weighted|rrf|model");
     CHECK(lm_opt_choices(LM_OPT_K) == NULL);
 }
 

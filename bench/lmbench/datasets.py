@@ -73,15 +73,23 @@ def read_qrels(path):
     return qrels
 
 
-def read_run(path):
-    """qid -> [(docid, score)] in file order."""
-    run = {}
+def read_run(path, probabilities=False):
+    """qid -> [(docid, score)] in file order.  With probabilities=True also
+    the fifth column, when the run has one (lm_run writes each hit's
+    probability there): (run, qid -> [(docid, probability)] or None)."""
+    run, prob = {}, {}
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
             cols = line.rstrip("\n").split("\t")
             if len(cols) < 4:
                 raise FormatError("%s line %d: expected qid, docid, rank, score" % (path, n))
             run.setdefault(cols[0], []).append((cols[1], float(cols[3])))
+            if len(cols) >= 5 and prob is not None:
+                prob.setdefault(cols[0], []).append((cols[1], float(cols[4])))
+            else:
+                prob = None
+    if probabilities:
+        return run, (prob if prob else None)
     return run
 
 

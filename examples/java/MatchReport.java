@@ -97,7 +97,7 @@ public class MatchReport {
             Map<String, Object> a = db.getObject(Kind.ACHIEVEMENT, m.id());
             System.out.printf("%2d. %s %s  [成熟度 TRL %s，%s]%n", ++rank, m.id(), m.label(), str(a, "maturity"),
                               str(a, "region"));
-            System.out.printf("    得分 %.3f = %s%n", m.score(), why(m));
+            System.out.printf("    得分 %.3f · 匹配度 %.1f%%（%s）%n", m.score(), 100 * m.probability().orElse(Double.NaN), why(m));
             m.probability().ifPresent(pr -> System.out.printf("    匹配概率 %.0f%%%n", pr * 100));
             System.out.printf("    命中词：%s%n", m.terms().isEmpty() ? "—" : String.join(" ", m.terms()));
         }
@@ -108,7 +108,7 @@ public class MatchReport {
             Map<String, Object> e = db.getObject(Kind.EXPERT, m.id());
             System.out.printf("%2d. %s %s（%s）  研究方向：%s%n", ++rank, m.id(), m.label(), str(e, "org"),
                               str(e, "research"));
-            System.out.printf("    得分 %.3f = %s%n", m.score(), why(m));
+            System.out.printf("    得分 %.3f · 匹配度 %.1f%%（%s）%n", m.score(), 100 * m.probability().orElse(Double.NaN), why(m));
             System.out.printf("    命中词：%s%n", m.terms().isEmpty() ? "—" : String.join(" ", m.terms()));
             if (!m.evidence().isEmpty()) {
                 StringBuilder sb = new StringBuilder();

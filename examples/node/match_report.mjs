@@ -54,7 +54,7 @@ function load(db, dir) {
   }
 }
 
-/** The non-zero components in Chinese: 文本 1.00 · 领域 1.00 · ... */
+/** The non-zero components in Chinese (absolute: 文本 is the share of the query matched): 文本 0.28 · 领域 1.00 · ... */
 function why(m) {
   return Object.entries(m.components)
     .filter(([name, v]) => v && name in COMPONENTS)
@@ -73,7 +73,7 @@ function report(db, problemId) {
   achievements.forEach((m, i) => {
     const a = db.get('achievement', m.id);
     console.log(`${String(i + 1).padStart(2)}. ${m.id} ${m.label}  [成熟度 TRL ${a.maturity ?? '?'}，${a.region ?? '—'}]`);
-    console.log(`    得分 ${m.score.toFixed(3)} = ${why(m)}`);
+    console.log(`    匹配度 ${(m.probability * 100).toFixed(1)}%（${why(m)}）`);
     console.log(`    命中词：${m.terms.join(' ') || '—'}`);
   });
 
@@ -81,7 +81,7 @@ function report(db, problemId) {
   db.match('problem', problemId, 'expert', { k }).forEach((m, i) => {
     const e = db.get('expert', m.id);
     console.log(`${String(i + 1).padStart(2)}. ${m.id} ${m.label}（${e.org ?? '—'}）  研究方向：${e.research ?? '—'}`);
-    console.log(`    得分 ${m.score.toFixed(3)} = ${why(m)}`);
+    console.log(`    匹配度 ${(m.probability * 100).toFixed(1)}%（${why(m)}）`);
     console.log(`    命中词：${m.terms.join(' ') || '—'}`);
     if (m.evidence.length) {
       const support = m.evidence.map((ev) => `${ev.id} ${db.get('achievement', ev.id).title ?? ''} (${ev.score.toFixed(2)})`);

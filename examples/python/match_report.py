@@ -84,7 +84,7 @@ def report(db, problem_id, k, options):
         a = db.get("achievement", m.id)
         print("%2d. %s %s  [成熟度 TRL %s，%s]" % (rank, m.id, m.label, a.get("maturity", "?"),
                                               a.get("region", "—")))
-        print("    得分 %.3f = %s" % (m.score, why(m)))
+        print("    得分 %.3f · 匹配度 %.1f%%（%s）" % (m.score, 100 * m.probability, why(m)))
         print("    命中词：%s" % (" ".join(m.terms) or "—"))
 
     print("\n推荐专家（前 %d）：" % k)
@@ -92,7 +92,7 @@ def report(db, problem_id, k, options):
         e = db.get("expert", m.id)
         print("%2d. %s %s（%s）  研究方向：%s" % (rank, m.id, m.label, e.get("org", "—"),
                                            e.get("research", "—")))
-        print("    得分 %.3f = %s" % (m.score, why(m)))
+        print("    得分 %.3f · 匹配度 %.1f%%（%s）" % (m.score, 100 * m.probability, why(m)))
         print("    命中词：%s" % (" ".join(m.terms) or "—"))
         if m.evidence:
             print("    支撑成果：%s" % "；".join("%s %s (%.2f)" % (aid, db.get("achievement", aid).get("title", ""), s)

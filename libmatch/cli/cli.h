@@ -8,7 +8,7 @@
 ** tables), csv.c (CSV reader and CSV -> JSON records), cmd_data.c (load,
 ** put, get, delete, export, stats), cmd_match.c (match, query, batch,
 ** allocate), cmd_admin.c (analyze, mode, vectors, dict, synonyms, reindex,
-** options).
+** options), cmd_learn.c (feedback, learn).
 */
 #ifndef LMATCH_CLI_H
 #define LMATCH_CLI_H
@@ -77,6 +77,8 @@ int cmd_dict(int argc, char **argv);
 int cmd_synonyms(int argc, char **argv);
 int cmd_reindex(int argc, char **argv);
 int cmd_options(int argc, char **argv);
+int cmd_feedback(int argc, char **argv);
+int cmd_learn(int argc, char **argv);
 
 /* ---- arguments, errors, opening (args.c) --------------------------------- */
 

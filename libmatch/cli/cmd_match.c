@@ -57,21 +57,23 @@ static void print_table(const lm_results *r)
 {
     int n = lm_results_count(r);
     if (n == 0) { puts("(no match)"); return; }
-    printf("%-4s %-14s %-7s  %-40s %s\n", "#", "id", "score", "components", "matched terms");
+    printf("%-4s %-14s %-7s ", "#", "id", "score");
+    cli_pad(stdout, "匹配度", 6);
+    printf("  %-40s %s\n", "components", "matched terms");
     for (int i = 0; i < n; i++) {
         char comps[256] = "";
         size_t off = 0;
         for (int j = 0; j < lm_result_component_count(r, i); j++) {
             const char *name = lm_result_component_name(r, i, j);
             double v = lm_result_component_value(r, i, j);
-            if (strcmp(name, "bm25_raw") == 0 || v == 0) continue;
+            if (strcmp(name, "bm25_raw") == 0 || strcmp(name, "coverage") == 0 || v == 0) continue;
             int w = snprintf(comps + off, sizeof comps - off, "%s%s=%.2f", off ? " " : "", name, v);
             if (w < 0 || (size_t)w >= sizeof comps - off) break;
             off += (size_t)w;
         }
         printf("%-4d ", i + 1);
         cli_pad(stdout, lm_result_id(r, i), 14);
-        printf(" %-7.4f  %-40s ", lm_result_score(r, i), comps);
+        printf(" %-7.4f %5.1f%%  %-40s ", lm_result_score(r, i), 100 * lm_result_probability(r, i), comps);
         for (int j = 0; j < lm_result_term_count(r, i) && j < 12; j++)
             printf("%s%s", j ? " " : "", lm_result_term(r, i, j));
         putchar('\n');
@@ -141,6 +143,7 @@ static void results_table(const lm_results *r, const cli_output *out, int to, co
     if (!xlsx) { en[n] = "kind"; zh[n] = "类型"; widths[n++] = 8; }
     en[n] = "label"; zh[n] = klabel; widths[n++] = 40;
     en[n] = "score"; zh[n] = "得分"; widths[n++] = 10;
+    en[n] = "probability"; zh[n] = "匹配度"; widths[n++] = 10;
     int ns = 0;
     for (int j = 0; j < nc && ns < 48; j++) {
         if (xlsx && !strcmp(comps[j], "bm25_raw")) continue;      /* for machines only */
@@ -158,6 +161,7 @@ static void results_table(const lm_results *r, const cli_output *out, int to, co
         if (!xlsx) cli_table_str(t, lm_kind_name(lm_result_kind(r, i)));
         cli_table_str(t, lm_result_label(r, i));
         cli_table_num(t, lm_result_score(r, i));
+        cli_table_num(t, lm_result_probability(r, i));
         for (int s = 0; s < ns; s++) cli_table_num(t, component(r, i, comps[shown[s]]));
         char *terms = joined_terms(r, i), *ev = joined_evidence(r, i);
         cli_table_str(t, terms);

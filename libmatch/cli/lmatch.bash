@@ -39,7 +39,7 @@ _lmatch()
         prev=${COMP_WORDS[COMP_CWORD - 1]}
     fi
     local prog=${words[0]}
-    local commands="load put get delete export stats match query batch allocate vectors mode analyze dict synonyms reindex options serve help version"
+    local commands="load put get delete export stats match query batch allocate feedback learn vectors mode analyze dict synonyms reindex options serve help version"
     local kinds="problem achievement expert"
     local common="--help --quiet --progress --no-progress"
 
@@ -101,6 +101,8 @@ _lmatch()
         query) flags="--to --json --csv --format --xlsx --opt" ;;
         batch) flags="--from --to -k --json --csv --format --xlsx" ;;
         allocate) flags="--to --problems --candidates --json --csv --format --xlsx --opt" ;;
+        feedback) flags="--problem --achievement --expert --to --id --grade --delete --file --json" ;;
+        learn) flags="--show --reset --json --opt" ;;
         vectors) flags="--dim" ;;
         analyze) flags="--db --mode --json" ;;
         options) flags="--json" ;;
@@ -109,7 +111,7 @@ _lmatch()
     if [[ $cur == -* ]]; then
         local reg=""
         case $cmd in
-            match|query|allocate)
+            match|query|allocate|learn)
                 reg=$(_lmatch_registry "$prog" | awk '$1 ~ /^--/ { print $1 }')
                 if [[ $cmd != allocate ]]; then
                     reg=$(printf '%s\n' $reg | grep -v -x -e --capacity -e --per-problem -e --min-score)

@@ -72,8 +72,9 @@ static const cli_command commands[] = {
       "user words, synonyms, vectors (dimension, records since the last build).\n", CLI_OPTS_NONE, NULL },
     { "match", cmd_match, "DB --problem|--achievement|--expert ID --to KIND [OPTION...]",
       "rank records of a kind for a stored record",
-      "Rank the records of KIND for the stored record ID, with the score's\n"
-      "components and the matched terms of each hit.\n"
+      "Rank the records of KIND for the stored record ID, with the score, the\n"
+      "match probability (匹配度: the same scale for every query; min-probability\n"
+      "cuts at it), the score's components and the matched terms of each hit.\n"
       "\n"
       "  --problem ID, --achievement ID, --expert ID   the query record\n"
       "  --to KIND              what to rank: problem, achievement, expert\n"
@@ -104,10 +105,11 @@ static const cli_command commands[] = {
     { "allocate", cmd_allocate,
       "DB --to expert|achievement [--problems ID,..] [--candidates ID,..] [OPTION...]",
       "assign experts or achievements to problems for a 对接会",
-      "Assign records of KIND to problems so that the total match score is\n"
-      "maximal (exactly, by min-cost flow) under capacities: each candidate takes\n"
-      "at most --capacity problems, each problem gets at most --per-problem\n"
-      "candidates, and no pair below --min-score is assigned.\n"
+      "Assign records of KIND to problems so that the total match probability\n"
+      "(匹配度; the expected number of good pairs) is maximal (exactly, by min-cost\n"
+      "flow) under capacities: each candidate takes at most --capacity problems,\n"
+      "each problem gets at most --per-problem candidates, and no pair whose\n"
+      "probability is below --min-score is assigned.\n"
       "\n"
       "  --to KIND              expert or achievement\n"
       "  --problems ID,ID,...   these problems (repeatable; default: every problem)\n"
@@ -115,6 +117,41 @@ static const cli_command commands[] = {
       "                         the registry's candidates option is --opt candidates=N\n"
       OUTPUT_OPTS,
       CLI_OPTS_ALLOC, "to problems candidates json csv format xlsx opt" },
+    { "feedback", cmd_feedback,
+      "DB --problem|--achievement|--expert ID --to KIND --id ID --grade G | --delete | --file FILE|-",
+      "record how a match turned out (for learn)",
+      "Store the judgment of a match: the stored record ID matched with record\n"
+      "--id of KIND led to nothing (grade 0, none), a contact (1), a visit (2) or\n"
+      "a contract (3).  A later judgment of the same pair replaces it; --delete\n"
+      "removes it.  Both records must be stored.  `lmatch learn` refits the\n"
+      "match model on the judgments.\n"
+      "\n"
+      "  --problem ID, --achievement ID, --expert ID   the record matched from\n"
+      "  --to KIND              the kind of the matched record\n"
+      "  --id ID                the matched record\n"
+      "  --grade G              0-3 or none, contact, visit, contract\n"
+      "  --delete               remove the judgment of the pair\n"
+      "  --file FILE|-          judgments from a TSV file (or stdin): from_kind,\n"
+      "                         from_id, to_kind, to_id, grade per line; '#' starts\n"
+      "                         a comment; each line is stored, the first bad one\n"
+      "                         stops (its line named)\n"
+      "  --json                 {\"stored\": N}\n",
+      CLI_OPTS_NONE, NULL },
+    { "learn", cmd_learn, "DB [--show | --reset] [--json] [OPTION...]",
+      "refit the match model on the recorded outcomes",
+      "Refit DB's match model (the probability, 匹配度, and the ranking) on its\n"
+      "judgments (`lmatch feedback`), pulled toward the default model, and adopt\n"
+      "it only when cross-validation by judged record says it is better: lower\n"
+      "log-loss and an nDCG@10 that is not lower.  Prints what happened (and\n"
+      "exits 0 whether or not the new model was adopted); too few judgments is\n"
+      "an error giving the counts.  The registry options apply: learn-min-pairs,\n"
+      "learn-prior, learn-folds, and the match options the records are matched\n"
+      "with.\n"
+      "\n"
+      "  --show                 print the match model in use as JSON (read only)\n"
+      "  --reset                go back to the default model (judgments stay)\n"
+      "  --json                 the report as JSON\n",
+      CLI_OPTS_MATCH, "json show reset opt" },
     { "vectors", cmd_vectors, "DB [--dim N]", "build the semantic vectors",
       "Build the built-in semantic space over every stored record (TF-IDF, then\n"
       "a truncated SVD; reproducible).  Needed by batch; adds the cosine\n"

@@ -134,7 +134,8 @@ const char *cli_component_zh(const char *name)
     static const struct { const char *en, *zh; } names[] = {
         { "bm25", "文本相关度" }, { "fields", "领域匹配" }, { "region", "地区" }, { "maturity", "成熟度" },
         { "evidence", "成果佐证" }, { "topic", "主题" }, { "cosine", "语义相似度" },
-        { "cosine_ext", "外部向量相似度" }, { "bm25_raw", "BM25原始分" }, { "probability", "匹配概率" },
+        { "cosine_ext", "外部向量相似度" }, { "bm25_raw", "BM25原始分" }, { "probability", "匹配度" },
+        { "keyword_match", "关键词命中" }, { "coverage", "查询覆盖率" },
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(names[i].en, name) == 0) return names[i].zh;

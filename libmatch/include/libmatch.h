@@ -367,10 +367,14 @@ typedef struct lm_opts lm_opts;
                                      100; needs lm_vectors_build()) */
 #define LM_OPT_TOPIC_DOCS    11   /* best BM25 hits whose domain tags vote for
                                      the query's topic (default 10; 0 off) */
-#define LM_OPT_FUSION        13   /* LM_FUSION_WEIGHTED (default) or
-                                     LM_FUSION_RRF */
+#define LM_OPT_FUSION        13   /* LM_FUSION_MODEL (default),
+                                     LM_FUSION_WEIGHTED or LM_FUSION_RRF */
 /* Fusion of the score components. */
 #define LM_FUSION_WEIGHTED 1      /* the weighted sum of the components */
+#define LM_FUSION_MODEL    3      /* the match model: the score is the
+                                     hit's probability (lm_result_probability),
+                                     the components' weights scale their say
+                                     in it relative to the defaults (0: off) */
 #define LM_FUSION_RRF      2      /* reciprocal rank fusion: each component
                                      ranks the candidates; the score is the
                                      sum of weight / (60 + rank) */
@@ -407,12 +411,21 @@ typedef struct lm_opts lm_opts;
                                      (default 0.25) */
 #define LM_OPT_W_PRF         65   /* weight of feedback terms relative to the
                                      query's strongest term (default 0.5) */
+#define LM_OPT_W_KEYWORD_MATCH 69 /* share of the hit's keywords that the
+                                     query names (default 0.2) */
+
+#define LM_OPT_MIN_PROBABILITY 71 /* keep hits whose match probability is at
+                                     least this (double in [0,1], default 0) */
 
 /* Allocation options (lm_allocate_v2()). */
 #define LM_OPT_CAPACITY      14   /* problems each candidate takes (default 1) */
 #define LM_OPT_PER_PROBLEM   15   /* candidates each problem gets (default 1) */
-#define LM_OPT_MIN_SCORE     70   /* no pair scoring below it is assigned
-                                     (double, default 0) */
+#define LM_OPT_MIN_SCORE     70   /* no pair whose match probability is
+                                     below it is assigned (double, default 0) */
+/* Learning options (lm_learn()). */
+#define LM_OPT_LEARN_MIN_PAIRS 72 /* judged pairs needed (default 30) */
+#define LM_OPT_LEARN_PRIOR   73   /* pull toward the default model (1.0) */
+#define LM_OPT_LEARN_FOLDS   74   /* cross-validation folds (5) */
 
 /*
 ** Create options holding the defaults.  *out is a new handle; free it with
@@ -555,6 +568,10 @@ LM_API int lm_results_count(const lm_results *r);
 LM_API const char *lm_result_id(const lm_results *r, int i);
 LM_API int lm_result_kind(const lm_results *r, int i);
 LM_API double lm_result_score(const lm_results *r, int i);
+/* The probability, in [0, 1], that hit i is a relevant match (匹配度): the
+   match model's P(relevant | the hit's components), the same scale for
+   every query.  0 out of range. */
+LM_API double lm_result_probability(const lm_results *r, int i);
 /* A display label of hit i: the record's title (expert: name), "" when it
    has none; borrowed.  NULL out of range. */
 LM_API const char *lm_result_label(const lm_results *r, int i);
@@ -581,6 +598,95 @@ LM_API const char *lm_results_query_term(const lm_results *r, int j);
    Free with lm_free(). */
 LM_API int lm_results_json(const lm_results *r, char **out);
 LM_API void lm_results_free(lm_results *r);
+
+/* ------------------------------------------------------------------------ */
+/* Learning from outcomes (对接 results)                                     */
+/*                                                                          */
+/* A platform knows which matches led somewhere: a contact, a visit, a       */
+/* contract.  Stored as judgments, they let the database refit its match     */
+/* model (the probability of lm_result_probability() and, with the default  */
+/* fusion, the ranking), pulled toward the default model, and adopt it only  */
+/* when cross-validation says it is better.                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Grades of a judged match. */
+#define LM_GRADE_NONE      0   /* shown, nothing came of it: not relevant */
+#define LM_GRADE_CONTACT   1   /* led to a contact */
+#define LM_GRADE_VISIT     2   /* led to a visit or a meeting */
+#define LM_GRADE_CONTRACT  3   /* led to a contract */
+#define LM_GRADE_DELETE   (-1) /* lm_feedback_put(): remove the judgment */
+
+/*
+** Store the judgment of the match of record (from_kind, from_id) with
+** record (to_kind, to_id): grade LM_GRADE_NONE..LM_GRADE_CONTRACT (a grade
+** >= 1 counts as relevant), replacing an earlier judgment of the pair;
+** LM_GRADE_DELETE removes it.  Both records must be stored (judgments are
+** kept by id: they survive a record's replacement; lm_learn() skips those
+** whose records are gone).  One transaction.  Errors: LM_EINVAL (bad kind,
+** NULL id), LM_ERANGE (grade), LM_ENOTFOUND (no such record; the message
+** names it), LM_EINVAL_UTF8, LM_ETOOBIG (id), LM_ESTATE (read-only),
+** LM_EDB, LM_EBUSY.
+*/
+LM_API int lm_feedback_put(lm_db *db, int from_kind, const char *from_id,
+                           int to_kind, const char *to_id, int grade);
+
+/* What lm_learn() did (opaque; free with lm_learn_report_free()). */
+typedef struct lm_learn_report lm_learn_report;
+
+/*
+** Refit the database's match model on its judged matches.  Every judged
+** record is matched again (with `opts`: NULL for the defaults; its
+** weights gate the components as in matching) and its judged hits become
+** examples; a logistic regression pulled toward the default model
+** (LM_OPT_LEARN_PRIOR) gives new coefficients.  Cross-validation by judged
+** record (LM_OPT_LEARN_FOLDS folds) compares the model in use ("before")
+** with the refitted one ("after") on the records held out: nDCG@10 of their
+** judged hits and log-loss of the judgments.  The new model is adopted
+** (stored in the database: every handle uses it from its next match call)
+** only when its log-loss is lower and its nDCG@10 not lower; else nothing
+** changes.  Needs LM_OPT_LEARN_MIN_PAIRS judged pairs found among the
+** candidates, at least 5 of them relevant and 5 not: fewer is LM_ESTATE
+** with a message giving the counts (and *out is NULL).  On LM_OK, *out
+** (may be NULL if not wanted) tells what happened.  Slow: one match per
+** judged record and direction.  Errors: LM_ESTATE (too few judgments; a
+** database opened read-only), LM_EINVAL, LM_EDB, LM_EBUSY, LM_ENOMEM.
+** Threads: as every call on an lm_db; other handles on the same file go on
+** matching while it runs and see the new model after it commits.
+*/
+LM_API int lm_learn(lm_db *db, const lm_opts *opts, lm_learn_report **out);
+/* 1 when the refitted model was adopted, 0 when the one in use stayed. */
+LM_API int lm_learn_report_adopted(const lm_learn_report *r);
+/* Judged pairs used (found among the candidates), of them relevant, and
+   judged records (queries). */
+LM_API int64_t lm_learn_report_pairs(const lm_learn_report *r);
+LM_API int64_t lm_learn_report_relevant(const lm_learn_report *r);
+LM_API int64_t lm_learn_report_queries(const lm_learn_report *r);
+/* Cross-validated nDCG@10 and log-loss of the model in use (before) and of
+   the refitted one (after). */
+LM_API double lm_learn_report_ndcg_before(const lm_learn_report *r);
+LM_API double lm_learn_report_ndcg_after(const lm_learn_report *r);
+LM_API double lm_learn_report_logloss_before(const lm_learn_report *r);
+LM_API double lm_learn_report_logloss_after(const lm_learn_report *r);
+/* Why the model was or was not adopted, in one English sentence; borrowed. */
+LM_API const char *lm_learn_report_reason(const lm_learn_report *r);
+/* The whole report as JSON ({"adopted", "pairs", "relevant", "queries",
+   "skipped", "ndcg_before", ..., "reason", "model": {...}}); lm_free(). */
+LM_API int lm_learn_report_json(const lm_learn_report *r, char **out);
+LM_API void lm_learn_report_free(lm_learn_report *r);
+
+/*
+** Go back to the default match model: remove the database's learned model
+** (judgments stay).  LM_OK also when there was none.  Errors: LM_ESTATE
+** (read-only), LM_EDB, LM_EBUSY.
+*/
+LM_API int lm_model_reset(lm_db *db);
+/*
+** The match model in use as JSON: {"format": "libmatch-model/1",
+** "intercept", "expert", "terms": [{"feature", "transform", "coef",
+** "hits"}], "source": "default" | "learned", ...}.  Free *out with
+** lm_free().  Errors: LM_EDB (a stored model that does not read).
+*/
+LM_API int lm_model_json(lm_db *db, char **out);
 
 /* ------------------------------------------------------------------------ */
 /* Semantic vectors                                                          */
@@ -642,12 +748,15 @@ typedef struct lm_allocation lm_allocation;
 
 /*
 ** Assign records of kind `to` (experts or achievements) to problems so that
-** the total match score is maximal, exactly (min-cost flow), under
+** the total match probability is maximal, exactly (min-cost flow), under
 ** capacities: each candidate takes at most capacities[j] problems (NULL:
-** `default_capacity` each), each problem gets at most `per_problem` candidates, and no pair
-** scoring below `min_score` is assigned.  Scores are those of lm_match()
-** with `opts` (NULL: defaults), computed for every problem against the
-** candidates.  `problem_ids`/`nproblems` name the problems (NULL: every
+** `default_capacity` each), each problem gets at most `per_problem`
+** candidates, and no pair whose probability is below `min_score` is
+** assigned.  A pair's score is its lm_result_probability() from lm_match()
+** with `opts` (NULL: defaults), whatever the fusion: the same scale for every
+** problem, so the total is the expected number of relevant pairs and
+** min_score a probability (0.3: "only pairs with at least a 30% chance").
+** `problem_ids`/`nproblems` name the problems (NULL: every
 ** stored problem); `candidate_ids`/`ncandidates` the candidates (NULL: every
 ** stored record of kind `to`; capacities must then be NULL).  Free *out with
 ** lm_allocation_free().
@@ -668,13 +777,15 @@ LM_API int lm_allocate(lm_db *db, const char *const *problem_ids, int nproblems,
 LM_API int lm_allocate_v2(lm_db *db, int to, const char *const *problems, int nproblems,
                           const char *const *candidates, const int *capacities, int ncandidates,
                           const lm_opts *opts, lm_allocation **out);
-/* Assigned pairs: their number, then problem id, candidate id and score of
-   pair i (ordered by problem, then score descending). */
+/* Assigned pairs: their number, then problem id, candidate id and score
+   (match probability) of pair i (ordered by problem, then score
+   descending). */
 LM_API int lm_allocation_count(const lm_allocation *a);
 LM_API const char *lm_allocation_problem(const lm_allocation *a, int i);
 LM_API const char *lm_allocation_candidate(const lm_allocation *a, int i);
 LM_API double lm_allocation_score(const lm_allocation *a, int i);
-/* Sum of the assigned pairs' scores. */
+/* Sum of the assigned pairs' probabilities: the expected number of
+   relevant pairs. */
 LM_API double lm_allocation_total(const lm_allocation *a);
 /* {"total":..,"pairs":[{"problem","candidate","score"}...]}; lm_free(). */
 LM_API int lm_allocation_json(const lm_allocation *a, char **out);

@@ -2,6 +2,11 @@
 ** api_allocate.c -- the public allocation calls for a matchmaking event
 ** (对接会): score every problem against the candidates with the matcher,
 ** then hand the pairs to the exact optimizer (allocate.c).
+**
+** A pair's score is its match probability (lm_result_probability), the same
+** scale for every problem: the total is the expected number of relevant
+** pairs of the allocation, and min_score a probability below which no pair
+** is worth a slot.
 */
 #include <math.h>
 #include <stdlib.h>
@@ -170,7 +175,7 @@ static int allocate_locked(lm_db *db, const char *const *problem_ids, int nprobl
             }
             pairs[npairs].left = i;
             pairs[npairs].right = j;
-            pairs[npairs].score = lm_result_score(r, h);
+            pairs[npairs].score = lm_result_probability(r, h);
             npairs++;
         }
         lm_results_free(r);

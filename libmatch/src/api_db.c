@@ -200,6 +200,9 @@ static int stats_json_locked(lm_db *db, char **out)
     cJSON_AddStringToObject(o, "analyzer", lmx_analyzer_id(db->an));
     cJSON_AddNumberToObject(o, "user_words", (double)c.user_words);
     cJSON_AddNumberToObject(o, "synonyms", (double)c.synonyms);
+    cJSON_AddNumberToObject(o, "feedback", (double)c.feedback);
+    char mb[8];
+    cJSON_AddStringToObject(o, "model", lmx_store_meta_get(st, "model", mb, sizeof mb) > 0 ? "learned" : "default");
     cJSON_AddNumberToObject(o, "schema_version", (double)lmx_store_meta_int(st, "schema_version", 0));
     char buf[64];
     cJSON_AddBoolToObject(o, "index_stale", lmx_store_meta_get(st, "index_stale", buf, sizeof buf) > 0 && buf[0] == '1');

@@ -125,13 +125,24 @@ done:
     return rc;
 }
 
+double lmx_selected_bm25_max(const lmx_selected *s, const lm_opts *o)
+{
+    return (LMX_OD(o, BM25_K1) + 1) * s->wall;
+}
+
 int lmx_cand_terms(lmx_hitlist *hl, const lmx_selected *sel)
 {
+    double sw = sel->wall;
     for (int i = 0; i < hl->n; i++) {
         lmx_hit *h = &hl->h[i];
         if (!h->mask) continue;
+        double mw = 0;
         for (int j = 0; j < sel->n; j++)
-            if (h->mask[j] && lmx_hit_add_term(h, sel->tok[j])) return LM_ENOMEM;
+            if (h->mask[j]) {
+                mw += sel->w[j];
+                if (lmx_hit_add_term(h, sel->tok[j])) return LM_ENOMEM;
+            }
+        h->comp[LMX_C_COVERAGE] = sw > 0 ? mw / sw : 0;
         free(h->mask);
         h->mask = NULL;
     }
@@ -264,11 +275,10 @@ int lmx_cand_evidence(lm_db *db, const lmx_qterms *q, const lm_opts *o, const lm
     if (rc) return rc;
     lmx_hitlist ach = {0};
     rc = lmx_cand_bm25(db, LM_ACHIEVEMENT, &sel, o, NULL, LMX_OI(o, EVIDENCE_CANDIDATES), &ach);
-    double maxa = 0;
-    for (int i = 0; i < ach.n; i++)
-        if (ach.h[i].comp[LMX_C_BM25_RAW] > maxa) maxa = ach.h[i].comp[LMX_C_BM25_RAW];
-    /* An achievement's relevance (in score): its normalized BM25, or with
-       semantic vectors the weighted mean of that and its cosine. */
+    /* An achievement's relevance (in score): its BM25 as a share of the
+       query's maximum (the same scale for every query), or with semantic
+       vectors the weighted mean of that and its cosine. */
+    double maxa = lmx_selected_bm25_max(&sel, o);
     for (int i = 0; i < ach.n; i++) ach.h[i].score = maxa > 0 ? ach.h[i].comp[LMX_C_BM25_RAW] / maxa : 0;
     if (!rc && LMX_OD(o, W_COSINE) > 0) rc = dense_evidence(db, q, o, &ach);
     /* Per expert: the relevance of each linked achievement, best first

@@ -15,8 +15,17 @@
 #include "bm25.h"
 #include "errors.h"
 #include "lexicon.h"
+#include "model.h"
 #include "semantic.h"
 #include "store.h"
+
+/* The match model of a database, cached under the store's cache rule. */
+typedef struct {
+    int loaded;              /* stamp and model are valid */
+    lmx_stamp stamp;         /* lmx_store_stamp(st, 0) when loaded */
+    int custom;              /* the database holds its own model */
+    lmx_model m;
+} lmx_model_cache;
 
 struct lm_db {
     lmx_error err;           /* lm_errmsg() */
@@ -25,6 +34,7 @@ struct lm_db {
     lmx_bm25_cache bm25;     /* column lengths per kind */
     lmx_lexicon lex;         /* analyzed synonyms */
     lmx_semantic sem;        /* vector matrices */
+    lmx_model_cache model;   /* the match model (features.c) */
     lmx_progress progress;   /* lm_set_progress() */
     int readonly;
     int mode;                /* analyzer mode bits */

@@ -9,23 +9,28 @@
 ** (results.c) read the same table, so a new signal is one line of
 ** features.def and its function here.
 */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pipeline.h"
+#include "analysis.h"
 
 typedef int (*feature_fn)(lm_db *db, const lm_opts *o, const lmx_query *qc, lmx_hitlist *hl);
 
 /* ---- the components ------------------------------------------------------------- */
 
-/* bm25: BM25 divided by the best candidate's. */
+/* bm25: BM25 as a share of the query's maximum, (k1 + 1) x the sum of its
+   terms' weights: a record holding every query term often enough to
+   saturate it would score 1.  Normalized by the query, not by the best hit,
+   so that it means the same for every query. */
 static int compute_BM25(lm_db *db, const lm_opts *o, const lmx_query *qc, lmx_hitlist *hl)
 {
-    double max = 0;
-    for (int i = 0; i < hl->n; i++)
-        if (hl->h[i].comp[LMX_C_BM25_RAW] > max) max = hl->h[i].comp[LMX_C_BM25_RAW];
-    for (int i = 0; i < hl->n; i++)
-        hl->h[i].comp[LMX_C_BM25] = max > 0 ? hl->h[i].comp[LMX_C_BM25_RAW] / max : 0;
+    for (int i = 0; i < hl->n; i++) {
+        double v = qc->bm25_max > 0 ? hl->h[i].comp[LMX_C_BM25_RAW] / qc->bm25_max : 0;
+        hl->h[i].comp[LMX_C_BM25] = v > 1 ? 1 : v;
+    }
     return LM_OK;
 }
 
@@ -100,36 +105,38 @@ static int compute_MATURITY(lm_db *db, const lm_opts *o, const lmx_query *qc, lm
 }
 
 /* evidence: the aggregated relevance of an expert's achievements (candidate
-   stage), divided by the best expert's. */
+   stage), each on the absolute scale of bm25 (a share of the query's
+   maximum); the sum modes are clipped at 1. */
 static int compute_EVIDENCE(lm_db *db, const lm_opts *o, const lmx_query *qc, lmx_hitlist *hl)
 {
-    double max = 0;
-    for (int k = 0; k < hl->n; k++)
-        if (hl->h[k].ev_total > max) max = hl->h[k].ev_total;
-    for (int k = 0; k < hl->n; k++) hl->h[k].comp[LMX_C_EVIDENCE] = max > 0 ? hl->h[k].ev_total / max : 0;
+    for (int k = 0; k < hl->n; k++) hl->h[k].comp[LMX_C_EVIDENCE] = hl->h[k].ev_total > 1 ? 1 : hl->h[k].ev_total;
     return LM_OK;
 }
 
 /*
 ** topic: the domain tags of the query's best BM25 hits vote for the query's
-** domain, each hit by its normalized score shared among its tags; a
-** candidate's topic is the vote of its best tag, divided by the top vote.
-** Relevant records usually share the query's domain even when they share few
-** words with it.  The candidates found by BM25 come first, in BM25 order.
+** domain, each hit with its bm25 (absolute: a weak match votes weakly),
+** shared among its tags; a candidate's topic is the vote of its best tag as
+** a share of all votes plus LMX_TOPIC_PRIOR (a full-strength vote for "none
+** of these"): near 1 when strong hits agree on its domain, small when they
+** scatter, vote for another domain, or are few and weak (an off-topic query
+** whose one weak hit would otherwise win the whole vote).  Relevant records
+** usually share the query's domain even when they share few words with it.
+** The candidates found by BM25 come first, in BM25 order.
 */
+#define LMX_TOPIC_PRIOR 1.0
+
 typedef struct { const char *field; double v; } vote;
 
 static int compute_TOPIC(lm_db *db, const lm_opts *o, const lmx_query *qc, lmx_hitlist *hl)
 {
     int ndocs = LMX_OI(o, TOPIC_DOCS);
-    if (ndocs <= 0 || LMX_OD(o, W_TOPIC) <= 0 || hl->n == 0) return LM_OK;
-    double maxbm = hl->h[0].comp[LMX_C_BM25_RAW];
-    if (maxbm <= 0) return LM_OK;
+    if (ndocs <= 0 || LMX_OD(o, W_TOPIC) <= 0 || hl->n == 0 || qc->bm25_max <= 0) return LM_OK;
     vote *votes = NULL;
     int nv = 0;
     for (int i = 0; i < hl->n && i < ndocs; i++) {
         const lmx_recinfo *r = &hl->h[i].info;
-        double w = hl->h[i].comp[LMX_C_BM25_RAW] / maxbm / (r->ntags ? r->ntags : 1);
+        double w = hl->h[i].comp[LMX_C_BM25_RAW] / qc->bm25_max / (r->ntags ? r->ntags : 1);
         for (int k = 0; k < r->ntags; k++) {
             int j = 0;
             while (j < nv && strcmp(votes[j].field, r->tags[k])) j++;
@@ -144,15 +151,15 @@ static int compute_TOPIC(lm_db *db, const lm_opts *o, const lmx_query *qc, lmx_h
             votes[j].v += w;
         }
     }
-    double top = 0;
-    for (int j = 0; j < nv; j++) if (votes[j].v > top) top = votes[j].v;
-    for (int i = 0; i < hl->n && top > 0; i++) {
+    double total = LMX_TOPIC_PRIOR;
+    for (int j = 0; j < nv; j++) total += votes[j].v;
+    for (int i = 0; i < hl->n && nv > 0; i++) {
         const lmx_recinfo *r = &hl->h[i].info;
         double best = 0;
         for (int k = 0; k < r->ntags; k++)
             for (int j = 0; j < nv; j++)
                 if (!strcmp(votes[j].field, r->tags[k]) && votes[j].v > best) best = votes[j].v;
-        hl->h[i].comp[LMX_C_TOPIC] = best / top;
+        hl->h[i].comp[LMX_C_TOPIC] = best / total;
     }
     free(votes);
     return LM_OK;
@@ -162,24 +169,84 @@ static int compute_TOPIC(lm_db *db, const lm_opts *o, const lmx_query *qc, lmx_h
    (candidates.c), clipped at 0. */
 #define compute_COSINE NULL
 #define compute_COSINE_EXT NULL
+/* keyword_match: needs each record's keywords, so it is computed for the
+   best hits only (lmx_features_keywords). */
+#define compute_KEYWORD_MATCH NULL
+
+/*
+** keyword_match: a record's keywords are what it says it is about; when the
+** query names one of them (every word of it is among the query's terms) the
+** record is likely what is asked for.  named / (keywords + 1): the share of
+** the hit's keywords that the query names, smoothed so that one named word
+** is not full credit for a record that lists only that one.  Read from the
+** indexed keywords column ("；"-joined).
+*/
+typedef struct { const lmx_qterms *q; int words, found; } kwctx;
+
+static int kw_tok(void *ctx, int flags, const char *tok, int n, int start, int end)
+{
+    kwctx *c = ctx;
+    if (flags & LMX_TOK_COLOCATED) return 0;       /* the main segmentation only */
+    c->words++;
+    if (lmx_qterms_find(c->q, tok, n) >= 0) c->found++;
+    return 0;
+}
+
+int lmx_features_keywords(lm_db *db, const lm_opts *o, const lmx_qterms *q, lmx_hitlist *hl, int n)
+{
+    if (LMX_OD(o, W_KEYWORD_MATCH) <= 0 || !q || q->n == 0) return LM_OK;
+    static const char sep[] = "；";
+    for (int i = 0; i < hl->n && i < n; i++) {
+        lmx_hit *h = &hl->h[i];
+        char *texts[3];
+        int rc = lmx_store_texts(&db->store, h->info.kind, h->rid, texts);
+        if (rc == LM_ENOTFOUND) { lmx_error_clear(&db->err); continue; }
+        if (rc) return rc;
+        int nkw = 0, named = 0;
+        for (char *p = texts[2]; p && *p && !rc;) {
+            char *e = strstr(p, sep);
+            size_t len = e ? (size_t)(e - p) : strlen(p);
+            kwctx c = { q, 0, 0 };
+            if (len) rc = lmx_analyze(db->an, p, (int)len, 1, kw_tok, &c);
+            if (c.words) {
+                nkw++;
+                named += c.found == c.words;
+            }
+            p = e ? e + sizeof sep - 1 : NULL;
+        }
+        for (int c = 0; c < 3; c++) free(texts[c]);
+        if (rc) return lmx_err(db, rc, "analyzing the keywords of '%.200s' failed", h->info.id);
+        h->comp[LMX_C_KEYWORD_MATCH] = (double)named / (nkw + 1);
+    }
+    return LM_OK;
+}
 
 /* ---- the table -------------------------------------------------------------------- */
 
 static const struct {
     const char *name;
     int weight;              /* option index of its weight */
+    double def;              /* its default weight */
     feature_fn compute;      /* NULL: set by the candidate stage */
 } features[LMX_NFEATURES] = {
-#define LMX_FEATURE(ID, name, key, def, help) { name, LMX_O_W_##ID, compute_##ID },
+#define LMX_FEATURE(ID, name, key, def, help) { name, LMX_O_W_##ID, def, compute_##ID },
 #include "features.def"
 #undef LMX_FEATURE
 };
 
+static const char *const comp_names[LMX_NCOMP] = {
+#define LMX_FEATURE(ID, name, key, def, help) name,
+#include "features.def"
+#undef LMX_FEATURE
+    "bm25_raw", "coverage"
+};
+
 const char *lmx_comp_name(int j)
 {
-    if (j >= 0 && j < LMX_NFEATURES) return features[j].name;
-    return j == LMX_C_BM25_RAW ? "bm25_raw" : NULL;
+    return j >= 0 && j < LMX_NCOMP ? comp_names[j] : NULL;
 }
+
+const char *const *lmx_comp_names(void) { return comp_names; }
 
 int lmx_features(lm_db *db, const lm_opts *o, const lmx_query *qc, lmx_hitlist *hl)
 {
@@ -212,12 +279,62 @@ static void fuse_rrf(const lm_opts *o, lmx_hitlist *hl)
     }
 }
 
-void lmx_fuse(const lm_opts *o, lmx_hitlist *hl)
+void lmx_model_gates(const lm_opts *o, double gate[LMX_NCOMP])
 {
+    for (int c = 0; c < LMX_NCOMP; c++)
+        gate[c] = c < LMX_NFEATURES && features[c].def > 0 ? o->v[features[c].weight] / features[c].def : 1.0;
+}
+
+void lmx_fuse(const lmx_model *m, const lm_opts *o, lmx_hitlist *hl, int set_score)
+{
+    /* A component's say in the model: its weight relative to the default. */
+    double gate[LMX_NCOMP];
+    lmx_model_gates(o, gate);
+    for (int i = 0; i < hl->n; i++)
+        hl->h[i].prob = lmx_sigmoid(lmx_model_logit(m, hl->h[i].info.kind == LM_EXPERT, hl->h[i].comp, gate));
+    if (!set_score) return;
     if (LMX_OI(o, FUSION) == LM_FUSION_RRF) { fuse_rrf(o, hl); return; }
     for (int i = 0; i < hl->n; i++) {
         double s = 0;
-        for (int c = 0; c < LMX_NFEATURES; c++) s += o->v[features[c].weight] * hl->h[i].comp[c];
+        if (LMX_OI(o, FUSION) == LM_FUSION_MODEL) s = hl->h[i].prob;
+        else
+            for (int c = 0; c < LMX_NFEATURES; c++) s += o->v[features[c].weight] * hl->h[i].comp[c];
         hl->h[i].score = s;
     }
+}
+
+/* ---- the model ----------------------------------------------------------------------- */
+
+#include "model_default.h"
+
+const lmx_model *lmx_model_builtin(void) { return &default_model; }
+
+int lmx_model_active(lm_db *db, const lmx_model **out, int *custom)
+{
+    lmx_model_cache *mc = &db->model;
+    lmx_stamp now = lmx_store_stamp(&db->store, 0);
+    if (!mc->loaded || !lmx_stamp_eq(mc->stamp, now)) {
+        /* "model" in meta: the database's own model (lm_learn), JSON. */
+        size_t cap = 16384;
+        char *buf = malloc(cap), err[256];
+        if (!buf) return lmx_err(db, LM_ENOMEM, "out of memory");
+        int have = lmx_store_meta_get(&db->store, "model", buf, cap);
+        if (have < 0) { free(buf); return db->err.code ? db->err.code : LM_EDB; }
+        if (have > 0) {
+            int rc = lmx_model_parse(buf, comp_names, LMX_NCOMP, &mc->m, err, sizeof err);
+            free(buf);
+            if (rc) return lmx_err(db, LM_EDB, "the database's match model is unreadable: %s "
+                                               "(lm_model_reset() restores the default)", err);
+            mc->custom = 1;
+        } else {
+            free(buf);
+            mc->m = default_model;
+            mc->custom = 0;
+        }
+        mc->stamp = now;
+        mc->loaded = 1;
+    }
+    *out = &mc->m;
+    if (custom) *custom = mc->custom;
+    return LM_OK;
 }

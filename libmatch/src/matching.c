@@ -35,10 +35,28 @@ static int page(lm_db *db, lmx_hitlist *hl, const lm_opts *o)
     return LM_OK;
 }
 
-static int run_query(lm_db *db, const lmx_query *qc, lmx_qterms *q, const lm_opts *o, lm_results **out)
+/* Hits whose keywords are read for keyword_match: the best of the first
+   pass (and every hit returned). */
+#define LMX_KEYWORD_HITS 100
+
+/* Drop the hits below the min_probability option (hl sorted or not). */
+static void min_probability(lmx_hitlist *hl, const lm_opts *o)
+{
+    double min = LMX_OD(o, MIN_PROBABILITY);
+    if (min <= 0) return;
+    int k = 0;
+    for (int i = 0; i < hl->n; i++) {
+        if (hl->h[i].prob >= min) hl->h[k++] = hl->h[i];
+        else lmx_hit_free(&hl->h[i]);
+    }
+    hl->n = k;
+}
+
+static int run_query(lm_db *db, const lmx_query *qc0, lmx_qterms *q, const lm_opts *o, lm_results **out)
 {
     lmx_selected sel = {0};
     lmx_hitlist hl = {0};
+    lmx_query qcopy = *qc0, *qc = &qcopy;
     int rc = lmx_synonyms_expand(&db->lex, &db->store, db->an, q, 0.8);
     if (!rc) rc = lmx_terms_select(db, q, qc->to, LMX_OI(o, MAX_TERMS), &sel);
     int limit = LMX_OI(o, CANDIDATES) > LMX_OI(o, OFFSET) + LMX_OI(o, K) ? LMX_OI(o, CANDIDATES)
@@ -53,6 +71,7 @@ static int run_query(lm_db *db, const lmx_query *qc, lmx_qterms *q, const lm_opt
         if (!rc) rc = lmx_terms_select(db, q, qc->to, LMX_OI(o, MAX_TERMS) + LMX_OI(o, PRF_TERMS), &sel);
         if (!rc) rc = lmx_cand_bm25(db, qc->to, &sel, o, &qc->filter, limit, &hl);
     }
+    qc->bm25_max = lmx_selected_bm25_max(&sel, o);
     if (!rc && lmx_cand_terms(&hl, &sel)) rc = lmx_err(db, LM_ENOMEM, "out of memory");
     if (!rc) rc = lmx_cand_dense(db, q, o, qc, &hl);
     if (!rc) rc = lmx_cand_external(db, o, qc, &hl);
@@ -60,9 +79,20 @@ static int run_query(lm_db *db, const lmx_query *qc, lmx_qterms *q, const lm_opt
        topic vote then covers them too (the first hits stay in BM25 order). */
     if (!rc) rc = lmx_cand_evidence(db, q, o, qc, &hl);
     if (!rc) rc = lmx_features(db, o, qc, &hl);
+    const lmx_model *model = NULL;
+    if (!rc) rc = lmx_model_active(db, &model, NULL);
     if (!rc) {
-        lmx_fuse(o, &hl);
+        /* First pass without keyword_match; then the keywords of the best
+           hits (reading them costs a lookup per hit) and the final order. */
+        lmx_fuse(model, o, &hl, 1);
         if (hl.n) qsort(hl.h, (size_t)hl.n, sizeof *hl.h, lmx_hit_cmp);
+        int nkw = LMX_OI(o, OFFSET) + LMX_OI(o, K);
+        rc = lmx_features_keywords(db, o, q, &hl, nkw > LMX_KEYWORD_HITS ? nkw : LMX_KEYWORD_HITS);
+    }
+    if (!rc) {
+        lmx_fuse(model, o, &hl, 1);
+        if (hl.n) qsort(hl.h, (size_t)hl.n, sizeof *hl.h, lmx_hit_cmp);
+        min_probability(&hl, o);
         rc = page(db, &hl, o);
     }
     if (!rc && lmx_results_new(&hl, &sel, out)) rc = lmx_err(db, LM_ENOMEM, "out of memory");
@@ -229,7 +259,13 @@ static int match_vector_locked(lm_db *db, const char *model, const float *q, int
     lmx_hitlist hl = {0};
     rc = lmx_cand_vector(db, model, q, dim, o, &qc, LMX_OI(o, OFFSET) + LMX_OI(o, K), &hl);
     if (!rc) rc = lmx_features(db, o, &qc, &hl);      /* the score stays the cosine */
-    if (!rc) rc = page(db, &hl, o);
+    const lmx_model *m = NULL;
+    if (!rc) rc = lmx_model_active(db, &m, NULL);
+    if (!rc) {
+        lmx_fuse(m, o, &hl, 0);                       /* the probability only */
+        min_probability(&hl, o);
+        rc = page(db, &hl, o);
+    }
     if (!rc && lmx_results_new(&hl, NULL, out)) rc = lmx_err(db, LM_ENOMEM, "out of memory");
     lmx_hitlist_free(&hl);
     return match_end(&c, rc);

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "db.h"
+#include "model.h"
 #include "options.h"
 #include "qterms.h"
 
@@ -28,6 +29,8 @@ enum {
 #undef LMX_FEATURE
     LMX_NFEATURES,
     LMX_C_BM25_RAW = LMX_NFEATURES,   /* the unnormalized BM25 (weight 0) */
+    LMX_C_COVERAGE,                   /* share of the query's term weight
+                                         matched (weight 0) */
     LMX_NCOMP
 };
 
@@ -38,6 +41,7 @@ typedef struct lmx_hit {
     int64_t rid;
     char *label;             /* title or name, set for the returned hits */
     double score;
+    double prob;             /* the model's probability of a relevant match */
     double comp[LMX_NCOMP];
     int nterms;              /* matched query terms */
     char **terms;
@@ -60,9 +64,17 @@ int lmx_hit_cmp(const void *a, const void *b);
 int lmx_hit_add_term(lmx_hit *h, const char *t);
 
 /* The query terms kept for the full-text query: token and final weight
-   (query weight x IDF). */
-typedef struct { int n; char **tok; double *w; } lmx_selected;
+   (query weight x IDF); wall: the sum of the max_terms largest weights
+   among all the query's terms, those no record holds included (their IDF
+   is the largest there is) -- what a record matching all of the query
+   would have. */
+typedef struct { int n; char **tok; double *w; double wall; } lmx_selected;
 void lmx_selected_free(lmx_selected *s);
+/* The largest BM25 a record could get for the query (every term's
+   saturation reached): (k1 + 1) x wall.  BM25 divided by it is on the same
+   scale for every query; query terms that no record holds count in it, so a
+   query half of which is unknown to the index cannot look fully matched. */
+double lmx_selected_bm25_max(const lmx_selected *s, const lm_opts *o);
 
 /* One query through the pipeline. */
 typedef struct lmx_query {
@@ -72,6 +84,8 @@ typedef struct lmx_query {
     char **tags;             /* the query record's domain tags */
     int ntags;
     lmx_filter filter;       /* options' filters + the query record itself */
+    double bm25_max;         /* the query's maximum BM25: (k1 + 1) x the sum
+                                of its selected terms' weights (0: none) */
 } lmx_query;
 
 /* ---- query_terms.c ---- */
@@ -89,7 +103,8 @@ int lmx_terms_feedback(lm_db *db, lmx_qterms *q, int kind, const lmx_hitlist *hl
    each with its record info; rows must pass f (NULL: none). */
 int lmx_cand_bm25(lm_db *db, int kind, const lmx_selected *sel, const lm_opts *o, const lmx_filter *f, int limit,
                   lmx_hitlist *out);
-/* The matched terms of each hit from its mask. */
+/* The matched terms of each hit from its mask, and its coverage: the share
+   of the selected terms' weight it matches. */
 int lmx_cand_terms(lmx_hitlist *hl, const lmx_selected *sel);
 /* Nearest records in the built-in space join the candidates; every
    candidate gets its cosine (no-op without a model). */
@@ -109,10 +124,28 @@ int lmx_cand_vector(lm_db *db, const char *model, const float *q, int dim, const
 /* ---- features.c ---- */
 /* The name of component j ("bm25", ..., "bm25_raw"). */
 const char *lmx_comp_name(int j);
-/* Compute every feature of every candidate (candidates in BM25 order first). */
+/* All component names, by index (LMX_NCOMP of them). */
+const char *const *lmx_comp_names(void);
+/* Compute every feature of every candidate (candidates in BM25 order first),
+   except keyword_match, which needs the record's keywords (below). */
 int lmx_features(lm_db *db, const lm_opts *o, const lmx_query *qc, lmx_hitlist *hl);
-/* The score of every candidate from its components (weighted sum or RRF). */
-void lmx_fuse(const lm_opts *o, lmx_hitlist *hl);
+/* keyword_match of the first n hits: the share of the hit's keywords whose
+   every word the query q holds.  No-op when its weight is 0. */
+int lmx_features_keywords(lm_db *db, const lm_opts *o, const lmx_qterms *q, lmx_hitlist *hl, int n);
+/* Each hit's probability (the model m over its components, each gated by
+   its weight option relative to the default) and, when set_score, its
+   score: the probability (LM_FUSION_MODEL), the weighted sum or RRF. */
+void lmx_fuse(const lmx_model *m, const lm_opts *o, lmx_hitlist *hl, int set_score);
+/* Each component's gate in the model: its weight option relative to its
+   default (1 for the informational ones). */
+void lmx_model_gates(const lm_opts *o, double gate[LMX_NCOMP]);
+/* The compiled-in default model (model_default.h). */
+const lmx_model *lmx_model_builtin(void);
+/* The model matching uses on db: the database's own (lm_learn) when it has
+   one, else the default; *custom says which.  Cached under the store's
+   cache rule.  LM_OK or an error (an unreadable stored model is an error
+   naming it, not a silent fallback). */
+int lmx_model_active(lm_db *db, const lmx_model **out, int *custom);
 /* Region proximity in [0,1]: 1 same city, 0.5 same province, else 0. */
 double lmx_region_score(const char *a, const char *b);
 

@@ -71,17 +71,27 @@ int lmx_terms_select(lm_db *db, const lmx_qterms *q, int kind, int max_terms, lm
     int64_t *dfs = malloc(sizeof *dfs * (size_t)(q->n ? q->n : 1));
     if (!rk || !dfs) { free(rk); free(dfs); return lmx_err(db, LM_ENOMEM, "out of memory"); }
     if ((rc = lmx_bm25_doc_freqs(&db->store, &db->bm25, kind, q, dfs))) { free(rk); free(dfs); return rc; }
-    int nr = 0;
+    int nr = 0, nz = q->n;
     for (int i = 0; i < q->n; i++) {
         int64_t df = dfs[i];
-        if (df == 0) continue;
+        if (df == 0) {
+            /* Kept at the end of rk, for wall only: nothing to search.  An
+               unknown synonym says nothing about the query. */
+            if (!q->t[i].from_synonym) rk[--nz].idx = i;
+            continue;
+        }
         if (df > N) N = df;     /* never a negative IDF */
         rk[nr].idx = i;
         rk[nr].key = sqrt(q->t[i].w) * idf_of(N, df);
         nr++;
     }
     free(dfs);
+    for (int i = nz; i < q->n; i++) rk[i].key = sqrt(q->t[rk[i].idx].w) * idf_of(N, 0);
+    /* wall: the max_terms largest weights of all terms, unknown ones too. */
+    qsort(rk + nz, (size_t)(q->n - nz), sizeof *rk, by_key_desc);
     qsort(rk, (size_t)nr, sizeof *rk, by_key_desc);
+    for (int a = 0, b = nz, k = 0; k < max_terms && (a < nr || b < q->n); k++)
+        out->wall += (b >= q->n || (a < nr && rk[a].key >= rk[b].key)) ? rk[a++].key : rk[b++].key;
     if (nr > max_terms) nr = max_terms;
     out->tok = calloc((size_t)(nr ? nr : 1), sizeof(char *));
     out->w = calloc((size_t)(nr ? nr : 1), sizeof(double));

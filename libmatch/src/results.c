@@ -72,6 +72,12 @@ LM_API double lm_result_score(const lm_results *r, int i)
     return h ? h->score : 0;
 }
 
+LM_API double lm_result_probability(const lm_results *r, int i)
+{
+    const lmx_hit *h = HIT(r, i);
+    return h ? h->prob : 0;
+}
+
 LM_API int lm_result_component_count(const lm_results *r, int i) { return HIT(r, i) ? LMX_NCOMP : 0; }
 
 LM_API const char *lm_result_component_name(const lm_results *r, int i, int j)
@@ -140,6 +146,7 @@ LM_API int lm_results_json(const lm_results *r, char **out)
         cJSON_AddStringToObject(e, "kind", lm_kind_name(h->info.kind));
         cJSON_AddStringToObject(e, "label", h->label ? h->label : "");
         cJSON_AddNumberToObject(e, "score", h->score);
+        cJSON_AddNumberToObject(e, "probability", h->prob);
         cJSON *c = cJSON_AddObjectToObject(e, "components");
         for (int j = 0; j < LMX_NCOMP; j++) cJSON_AddNumberToObject(c, lmx_comp_name(j), h->comp[j]);
         cJSON *t = cJSON_AddArrayToObject(e, "terms");

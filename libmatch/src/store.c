@@ -48,7 +48,11 @@ static const char *const additions[LMX_SCHEMA_VERSION + 1] = {
     [3] = "CREATE TABLE IF NOT EXISTS pst_term(kind INTEGER NOT NULL, term BLOB NOT NULL, tid INTEGER NOT NULL,"
           "  df INTEGER NOT NULL, PRIMARY KEY(kind, term)) WITHOUT ROWID;"
           "CREATE TABLE IF NOT EXISTS pst_block(tid INTEGER NOT NULL, last INTEGER NOT NULL, b BLOB NOT NULL,"
-          "  PRIMARY KEY(tid, last)) WITHOUT ROWID;",
+          "  PRIMARY KEY(tid, last)) WITHOUT ROWID;"
+          "CREATE TABLE IF NOT EXISTS feedback("
+          "  from_kind INTEGER NOT NULL, from_id TEXT NOT NULL, to_kind INTEGER NOT NULL, to_id TEXT NOT NULL,"
+          "  grade INTEGER NOT NULL, at INTEGER NOT NULL,"
+          "  PRIMARY KEY(from_kind, from_id, to_kind, to_id)) WITHOUT ROWID;",
 };
 
 /* The additions of versions from..to, concatenated (malloc'ed, "" if none). */
@@ -124,6 +128,13 @@ static const char *const stmt_sql[LMX_NSTMT] = {
     [S_PST_TEXTS_ALL] = "SELECT rowid, title, body, keywords, extra FROM %s",
     [S_LSA_GET]       = "SELECT idf, v FROM lsa_term WHERE term = ?",
     [S_LSA_PUT]       = "INSERT INTO lsa_term(term, idf, v) VALUES(?, ?, ?)",
+    [S_META_DEL]      = "DELETE FROM meta WHERE key=?",
+    [S_FB_PUT]        = "INSERT OR REPLACE INTO feedback(from_kind, from_id, to_kind, to_id, grade, at) "
+                        "VALUES(?, ?, ?, ?, ?, ?)",
+    [S_FB_DEL]        = "DELETE FROM feedback WHERE from_kind=? AND from_id=? AND to_kind=? AND to_id=?",
+    [S_FB_SCAN]       = "SELECT from_kind, from_id, to_kind, to_id, grade FROM feedback "
+                        "ORDER BY from_kind, from_id, to_kind, to_id",
+    [S_N_FB]          = "SELECT count(*) FROM feedback",
     [S_VEC_PUT]       = "INSERT OR REPLACE INTO %s(rid, v) VALUES(?, ?)",
     [S_VEC_GET]       = "SELECT v FROM %s WHERE rid = ?",
     [S_VEC_DEL]       = "DELETE FROM %s WHERE rid=?",
@@ -950,5 +961,48 @@ int lmx_store_counts(lmx_store *st, lmx_counts *out)
     int rc = scalar(st, S_N_LINKS, &out->links);
     if (!rc) rc = scalar(st, S_N_DICT, &out->user_words);
     if (!rc) rc = scalar(st, S_N_SYN, &out->synonyms);
+    if (!rc) rc = scalar(st, S_N_FB, &out->feedback);
     return rc;
+}
+
+int lmx_store_meta_del(lmx_store *st, const char *key)
+{
+    sqlite3_stmt *s = lmx_store_stmt(st, S_META_DEL, 0);
+    if (!s) return st->err->code;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    lmx_store_bump(st, 0);
+    return lmx_store_done(st, s, "removing from meta");
+}
+
+/* ---- judged matches ------------------------------------------------------------------ */
+
+int lmx_store_feedback_put(lmx_store *st, int from_kind, const char *from_id, int to_kind, const char *to_id,
+                           int grade, int64_t at)
+{
+    sqlite3_stmt *s = lmx_store_stmt(st, grade < 0 ? S_FB_DEL : S_FB_PUT, 0);
+    if (!s) return st->err->code;
+    sqlite3_bind_int(s, 1, from_kind);
+    sqlite3_bind_text(s, 2, from_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 3, to_kind);
+    sqlite3_bind_text(s, 4, to_id, -1, SQLITE_STATIC);
+    if (grade >= 0) {
+        sqlite3_bind_int(s, 5, grade);
+        sqlite3_bind_int64(s, 6, at);
+    }
+    lmx_store_bump(st, 0);
+    return lmx_store_done(st, s, "storing a judged match");
+}
+
+int lmx_store_feedback_scan(lmx_store *st, int (*cb)(void *ctx, int from_kind, const char *from_id, int to_kind,
+                                                     const char *to_id, int grade), void *ctx)
+{
+    sqlite3_stmt *s = lmx_store_stmt(st, S_FB_SCAN, 0);
+    if (!s) return st->err->code;
+    int rc, stop = 0;
+    while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        stop = cb(ctx, sqlite3_column_int(s, 0), (const char *)sqlite3_column_text(s, 1), sqlite3_column_int(s, 2),
+                  (const char *)sqlite3_column_text(s, 3), sqlite3_column_int(s, 4));
+    sqlite3_reset(s);
+    if (stop) return stop;
+    return rc == SQLITE_DONE ? LM_OK : lmx_store_sqlerr(st, rc, "reading judged matches");
 }

@@ -14,7 +14,8 @@
 **
 ** Schema (LMX_SCHEMA_VERSION 3):
 **   meta(key, value)                      schema_version, analyzer, mode,
-**                                         index_stale, lsa_*, ext_*
+**                                         index_stale, lsa_*, ext_*, model
+**                                         (the learned match model, JSON)
 **   record(rid, kind, id, json, region, org, maturity, label, tags)
 **                                         json kept verbatim; label: title or
 **                                         name; tags: domain tags joined by
@@ -34,6 +35,10 @@
 **                                         (postings.h), block keyed by its
 **                                         last row id; meta pst_ready = 1
 **                                         while they mirror the FTS5 index
+**   feedback(from_kind, from_id, to_kind, to_id, grade, at)
+**                                         judged matches (version 3), by id
+**                                         so that they outlive a record's
+**                                         replacement
 ** Vector blobs are "LMV1" + dimension + little-endian float32 (vectors.h);
 ** version 1 files stored bare host-endian floats and are migrated on the
 ** first writable open (read as they are when opened read-only).
@@ -205,8 +210,20 @@ int lmx_store_mark_stale(lmx_store *st);
 int lmx_store_synonym_put(lmx_store *st, const char *a, const char *b);
 int lmx_store_synonym_scan(lmx_store *st, int (*cb)(void *ctx, const char *a, int alen, const char *b, int blen),
                            void *ctx);
-typedef struct { int64_t links, user_words, synonyms; } lmx_counts;
+typedef struct { int64_t links, user_words, synonyms, feedback; } lmx_counts;
 int lmx_store_counts(lmx_store *st, lmx_counts *out);
+/* Remove a meta key (none: no-op). */
+int lmx_store_meta_del(lmx_store *st, const char *key);
+
+/* ---- judged matches (feedback) ---------------------------------------------------- */
+
+/* Store (replace) the judgment of the pair; grade < 0 removes it. */
+int lmx_store_feedback_put(lmx_store *st, int from_kind, const char *from_id, int to_kind, const char *to_id,
+                           int grade, int64_t at);
+/* Every judgment, ordered by from_kind, from_id, to_kind, to_id; a non-zero
+   return of cb stops the scan and is returned. */
+int lmx_store_feedback_scan(lmx_store *st, int (*cb)(void *ctx, int from_kind, const char *from_id, int to_kind,
+                                                     const char *to_id, int grade), void *ctx);
 
 /* ---- the text index (store_index.c) -------------------------------------------------- */
 

@@ -225,7 +225,7 @@ class RegistryFlags(Base):
             self.assertEqual(o["flag"], "--" + o["name"].replace("_", "-"))
             self.assertTrue(o["help"])
         fusion = next(o for o in self.registry if o["name"] == "fusion")
-        self.assertEqual(fusion["choices"], ["weighted", "rrf"])
+        self.assertEqual(fusion["choices"], ["weighted", "rrf", "model"])
         out, _ = ok(self, "options")
         lines = out.splitlines()
         self.assertEqual(len(lines), len(self.registry))
@@ -302,12 +302,12 @@ class RegistryFlags(Base):
         out, _ = ok(self, "match", self.db, "--problem", "P-001", "--to", "achievement", "-k", "5",
                     "--w-title", "3", "--w-body", "1", "--w-keywords", "2", "--w-bm25", "1", "--w-fields", "0.1",
                     "--w-region", "0.05", "--w-maturity", "0.05", "--offset", "1", "--max-terms", "40")
-        self.assertTrue(out.startswith("#    id             score    components"))
+        self.assertTrue(out.startswith("#    id             score   匹配度  components"))
 
     def test_table_output_unchanged(self):
         out, _ = ok(self, "match", self.db, "--problem", "P-001", "--to", "achievement", "-k", "2")
         lines = out.splitlines()
-        self.assertEqual(lines[0].split(), ["#", "id", "score", "components", "matched", "terms"])
+        self.assertEqual(lines[0].split(), ["#", "id", "score", "匹配度", "components", "matched", "terms"])
         self.assertTrue(lines[1].startswith("1    A-001 "))
         self.assertEqual(lines[2], "     低熱阻碳化矽功率模組銀燒結封裝技術")
         out, _ = ok(self, "query", self.db, "鋰離子電池熱失控預警", "--to", "achievement", "-k", "1")
@@ -699,7 +699,7 @@ t %s get x.db ach
         p = subprocess.run(["bash", "--norc", "-c", script], capture_output=True, cwd=self.tmp)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(p.stdout.decode().splitlines(),
-                         ["match", "--w-topic", "weighted rrf", "expert", "--per-problem", "achievement"])
+                         ["match", "--w-topic", "weighted rrf model", "expert", "--per-problem", "achievement"])
 
     def test_install_with_a_custom_prefix(self):
         prefix = self.path("prefix")

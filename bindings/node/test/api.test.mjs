@@ -105,7 +105,8 @@ test('results are frozen, with label, components, terms, evidence and queryTerms
   assert.equal(top.id, 'E-008');
   assert.equal(top.label, db.get('expert', 'E-008').name);
   assert.equal(top.evidence[0].id, 'A-011');
-  assert.equal(top.evidence[0].score, 1);
+  // evidence on the absolute scale of bm25 (a share of the query's maximum)
+  assert.ok(top.evidence[0].score > 0 && top.evidence[0].score <= 1);
   assert.equal(typeof top.components.bm25, 'number');
   assert.ok(top.terms.length > 0 && hits.queryTerms.length > 0);
   const ach = db.match('problem', 'P-001', 'achievement', { k: 1 });
@@ -158,13 +159,23 @@ test('options by registry name: k, offset, region, field, min_maturity', () => {
 });
 
 test('a weight changes the score by weight x component, with the default from the registry', () => {
+  // the weighted sum (fusion "weighted"): score = sum of weight x component
   const def = option('w_topic').default;
-  const [a] = db.match('problem', 'P-001', 'achievement', { k: 1 });
-  const [b] = db.match('problem', 'P-001', 'achievement', { k: 1, w_topic: 0 });
-  const [c] = db.match('problem', 'P-001', 'achievement', { k: 1, w_topic: '1.5' });
+  const w = { k: 1, fusion: 'weighted' };
+  const [a] = db.match('problem', 'P-001', 'achievement', w);
+  const [b] = db.match('problem', 'P-001', 'achievement', { ...w, w_topic: 0 });
+  const [c] = db.match('problem', 'P-001', 'achievement', { ...w, w_topic: '1.5' });
   assert.equal(a.id, b.id);
   assert.ok(Math.abs((a.score - b.score) - def * a.components.topic) < 1e-9);
   assert.ok(Math.abs((c.score - b.score) - 1.5 * c.components.topic) < 1e-9);
+  // the match model (the default fusion): the score is the probability, and
+  // a weight scales its component's say (0 turns it off)
+  const [p] = db.match('problem', 'P-001', 'achievement', { k: 1 });
+  const [q] = db.match('problem', 'P-001', 'achievement', { k: 1, w_maturity: 1 });
+  assert.equal(p.score, p.probability);
+  assert.ok(p.probability > 0 && p.probability < 1);
+  assert.equal(p.id, q.id);
+  assert.ok(q.probability > p.probability);
 });
 
 test('choice names and numbers for mode options', () => {

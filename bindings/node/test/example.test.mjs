@@ -16,8 +16,8 @@ test('match_report.mjs: P-001 -> A-001 first, experts E-022 and E-001 with their
   assert.match(out, /推荐成果（前 3）：\n 1\. A-001 低熱阻碳化矽功率模組銀燒結封裝技術/);
   assert.match(out, /推荐专家（前 3）：\n 1\. E-022 林志明/);
   assert.match(out, / 2\. E-001 李建国/);
-  assert.match(out, /支撑成果：A-001 低熱阻碳化矽功率模組銀燒結封裝技術 \(1\.00\)/);
-  assert.match(out, /得分 \d+\.\d{3} = 文本 1\.00/);
+  assert.match(out, /支撑成果：A-001 低熱阻碳化矽功率模組銀燒結封裝技術 \(0\.\d\d\)/);
+  assert.match(out, /匹配度 \d{1,3}\.\d%（文本 0\.\d\d · 领域 1\.00/);
 });
 
 test('match_report.mjs: an unknown problem is one line on stderr and status 1', () => {

@@ -26,7 +26,7 @@ from ._native import (ANALYZE_ALL, ANALYZE_BIGRAMS, ANALYZE_SUBWORDS, ANALYZE_WO
 from .errors import (Busy, DatabaseError, DictionaryError, Error, InvalidArgument, InvalidRecord, InvalidUTF8,
                      Mismatch, Misuse, NotADatabase, NotFound, OutOfMemory, TooBig)
 from .registry import Option, options
-from .types import Allocation, LoadReport, Match, MatchList, Token
+from .types import Allocation, LearnReport, LoadReport, Match, MatchList, Token
 from .database import Database, Progress, analyze, open, set_dictionary  # noqa: A004
 
 __version__ = "1.0.0"
@@ -34,7 +34,7 @@ __version__ = "1.0.0"
 __all__ = [
     "open", "Database", "analyze", "set_dictionary", "options", "Option", "Progress",
     "library_version", "library_version_number", "library_path",
-    "Match", "MatchList", "LoadReport", "Token", "Allocation", "KINDS", "BINDING_MAJOR",
+    "Match", "MatchList", "LoadReport", "LearnReport", "Token", "Allocation", "KINDS", "BINDING_MAJOR",
     "ANALYZE_WORDS", "ANALYZE_SUBWORDS", "ANALYZE_BIGRAMS", "ANALYZE_ALL",
     "Error", "InvalidRecord", "InvalidUTF8", "TooBig", "NotFound", "DatabaseError", "Busy", "NotADatabase",
     "Mismatch", "DictionaryError", "InvalidArgument", "OutOfMemory", "Misuse", "LibraryNotFound",

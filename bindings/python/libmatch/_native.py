@@ -141,6 +141,13 @@ _DECLS: Dict[str, Tuple[Any, ...]] = {
     "lm_reindex": (c_int, [c_void_p]),
     "lm_synonym_add": (c_int, [c_void_p, c_char_p, c_char_p]),
     "lm_synonyms_load_tsv": (c_int, [c_void_p, c_char_p, P(c_int64)]),
+    # learning from outcomes: judged matches, refitting the match model
+    "lm_feedback_put": (c_int, [c_void_p, c_int, c_char_p, c_int, c_char_p, c_int], "optional"),
+    "lm_learn": (c_int, [c_void_p, c_void_p, handle_p], "optional"),
+    "lm_learn_report_json": (c_int, [c_void_p, c_char_pp], "optional"),
+    "lm_learn_report_free": (None, [c_void_p], "optional"),
+    "lm_model_reset": (c_int, [c_void_p], "optional"),
+    "lm_model_json": (c_int, [c_void_p, c_char_pp], "optional"),
 }
 
 # ---- finding and loading the library -------------------------------------------

@@ -17,7 +17,7 @@ from . import _native as N
 from ._native import c_char_p, c_char_ptr, c_int, c_int64, c_void_p, lib
 from .errors import Error, InvalidArgument, Misuse, error_for, errstr, id_bytes
 from .registry import REGISTRY, MatchOptions
-from .types import Allocation, LoadReport, Match, MatchList, Token
+from .types import Allocation, LearnReport, LoadReport, Match, MatchList, Token
 
 PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 Record = Union[Mapping[str, Any], str, bytes, bytearray, memoryview]
@@ -467,7 +467,7 @@ class Database:
         option "field"); min_maturity (achievements with TRL >= n); weights
         ({name: number} for the number options, "w_" prefix optional:
         {"bm25": 1, "title": 3, "bm25_k1": 1.2}); evidence_mode
-        ("max"/"sum"/"topm"); fusion ("weighted"/"rrf").
+        ("max"/"sum"/"topm"); fusion ("model"/"weighted"/"rrf"); min_probability.
         """
         given = [(n, v) for n, v in (("problem", problem), ("achievement", achievement), ("expert", expert))
                  if v is not None]
@@ -600,6 +600,91 @@ class Database:
                 lib.lm_opts_free(oh)
         return Allocation(float(d["total"]),
                           [(p["problem"], p["candidate"], float(p["score"])) for p in d["pairs"]])
+
+    # ---- learning from outcomes ----
+
+    GRADES = {"none": 0, "contact": 1, "visit": 2, "contract": 3}
+
+    def feedback(self, *, to: str, grade: Union[int, str], problem: Optional[str] = None,
+                 achievement: Optional[str] = None, expert: Optional[str] = None, id: Optional[str] = None,
+                 ) -> None:
+        """Record how a match turned out: the stored record named by exactly
+        one of problem=, achievement=, expert= matched with record `id` of
+        kind `to`; grade 0 or "none" (shown, nothing came of it), 1 or
+        "contact", 2 or "visit", 3 or "contract"; None deletes the judgment.
+        Replaces an earlier judgment of the pair.  Both records must be stored
+        (NotFound otherwise).  Example::
+
+            db.feedback(problem="P-001", to="expert", id="E-022", grade="visit")
+        """
+        fn = N.require("lm_feedback_put")
+        given = [(n, v) for n, v in (("problem", problem), ("achievement", achievement), ("expert", expert))
+                 if v is not None]
+        if len(given) != 1:
+            raise TypeError("feedback() needs exactly one of problem=, achievement=, expert= (got %d)" % len(given))
+        if id is None:
+            raise TypeError("feedback() needs id= (the matched record of kind `to`)")
+        (from_name, fid), = given
+        if grade is None:
+            g = -1
+        elif isinstance(grade, str):
+            if grade not in self.GRADES:
+                raise ValueError("grade %r is not one of %s (or 0-3)" % (grade, ", ".join(self.GRADES)))
+            g = self.GRADES[grade]
+        elif isinstance(grade, bool) or not isinstance(grade, int):
+            raise TypeError("grade must be an int 0..3, a name (%s) or None" % ", ".join(self.GRADES))
+        else:
+            g = grade
+        frm, dst = kind_code(from_name), kind_code(to)
+        with self._lock:
+            self._check(fn(self._handle(), frm, id_bytes(fid), dst, id_bytes(id), g))
+
+    def learn(self, **options: Any) -> LearnReport:
+        """Refit the match model on this database's judged matches (see
+        feedback()), pulled toward the default model, and adopt it only when
+        cross-validation says it is better (lower log-loss, nDCG@10 not
+        lower).  Options are match options (their weights gate the
+        components) and learn_min_pairs, learn_prior, learn_folds.  Raises
+        InvalidArgument (LM_ESTATE) when there are too few judgments (the
+        message gives the counts).  Example::
+
+            report = db.learn()
+            print(report.adopted, report.ndcg_before, report.ndcg_after)
+        """
+        fn = N.require("lm_learn")
+        opts = MatchOptions(**options)
+        with self._lock:
+            h = self._handle()
+            oh = opts.new_handle()
+            rep = c_void_p()
+            try:
+                self._check(fn(h, oh, ctypes.byref(rep)))
+                js = c_char_ptr()
+                rc = lib.lm_learn_report_json(rep, ctypes.byref(js))
+                if rc:
+                    raise error_for(rc, "lm_learn_report_json: " + errstr(rc))
+                d = json.loads(N.take_bytes(js))
+            finally:
+                lib.lm_learn_report_free(rep)
+                lib.lm_opts_free(oh)
+        return LearnReport(bool(d["adopted"]), int(d["pairs"]), int(d["relevant"]), int(d["queries"]),
+                           int(d["skipped"]), float(d["ndcg_before"]), float(d["ndcg_after"]),
+                           float(d["logloss_before"]), float(d["logloss_after"]), d["reason"], d.get("model") or {})
+
+    def model(self) -> Dict[str, Any]:
+        """The match model in use (its JSON form as a dict): "source" is
+        "default" or "learned"; "terms" its coefficients."""
+        fn = N.require("lm_model_json")
+        with self._lock:
+            js = c_char_ptr()
+            self._check(fn(self._handle(), ctypes.byref(js)))
+            return json.loads(N.take_bytes(js))
+
+    def model_reset(self) -> None:
+        """Go back to the default match model (judgments stay)."""
+        fn = N.require("lm_model_reset")
+        with self._lock:
+            self._check(fn(self._handle()))
 
     # ---- analyzer, dictionary, synonyms ----
 

@@ -105,3 +105,30 @@ class Allocation:
     def to_dict(self) -> Dict[str, Any]:
         return {"total": self.total,
                 "pairs": [{"problem": p, "candidate": c, "score": s} for p, c, s in self.pairs]}
+
+
+@dataclass(frozen=True)
+class LearnReport:
+    """What Database.learn() did: whether the refitted match model was
+    adopted, on how many judged pairs (relevant among them) and judged
+    records (queries), the cross-validated nDCG@10 and log-loss of the model
+    in use (before) and of the refitted one (after), why, and the refitted
+    model itself (its JSON form, a dict)."""
+    adopted: bool
+    pairs: int
+    relevant: int
+    queries: int
+    skipped: int
+    ndcg_before: float
+    ndcg_after: float
+    logloss_before: float
+    logloss_after: float
+    reason: str
+    model: Dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"adopted": self.adopted, "pairs": self.pairs, "relevant": self.relevant, "queries": self.queries,
+                "skipped": self.skipped, "ndcg_before": self.ndcg_before, "ndcg_after": self.ndcg_after,
+                "logloss_before": self.logloss_before, "logloss_after": self.logloss_after, "reason": self.reason,
+                "model": self.model}
+

@@ -71,6 +71,7 @@ class TestExamples(unittest.TestCase):
         self.assertIn("推荐专家", out)
         self.assertIn(" 1. A-001 ", out)                  # EXPECTED.tsv: P-001 -> A-001
         self.assertIn("得分", out)
+        self.assertRegex(out, r"匹配度 \d{1,3}\.\d%（文本 0\.\d\d")
         self.assertIn("命中词：", out)
 
     def test_match_report_problem_and_db_path(self):

@@ -35,7 +35,9 @@ class TestMatching(Base):
         self.assertIn("碳化硅", m.terms)
         self.assertTrue(res.query_terms)
         self.assertTrue(set(m.terms) <= set(res.query_terms))
-        self.assertEqual(m.components["bm25"], 1.0)
+        self.assertTrue(0 < m.components["bm25"] < 1)      # a share of the query's maximum
+        self.assertTrue(0 < m.probability < 1)
+        self.assertEqual(m.score, m.probability)            # the default fusion ranks by it
         self.assertTrue(all(isinstance(v, float) for v in m.components.values()))
         for name in ("bm25", "fields", "region", "maturity", "bm25_raw"):
             self.assertIn(name, m.components)
@@ -124,8 +126,9 @@ class TestMatching(Base):
                       dense_candidates=0)
 
     def test_weights_change_components_and_score(self):
-        a = self.db.query("碳化硅", to="achievement")[0]
-        b = self.db.query("碳化硅", to="achievement", weights={"maturity": 1.0})[0]
+        # the weighted sum (fusion "weighted"): the score is sum w_c x component
+        a = self.db.query("碳化硅", to="achievement", fusion="weighted")[0]
+        b = self.db.query("碳化硅", to="achievement", fusion="weighted", weights={"maturity": 1.0})[0]
         self.assertEqual(a.components, b.components)
         self.assertAlmostEqual(b.score - a.score, (1.0 - 0.05) * b.components["maturity"], places=9)
         # field weights change the BM25 itself (a component)
@@ -136,10 +139,15 @@ class TestMatching(Base):
         self.assertNotEqual(k.components["bm25_raw"], a.components["bm25_raw"])
         # zero every fusion weight but one: the score is that component
         only = {n: 0.0 for n in ("bm25", "fields", "region", "maturity", "evidence", "topic", "cosine",
-                                 "cosine_ext")}
+                                 "cosine_ext", "keyword_match")}
         for name in ("bm25", "maturity", "region"):
-            m = self.db.query("碳化硅", to="achievement", weights=dict(only, **{name: 1.0}))[0]
+            m = self.db.query("碳化硅", to="achievement", fusion="weighted", weights=dict(only, **{name: 1.0}))[0]
             self.assertAlmostEqual(m.score, m.components[name], places=9)
+        # the model (the default): a weight scales its component's say; 0 turns it off
+        p = self.db.query("碳化硅", to="achievement")[0]
+        q = self.db.query("碳化硅", to="achievement", weights={"maturity": 1.0})[0]
+        self.assertEqual(p.id, q.id)
+        self.assertGreater(q.probability, p.probability)       # more say to a positive component
 
     def test_query_and_match_record_options(self):
         self.assertEqual(self.db.query("", to="achievement").ids(), [])

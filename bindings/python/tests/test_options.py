@@ -51,7 +51,7 @@ class TestRegistry(unittest.TestCase):
             self.assertIn(name, opts)
         self.assertEqual(opts["evidence_mode"].choices, ("max", "sum", "topm"))
         self.assertEqual(opts["evidence_mode"].default_choice, "max")
-        self.assertEqual(opts["fusion"].choices, ("weighted", "rrf"))
+        self.assertEqual(opts["fusion"].choices, ("weighted", "rrf", "model"))
         self.assertEqual(opts["k"].type, "int")
         self.assertEqual(opts["w_bm25"].type, "double")
         self.assertEqual(opts["field"].type, "list")
@@ -149,10 +149,10 @@ class TestOptionsInMatching(Base):
                                        fusion=int(fusion.min) + fusion.choices.index("rrf")).to_dict())
 
     def test_fusion_rrf(self):
-        weighted = self.db.match(problem="P1", to="achievement")
+        weighted = self.db.match(problem="P1", to="achievement", fusion="weighted")
         rrf = self.db.match(problem="P1", to="achievement", fusion="rrf")
         self.assertEqual(rrf[0].id, "A2")
-        self.assertGreaterEqual(weighted[0].score, 1.0)            # bm25 alone gives 1.0
+        self.assertGreater(weighted[0].score, weighted[0].components["bm25"])  # bm25 plus the rest
         # reciprocal rank fusion: each component adds weight / (60 + rank)
         total = sum(o.default for n, o in libmatch.options().items()
                     if n.startswith("w_") and n[2:] in rrf[0].components)
@@ -167,12 +167,16 @@ class TestOptionsInMatching(Base):
         for kind, rid, v in (("problem", "P1", [1, 0, 0]), ("achievement", "A1", [0, 1, 0]),
                              ("achievement", "A2", [0.9, 0.1, 0]), ("achievement", "A3", [0.7, 0, 0.7])):
             self.db.put_vector(kind, rid, array.array("f", v), model="demo-3")
-        off = self.db.match(problem="P1", to="achievement", weights={"cosine_ext": 0})
-        on = self.db.match(problem="P1", to="achievement", w_cosine_ext=1.0)
+        off = self.db.match(problem="P1", to="achievement", fusion="weighted", weights={"cosine_ext": 0})
+        on = self.db.match(problem="P1", to="achievement", fusion="weighted", w_cosine_ext=1.0)
         a2_off = next(m for m in off if m.id == "A2")
         a2_on = next(m for m in on if m.id == "A2")
         self.assertGreater(a2_on.components["cosine_ext"], 0.9)
         self.assertAlmostEqual(a2_on.score - a2_off.score, a2_on.components["cosine_ext"], places=6)
+        # in the model (the default fusion) the cosine raises the probability
+        m_off = next(m for m in self.db.match(problem="P1", to="achievement", w_cosine_ext=0) if m.id == "A2")
+        m_on = next(m for m in self.db.match(problem="P1", to="achievement") if m.id == "A2")
+        self.assertGreater(m_on.probability, m_off.probability)
         self.assertIn("A3", on.ids())                              # joined through the external space
 
 

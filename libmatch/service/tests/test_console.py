@@ -62,8 +62,11 @@ class Console(unittest.TestCase):
         comps = BR.js("return [...document.querySelectorAll(arguments[0] + ' .scorebar .seg')]"
                       ".map(e => e.dataset.component)", first)
         self.assertIn("bm25", comps)
+        st, _, reg = S.get("/v1/options")
+        weighted = {o["name"][2:] for o in reg["options"] if o["name"].startswith("w_")}
         self.assertEqual(set(comps), {k for k, v in api["results"][0]["components"].items()
-                                      if v > 0 and k != "bm25_raw"})
+                                      if v > 0 and k in weighted})     # bm25_raw, coverage: no weight
+        self.assertEqual(BR.text(first + " .prob"), "匹配度 %.1f%%" % (100 * api["results"][0]["probability"]))
         marks = BR.js("return [...document.querySelectorAll(arguments[0] + ' mark')].map(e => e.textContent)", first)
         self.assertTrue(marks, "matched terms are highlighted")
         self.assertTrue(all(m.lower() in [t.lower() for t in api["results"][0]["terms"]] for m in marks), marks)
@@ -97,10 +100,11 @@ class Console(unittest.TestCase):
             self.assertEqual(ids, [h["id"] for h in api["results"]])
         self.assertGreater(count("#matches-expert .evidence-item"), 0)
         self.assertGreater(count("#matches-expert .scorebar .seg[data-component=evidence]"), 0)
-        # Bars: the best hit's segments fill the bar (weights x components = score).
+        # Bars: a hit's segments add up to its match probability (匹配度).
+        st, _, api = S.post("/v1/match", {"from": {"kind": "problem", "id": "P-001"}, "to": "expert", "k": 5})
         total = BR.js("return [...document.querySelectorAll('#matches-expert .hit:first-child .seg')]"
                       ".reduce((s, e) => s + parseFloat(e.style.width), 0)")
-        self.assertAlmostEqual(total, 100.0, delta=0.5)
+        self.assertAlmostEqual(total, 100.0 * api["results"][0]["probability"], delta=0.5)
         BR.screenshot(os.path.join(SHOTS, "record.png"))
         # Following a hit opens that record.
         BR.click("#matches-expert .hit:first-child a.title")

@@ -121,19 +121,26 @@ function componentColor(name) {
   return PALETTE[(i >= 0 ? i : names.length + name.length) % PALETTE.length];
 }
 
-// The bar of a hit: one segment per component, weight x value (the weights
-// are the registry's defaults of the w_<component> options), scaled to the
-// best hit's score of the list.
+// The bar of a hit: its length is the match probability (匹配度, the same
+// scale for every query; the score relative to the list's best when the
+// library gives none), split into one segment per component in proportion
+// to weight x value (the weights are the registry's defaults of the
+// w_<component> options): what carries the match.
 function scoreBar(hit, maxScore) {
-  const bar = el("div", { class: "scorebar", title: "匹配分 = Σ 权重 × 分项" });
+  const p = typeof hit.probability === "number" ? hit.probability : null;
+  const bar = el("div", { class: "scorebar", title: p === null ? "匹配分 = Σ 权重 × 分项" : "匹配度 " + fmt(100 * p, 1) + "%" });
   const legend = el("div", { class: "legend" });
+  const parts = [];
   for (const [name, value] of Object.entries(hit.components || {})) {
     const w = state.weights[name];
-    if (w === undefined || !value) continue;
-    const part = w * value;
-    if (part <= 0) continue;
+    if (w === undefined || !value || w * value <= 0) continue;
+    parts.push([name, value, w, w * value]);
+  }
+  const sum = parts.reduce((s, x) => s + x[3], 0) || 1;
+  const length = 100 * (p === null ? hit.score / maxScore : p);
+  for (const [name, value, w, part] of parts) {
     const label = (COMPONENT_NAMES[name] || name);
-    bar.append(el("span", { class: "seg", "data-component": name, style: "width:" + (100 * part / maxScore).toFixed(2) +
+    bar.append(el("span", { class: "seg", "data-component": name, style: "width:" + (length * part / sum).toFixed(2) +
       "%;background:" + componentColor(name), title: label + " " + fmt(value, 2) + " × " + w + " = " + fmt(part, 3) }));
     legend.append(el("i", { style: "background:" + componentColor(name) }), label + " " + fmt(value, 2));
   }
@@ -148,7 +155,8 @@ async function hitItem(hit, rank, maxScore) {
     el("span", { class: "rank", text: rank + "." }),
     el("a", { class: "title", href: "#record/" + hit.kind + "/" + encodeURIComponent(hit.id) }, highlighted(title, hit.terms)),
     el("span", { class: "id", text: hit.id }),
-    el("span", { class: "score", text: fmt(hit.score) })));
+    el("span", { class: "score", text: fmt(hit.score) }),
+    ...(typeof hit.probability === "number" ? [el("span", { class: "prob", text: "匹配度 " + fmt(100 * hit.probability, 1) + "%" })] : [])));
   li.append(...scoreBar(hit, maxScore));
   const body = bodyOf(rec);
   if (body) li.append(el("div", { class: "snippet" }, highlighted(snippet(body, hit.terms), hit.terms)));

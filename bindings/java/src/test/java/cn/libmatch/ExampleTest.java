@@ -29,6 +29,7 @@ public class ExampleTest {
         contains(out, " 1. A-001 低熱阻碳化矽功率模組銀燒結封裝技術", "the best achievement first");
         contains(out, "推荐专家（前 3）", "the experts");
         contains(out, "支撑成果：A-001", "an expert's evidence");
+        contains(out, "匹配度 ", "the match probability of each hit");
         ok(out.lines().filter(l -> l.matches("\\s*\\d\\. [AE]-\\d+ .*")).count() == 6, "3 + 3 hits:\n" + out);
     }
 }

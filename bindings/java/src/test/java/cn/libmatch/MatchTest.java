@@ -39,6 +39,10 @@ public class MatchTest {
                 for (Kind to : Kind.values()) {
                     Kind fk = Kind.valueOf(f[0]);
                     MatchList hits = db.match(fk, f[1], to);
+                    MatchOptions weighted = MatchOptions.defaults().set("fusion", "weighted");
+                    MatchList sums = db.match(fk, f[1], to, weighted);
+                    for (Match m : sums)
+                        near(m.score(), weightedSum(m, weighted), 1e-9, "fusion weighted: score = weighted sum");
                     ok(!hits.isEmpty(), f[1] + " -> " + to);
                     ok(hits.size() <= 10, "default k");
                     ok(!hits.queryTerms().isEmpty(), "query terms");
@@ -47,10 +51,11 @@ public class MatchTest {
                         eq(to, m.kind(), "kind of hit");
                         ok(!(fk == to && m.id().equals(f[1])), "the record itself is excluded");
                         ok(i == 0 || hits.get(i - 1).score() >= m.score(), "best first");
-                        near(m.score(), weightedSum(m, MatchOptions.defaults()), 1e-9, "score = weighted sum");
+                        ok(m.probability().isPresent(), "every hit has a match probability");
+                        double p = m.probability().getAsDouble();
+                        ok(p > 0 && p < 1, "probability in (0,1): " + p);
+                        near(m.score(), p, 1e-12, "the default fusion (model) ranks by the probability");
                         ok(!m.label().isEmpty(), "label");
-                        ok(m.probability().isEmpty() || (m.probability().getAsDouble() >= 0
-                                                         && m.probability().getAsDouble() <= 1), "probability");
                         if (to != Kind.EXPERT) eq(List.of(), m.evidence(), "evidence only for experts");
                     }
                 }
@@ -86,15 +91,17 @@ public class MatchTest {
             eq(8, all.size(), "k=8");
             MatchList page = db.match(Kind.PROBLEM, "P-001", Kind.ACHIEVEMENT, base.set("k", 3).set("offset", 2));
             eq(all.ids().subList(2, 5), page.ids(), "offset");
-            // Weights by name: without the topic weight each score loses 0.5 x topic.
-            MatchOptions noTopic = base.set("w_topic", 0.0);
+            // Weights by name, in the weighted sum: without the topic weight
+            // each score loses 0.5 x topic.
+            MatchOptions sum = base.set("fusion", "weighted");
+            MatchOptions noTopic = sum.set("w_topic", 0.0);
             Map<String, Match> before = new HashMap<>();
-            for (Match m : all) before.put(m.id(), m);
+            for (Match m : db.match(Kind.PROBLEM, "P-001", Kind.ACHIEVEMENT, sum)) before.put(m.id(), m);
             for (Match m : db.match(Kind.PROBLEM, "P-001", Kind.ACHIEVEMENT, noTopic)) {
                 near(weightedSum(m, noTopic), m.score(), 1e-9, "score with w_topic=0");
                 Match b = before.get(m.id());
                 if (b != null)
-                    near(b.score() - ((Number) base.get("w_topic")).doubleValue() * b.component("topic"),
+                    near(b.score() - ((Number) sum.get("w_topic")).doubleValue() * b.component("topic"),
                          m.score(), 1e-9, "topic weight removed for " + m.id());
             }
             // Filters.

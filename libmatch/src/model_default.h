@@ -1,0 +1,40 @@
+/*
+** model_default.h -- the default match model's coefficients, written by
+** bench/fit_model.py; do not edit (rerun /usr/bin/python3 bench/fit_model.py).
+**
+** Fitted 2026-12-03 on AMD EPYC (commit 4093c0a), data digest 515be47d6ed4c585:
+**   csl-need2paper: 863 queries, 85610 hits, variants plain/vectors/notags
+**   csl-topic: 298 queries, 29543 hits, variants plain/vectors/notags
+**   expertise-en: 233 queries, 13080 hits, variants plain/vectors
+** Logistic regression of grade >= 1 on the components of the top 100 hits
+** of every query (default options; again with lm_vectors_build; again
+** without domain tags), every set and variant weighing the same, ridge 1
+** on the coefficients; records from the achievement sets, experts (their
+** evidence) from the expert set.  Set by hand (see bench/fit_model.py):
+** records' fields, region, maturity, cosine_ext (the public sets carry none);
+** experts' own profile terms = 0.5 x the records' (public profiles are empty).
+** Cross-validated figures: bench/README.md ("The match model").
+*/
+static const lmx_model default_model = {
+    -4.35282096, -7.92747475, 19, {
+        { LMX_C_BM25, LMX_TF_LOG, -0.455631659, LMX_HITS_RECORDS },
+        { LMX_C_BM25, LMX_TF_SQRT, 11.9103698, LMX_HITS_RECORDS },
+        { LMX_C_TOPIC, LMX_TF_LINEAR, -3.79986731, LMX_HITS_RECORDS },
+        { LMX_C_TOPIC, LMX_TF_SQRT, 6.5807644, LMX_HITS_RECORDS },
+        { LMX_C_KEYWORD_MATCH, LMX_TF_LINEAR, 3.31810891, LMX_HITS_RECORDS },
+        { LMX_C_FIELDS, LMX_TF_LINEAR, 0.5, LMX_HITS_RECORDS },
+        { LMX_C_REGION, LMX_TF_LINEAR, 0.25, LMX_HITS_RECORDS },
+        { LMX_C_MATURITY, LMX_TF_LINEAR, 0.25, LMX_HITS_RECORDS },
+        { LMX_C_COSINE_EXT, LMX_TF_LINEAR, 2, LMX_HITS_RECORDS },
+        { LMX_C_EVIDENCE, LMX_TF_LOG, 1.82077557, LMX_HITS_EXPERTS },
+        { LMX_C_EVIDENCE, LMX_TF_SQRT, 1.07837291, LMX_HITS_EXPERTS },
+        { LMX_C_BM25, LMX_TF_LOG, -0.227815829, LMX_HITS_EXPERTS },
+        { LMX_C_BM25, LMX_TF_SQRT, 5.95518488, LMX_HITS_EXPERTS },
+        { LMX_C_TOPIC, LMX_TF_LINEAR, -1.89993365, LMX_HITS_EXPERTS },
+        { LMX_C_TOPIC, LMX_TF_SQRT, 3.2903822, LMX_HITS_EXPERTS },
+        { LMX_C_KEYWORD_MATCH, LMX_TF_LINEAR, 1.65905445, LMX_HITS_EXPERTS },
+        { LMX_C_FIELDS, LMX_TF_LINEAR, 0.25, LMX_HITS_EXPERTS },
+        { LMX_C_REGION, LMX_TF_LINEAR, 0.125, LMX_HITS_EXPERTS },
+        { LMX_C_COSINE_EXT, LMX_TF_LINEAR, 1, LMX_HITS_EXPERTS },
+    }
+};
