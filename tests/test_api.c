@@ -1004,6 +1004,24 @@ static void test_progress_and_labels(void)
     CHECK_EQ_INT(p.last_done, (int64_t)n);
     CHECK_EQ_INT(p.last_total, (int64_t)n);
     CHECK_EQ_INT(count(db, 0), before + 2500);
+    /* Re-indexing reports its stage with a known total and ends at it;
+       interrupted, it changes nothing. */
+    memset(&p, 0, sizeof p);
+    CHECK_EQ_INT(lm_reindex(db), LM_OK);
+    CHECK_STR(p.stage, "reindex");
+    CHECK(p.calls >= 4);
+    CHECK_EQ_INT(p.last_total, 2 * count(db, 0));
+    CHECK_EQ_INT(p.last_done, p.last_total);
+    memset(&p, 0, sizeof p);
+    p.stop_after = 2;
+    CHECK_EQ_INT(lm_reindex(db), LM_ESTATE);
+    CHECK_EQ_INT(count(db, 0), before + 2500);
+    /* Building vectors: analysis then the records' vectors, one total. */
+    memset(&p, 0, sizeof p);
+    CHECK_EQ_INT(lm_vectors_build(db, 16), LM_OK);
+    CHECK_STR(p.stage, "vectors");
+    CHECK_EQ_INT(p.last_total, 2 * count(db, 0));
+    CHECK_EQ_INT(p.last_done, p.last_total);
     CHECK_EQ_INT(lm_set_progress(db, NULL, NULL), LM_OK);
     CHECK_EQ_INT(lm_set_progress(NULL, prog_cb, &p), LM_EINVAL);
     free(buf);

@@ -326,7 +326,8 @@ static void test_migration_to_v3(void)
     lm_close(db);
     sqlite3 *raw;
     CHECK_EQ_INT(sqlite3_open(path, &raw), SQLITE_OK);
-    CHECK_EQ_INT(sqlite3_exec(raw, "DROP TABLE feedback; UPDATE meta SET value = '2' WHERE key = 'schema_version';",
+    CHECK_EQ_INT(sqlite3_exec(raw, "DROP TABLE feedback; DROP TABLE pst_term; DROP TABLE pst_block; DELETE FROM meta WHERE key LIKE 'pst%';"
+                              "UPDATE meta SET value = '2' WHERE key = 'schema_version';",
                               0, 0, 0), SQLITE_OK);
     sqlite3_close(raw);
     CHECK_EQ_INT(lm_open(&db, path, LM_OPEN_READONLY), LM_EMISMATCH);   /* cannot migrate read-only */

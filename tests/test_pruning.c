@@ -420,7 +420,7 @@ static void test_migration_from_v2(void)
     lm_close(db);
     sqlite3 *raw;
     CHECK_EQ_INT(sqlite3_open(path, &raw), SQLITE_OK);
-    CHECK_EQ_INT(sqlite3_exec(raw, "DROP TABLE pst_term; DROP TABLE pst_block; DELETE FROM meta WHERE key LIKE 'pst%';"
+    CHECK_EQ_INT(sqlite3_exec(raw, "DROP TABLE pst_term; DROP TABLE pst_block; DROP TABLE feedback; DELETE FROM meta WHERE key LIKE 'pst%';"
                                    "UPDATE meta SET value = '2' WHERE key = 'schema_version';", 0, 0, 0), SQLITE_OK);
     sqlite3_close(raw);
     CHECK_EQ_INT(lm_open(&db, path, LM_OPEN_READONLY), LM_EMISMATCH);

@@ -315,9 +315,35 @@ static void test_batch_equals_one_by_one(void)
     remove(path);
 }
 
+/* Too little to build a space: a clear LM_ESTATE, and nothing built. */
+static void test_too_little_text(void)
+{
+    lm_db *db = NULL;
+    CHECK_EQ_INT(lm_open(&db, ":memory:", 0), LM_OK);
+    const char *tiny[] = {
+        "{\"id\":\"A\",\"kind\":\"achievement\",\"title\":\"碳化硅\"}",
+        "{\"id\":\"B\",\"kind\":\"achievement\",\"title\":\"碳化硅\"}",
+        "{\"id\":\"C\",\"kind\":\"problem\",\"title\":\"碳化硅\"}",
+        "{\"id\":\"D\",\"kind\":\"problem\",\"title\":\"的\"}",
+    };
+    for (int i = 0; i < 2; i++) CHECK_EQ_INT(lm_put(db, tiny[i], LM_NUL_TERMINATED), LM_OK);
+    CHECK_EQ_INT(lm_vectors_build(db, 64), LM_ESTATE);
+    CHECK_CONTAINS(lm_errmsg(db), "too few records (2)");
+    /* Four records, but one word in two or more of them: nothing to reduce. */
+    for (int i = 2; i < 4; i++) CHECK_EQ_INT(lm_put(db, tiny[i], LM_NUL_TERMINATED), LM_OK);
+    CHECK_EQ_INT(lm_vectors_build(db, 64), LM_ESTATE);
+    CHECK_CONTAINS(lm_errmsg(db), "too few shared terms");
+    char *st = NULL;
+    CHECK_EQ_INT(lm_stats_json(db, &st), LM_OK);
+    CHECK_CONTAINS(st, "\"dim\":0");
+    lm_free(st);
+    lm_close(db);
+}
+
 int main(void)
 {
     if (lmt_tmpdir_init("semantic")) return 1;
+    RUN(test_too_little_text);
     RUN(test_dense_retrieval);
     RUN(test_dense_evidence);
     RUN(test_fold_in_equals_build);

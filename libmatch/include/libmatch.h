@@ -701,7 +701,8 @@ LM_API int lm_model_json(lm_db *db, char **out);
 ** in on insert without a rebuild; lm_stats_json() reports how many were added
 ** since the build ("vectors": {"dim", "built_records", "added_since_build"}),
 ** so the caller knows when to rebuild.  Errors: LM_ESTATE (fewer than three
-** records), LM_ERANGE, LM_ENOMEM, LM_EDB.
+** records, or fewer than two terms that occur in two or more records),
+** LM_ERANGE (dim out of range), LM_ENOMEM, LM_EDB.
 */
 LM_API int lm_vectors_build(lm_db *db, int dim);
 /* The same: lm_vector_build() is the name in the lm_vector_* family. */

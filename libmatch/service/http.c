@@ -18,21 +18,6 @@
 
 #include <microhttpd.h>
 
-double svc_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-const svc_asset *svc_asset_find(const char *path)
-{
-    if (!strcmp(path, "/")) path = "/index.html";
-    for (const svc_asset *a = svc_assets; a->path; a++)
-        if (!strcmp(a->path, path)) return a;
-    return NULL;
-}
-
 /* ---- access log ---------------------------------------------------------- */
 
 /* Common Log Format, then the time taken: control characters, quotes and

@@ -63,6 +63,7 @@ LM_API int lm_open(lm_db **out, const char *path, int flags)
     if (!path) return lmx_err(db, LM_EINVAL, "no database path (NULL)");
     db->readonly = (flags & LM_OPEN_READONLY) != 0;
     int rc = lmx_store_open(&db->store, path, flags, &db->err);
+    db->store.progress = &db->progress;
     if (rc) return rc;
     int fresh = db->store.fresh;
     int mode = fresh ? LMX_DEFAULT_MODE : (int)lmx_store_meta_int(&db->store, "analyzer_mode", LMX_DEFAULT_MODE);

@@ -96,6 +96,7 @@ typedef struct {
     int64_t nnz, ncap;
     int rc;                        /* an analyzer or allocation failure */
     const lmx_progress *pg;
+    int64_t total;                      /* progress total: 2 x records (analysis, then fold) */
     lmx_error *err;
 } buildctx;
 
@@ -185,7 +186,7 @@ static int merge_batch(buildctx *c, batch *b)
         }
         c->nrows++;
         c->rowptr[c->nrows] = c->nnz;
-        if (c->nrows % 1000 == 0 && lmx_progress_report(c->pg, c->err, "vectors", c->nrows, -1)) return LM_ESTATE;
+        if (c->nrows % 1000 == 0 && lmx_progress_report(c->pg, c->err, "vectors", c->nrows, c->total)) return LM_ESTATE;
     }
     return LM_OK;
 }
@@ -308,13 +309,22 @@ int lmx_semantic_build(lmx_store *st, const lmx_analyzer *an, int dim, const lmx
     float *idf = NULL, *x = NULL;
     termref *order = NULL;
     lmx_lsa mod = {0};
+    int64_t nrec = 0;
+    if ((rc = lmx_store_count(st, 0, &nrec))) goto done;
+    b.total = 2 * nrec;
     if ((rc = read_texts(st, &b))) goto done;
     if (b.nrows < 3) { rc = lmx_error_set(st->err, LM_ESTATE, "too few records (%d) to build vectors", b.nrows); goto done; }
+    b.total = 2 * (int64_t)b.nrows;
     /* Columns: terms in two or more records. */
     colof = malloc(sizeof(int) * (size_t)(b.vocab.n ? b.vocab.n : 1));
     if (!colof) { rc = LM_ENOMEM; goto done; }
     int ncols = 0;
     for (int v = 0; v < b.vocab.n; v++) colof[v] = b.vocab.t[v].w >= 2 ? ncols++ : -1;
+    if (ncols < 2) {        /* nothing to reduce: no space to build */
+        rc = lmx_error_set(st->err, LM_ESTATE, "too few shared terms to build vectors: %d of the %d records' terms "
+                           "occur in two or more records (at least 2 are needed)", ncols, b.nrows);
+        goto done;
+    }
     idf = malloc(sizeof(float) * (size_t)(ncols ? ncols : 1));
     if (!idf) { rc = LM_ENOMEM; goto done; }
     for (int v = 0; v < b.vocab.n; v++)
@@ -367,6 +377,7 @@ int lmx_semantic_build(lmx_store *st, const lmx_analyzer *an, int dim, const lmx
         int nr = b.nrows - r0 < FOLD_ROWS ? b.nrows - r0 : FOLD_ROWS;
         lmx_lsa_fold_rows(&mod, &A, r0, nr, x);                 /* zero for an empty row */
         for (int i = 0; i < nr && !rc; i++) rc = lmx_store_vec_put(st, LMX_SPACE_BUILTIN, b.rids[r0 + i], x + (size_t)i * d, d);
+        if (!rc && lmx_progress_report(pg, st->err, "vectors", b.nrows + r0 + nr, b.total)) rc = LM_ESTATE;
     }
     if (!rc) rc = lmx_store_meta_set_int(st, "lsa_dim", d);
     if (!rc) rc = lmx_store_meta_set_int(st, "lsa_records", b.nrows);

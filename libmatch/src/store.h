@@ -75,6 +75,7 @@ enum { LMX_SPACE_BUILTIN, LMX_SPACE_EXTERNAL, LMX_NSPACES };
 typedef struct lmx_store {
     sqlite3 *sql;
     lmx_error *err;
+    const lmx_progress *progress;       /* the handle's (re-indexing reports to it); may be NULL */
     int readonly;
     int stale;                          /* tokenization changed since indexing */
     int schema;                         /* schema version found */

@@ -720,14 +720,27 @@ int lmx_store_vec_scan(lmx_store *st, int space, int kind, int d,
    meanwhile. */
 int lmx_store_reindex(lmx_store *st)
 {
+    /* Progress in records: each kind's full-text index, then the postings
+       (counted as one more pass over every record). */
+    int64_t n[LMX_NKINDS + 1] = {0}, total = 0, done = 0;
     for (int k = 1; k <= LMX_NKINDS; k++) {
+        int rc = lmx_store_count(st, k, &n[k]);
+        if (rc) return rc;
+        total += 2 * n[k];
+    }
+    if (lmx_progress_report(st->progress, st->err, "reindex", 0, total)) return LM_ESTATE;
+    for (int k = 1; k <= LMX_NKINDS; k++) {
+        if (k > 1 && lmx_progress_report(st->progress, st->err, "reindex", done, total)) return LM_ESTATE;
+        done += n[k];
         char sql[128];
         snprintf(sql, sizeof sql, "INSERT INTO %s(%s) VALUES('rebuild')", lmx_fts_table(k), lmx_fts_table(k));
         lmx_store_bump(st, k);
         int rc = lmx_store_exec(st, sql, "re-indexing");
         if (rc) return rc;
     }
+    if (lmx_progress_report(st->progress, st->err, "reindex", done, total)) return LM_ESTATE;
     int rc = lmx_store_pst_rebuild(st);
+    if (!rc && lmx_progress_report(st->progress, st->err, "reindex", total, total)) rc = LM_ESTATE;
     if (!rc) rc = lmx_store_meta_set(st, "analyzer", st->analyzer_id);
     if (rc) return rc;
     st->stale = 0;
