@@ -354,13 +354,12 @@ typedef struct lm_opts lm_opts;
                                      (default 400) */
 #define LM_OPT_EVIDENCE_MODE  6   /* how an expert's linked achievements are
                                      aggregated: LM_EVIDENCE_* (default
-                                     LM_EVIDENCE_MAX, best in bench/) */
+                                     LM_EVIDENCE_MAX) */
 #define LM_OPT_EVIDENCE_M     7   /* m of LM_EVIDENCE_TOPM (default 3) */
 #define LM_OPT_EVIDENCE_CANDIDATES 8 /* achievements scored for expert
                                      evidence (default 1000) */
 #define LM_OPT_PRF_DOCS       9   /* pseudo-relevance feedback: top hits whose
-                                     terms expand the query (default 0: off;
-                                     it did not raise nDCG@10 in bench/) */
+                                     terms expand the query (default 0: off) */
 #define LM_OPT_PRF_TERMS     10   /* feedback terms added (default 20) */
 #define LM_OPT_DENSE_CANDIDATES 12 /* nearest records by the semantic vectors
                                      added to the BM25 candidates (default
@@ -831,7 +830,9 @@ LM_API const char *lm_analyzer_id(lm_db *db);
 /*
 ** Choose the analyzer mode (LM_ANALYZE_* bits) of this database, store it,
 ** and re-tokenize every stored record with it (nothing to do on an empty
-** database).  The default is LM_ANALYZE_ALL.
+** database), in one transaction.  The default is LM_ANALYZE_ALL.  Errors:
+** LM_EINVAL (not a combination of LM_ANALYZE_* bits), LM_ESTATE (read-only
+** handle, or stopped by the progress callback: nothing changed), LM_EDB.
 */
 LM_API int lm_set_analyzer_mode(lm_db *db, int mode);
 
@@ -839,18 +840,29 @@ LM_API int lm_set_analyzer_mode(lm_db *db, int mode);
 ** Add a word to the database's user dictionary (frequency <= 0 means a
 ** default that makes the word win segmentation).  Applies to later indexing
 ** and queries; call lm_reindex() to re-tokenize what is already stored.
+** Errors: LM_EINVAL (NULL, empty, over 256 bytes, or holding white space),
+** LM_EINVAL_UTF8, LM_ESTATE (read-only handle), LM_EDB.
 */
 LM_API int lm_dict_add(lm_db *db, const char *word, int64_t freq);
-/* Re-tokenize every stored record with the current analyzer. */
+/* Re-tokenize every stored record with the current analyzer, in one
+   transaction, with progress (stage "reindex").  Errors: LM_ESTATE
+   (read-only handle, or stopped by the progress callback: nothing changed),
+   LM_EDB, LM_EBUSY. */
 LM_API int lm_reindex(lm_db *db);
 /*
 ** Declare `a` and `b` synonyms (e.g. 碳化硅 and SiC): a query term that is
-** either finds records with the other.  Stored in the database.
+** either finds records with the other.  Stored in the database.  Errors:
+** LM_EINVAL (NULL, empty or over 256 bytes), LM_EINVAL_UTF8, LM_ESTATE
+** (read-only handle), LM_EDB.
 */
 LM_API int lm_synonym_add(lm_db *db, const char *a, const char *b);
 /* Load synonyms from a TSV file: each line two or more tab-separated terms
    that are all synonyms; '#' starts a comment.  *out_count (may be NULL)
-   gets the number of pairs added.  Errors name the line. */
+   gets the number of pairs added.  A UTF-8 byte-order mark on line 1 is
+   skipped; lines are read in bounded memory.  Errors name the line:
+   LM_EIO (cannot be read; a directory), LM_ETOOBIG (a line over 64 KiB, as
+   from an endless stream), LM_EINVAL / LM_EINVAL_UTF8 (a bad term),
+   LM_ESTATE (read-only handle), LM_EDB; nothing is stored on error. */
 LM_API int lm_synonyms_load_tsv(lm_db *db, const char *path,
                                 int64_t *out_count);
 /* The same: lm_synonym_load_tsv() is the name in the lm_synonym_* family. */

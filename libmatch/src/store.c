@@ -973,36 +973,3 @@ int lmx_store_meta_del(lmx_store *st, const char *key)
     lmx_store_bump(st, 0);
     return lmx_store_done(st, s, "removing from meta");
 }
-
-/* ---- judged matches ------------------------------------------------------------------ */
-
-int lmx_store_feedback_put(lmx_store *st, int from_kind, const char *from_id, int to_kind, const char *to_id,
-                           int grade, int64_t at)
-{
-    sqlite3_stmt *s = lmx_store_stmt(st, grade < 0 ? S_FB_DEL : S_FB_PUT, 0);
-    if (!s) return st->err->code;
-    sqlite3_bind_int(s, 1, from_kind);
-    sqlite3_bind_text(s, 2, from_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 3, to_kind);
-    sqlite3_bind_text(s, 4, to_id, -1, SQLITE_STATIC);
-    if (grade >= 0) {
-        sqlite3_bind_int(s, 5, grade);
-        sqlite3_bind_int64(s, 6, at);
-    }
-    lmx_store_bump(st, 0);
-    return lmx_store_done(st, s, "storing a judged match");
-}
-
-int lmx_store_feedback_scan(lmx_store *st, int (*cb)(void *ctx, int from_kind, const char *from_id, int to_kind,
-                                                     const char *to_id, int grade), void *ctx)
-{
-    sqlite3_stmt *s = lmx_store_stmt(st, S_FB_SCAN, 0);
-    if (!s) return st->err->code;
-    int rc, stop = 0;
-    while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW)
-        stop = cb(ctx, sqlite3_column_int(s, 0), (const char *)sqlite3_column_text(s, 1), sqlite3_column_int(s, 2),
-                  (const char *)sqlite3_column_text(s, 3), sqlite3_column_int(s, 4));
-    sqlite3_reset(s);
-    if (stop) return stop;
-    return rc == SQLITE_DONE ? LM_OK : lmx_store_sqlerr(st, rc, "reading judged matches");
-}
