@@ -132,7 +132,7 @@ struct svc_req {
 
 enum { SVC_S_NEW, SVC_S_READING, SVC_S_QUEUED, SVC_S_DONE, SVC_S_SENT };
 
-/* Monotonic clock in seconds. */
+/* base.c: monotonic clock in seconds. */
 double svc_now(void);
 
 /* http.c: start/stop libmicrohttpd. */
