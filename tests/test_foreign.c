@@ -431,9 +431,42 @@ static void test_two_threads(void)
     CHECK_EQ_INT(lm_close(shared_db), LM_OK);
 }
 
+/* Another connection holds the write lock: a put waits the handle's busy
+   timeout, then fails with LM_EBUSY and stores nothing; after the lock is
+   gone it works. */
+static void test_busy_timeout(void)
+{
+    const char *p = lmt_tmp_path("busy.db");
+    make_db(p);
+    lm_db *db = NULL;
+    CHECK_EQ_INT(lm_open(&db, p, 0), LM_OK);
+    CHECK_EQ_INT(lm_set_busy_timeout(db, -1), LM_ERANGE);
+    CHECK_CONTAINS(lm_errmsg(db), "busy timeout -1 ms");
+    CHECK_EQ_INT(lm_set_busy_timeout(db, LM_MAX_BUSY_TIMEOUT_MS + 1), LM_ERANGE);
+    CHECK_EQ_INT(lm_set_busy_timeout(NULL, 10), LM_EINVAL);
+    CHECK_EQ_INT(lm_set_busy_timeout(db, 50), LM_OK);
+    sqlite3 *raw = NULL;
+    CHECK_EQ_INT(sqlite3_open(p, &raw), SQLITE_OK);
+    CHECK_EQ_INT(sqlite3_exec(raw, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    const char *rec = "{\"id\":\"P-2\",\"kind\":\"problem\",\"title\":\"鋰離子電池熱失控預警\"}";
+    CHECK_EQ_INT(lm_put(db, rec, LM_NUL_TERMINATED), LM_EBUSY);
+    CHECK(strstr(lm_errmsg(db), "locked") || strstr(lm_errmsg(db), "busy"));
+    /* Reads go on beside the writer (WAL). */
+    int64_t n = 0;
+    CHECK_EQ_INT(lm_count(db, 0, &n), LM_OK);
+    CHECK_EQ_INT(n, 4);
+    CHECK_EQ_INT(sqlite3_exec(raw, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(raw);
+    CHECK_EQ_INT(lm_put(db, rec, LM_NUL_TERMINATED), LM_OK);
+    CHECK_EQ_INT(lm_count(db, 0, &n), LM_OK);
+    CHECK_EQ_INT(n, 5);
+    lm_close(db);
+}
+
 int main(void)
 {
     if (lmt_tmpdir_init("foreign")) return 1;
+    RUN(test_busy_timeout);
     RUN(test_hostile_files);
     RUN(test_reads_create_nothing);
     RUN(test_no_mmap);

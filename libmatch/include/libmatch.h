@@ -116,7 +116,9 @@ LM_API const char *lm_errstr(int code);
 #define LM_MAX_LIST_ITEMS      10000        /* keywords, fields, links */
 #define LM_MAX_JSON_DEPTH      64           /* nesting depth, meta included */
 #define LM_MAX_K               10000        /* results per match call */
-#define LM_BUSY_TIMEOUT_MS     10000        /* wait on a locked database */
+#define LM_BUSY_TIMEOUT_MS     10000        /* wait on a locked database
+                                               (default; lm_set_busy_timeout) */
+#define LM_MAX_BUSY_TIMEOUT_MS 3600000      /* longest settable wait */
 #define LM_MAX_DIM             4096         /* dimension of a vector */
 
 /* ------------------------------------------------------------------------ */
@@ -210,6 +212,16 @@ LM_API int lm_errcode(const lm_db *db);
 ** LM_EMISUSE).  NULL `fn` turns progress off.  Returns LM_OK, or LM_EINVAL
 ** for a NULL db.
 */
+/*
+** How long a call on `db` waits for a database another connection has
+** locked (a writer committing, a checkpoint) before it fails with LM_EBUSY:
+** `ms` milliseconds, 0 to fail at once; LM_BUSY_TIMEOUT_MS by default.  A
+** service that answers requests under a deadline sets it below that
+** deadline.  Returns LM_OK, LM_ERANGE (not in 0..LM_MAX_BUSY_TIMEOUT_MS),
+** LM_EINVAL (NULL db), LM_EMISUSE (busy in another thread).
+*/
+LM_API int lm_set_busy_timeout(lm_db *db, int ms);
+
 typedef int (*lm_progress_fn)(void *ctx, const char *stage, int64_t done, int64_t total);
 LM_API int lm_set_progress(lm_db *db, lm_progress_fn fn, void *ctx);
 

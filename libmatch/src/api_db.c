@@ -293,6 +293,19 @@ LM_API int lm_dict_set_path(const char *path)
 
 /* ---- the public calls: one thread at a time per handle (db.h) ---- */
 
+static int set_busy_timeout_locked(lm_db *db, int ms)
+{
+    if (ms < 0 || ms > LM_MAX_BUSY_TIMEOUT_MS)
+        return lmx_err(db, LM_ERANGE, "busy timeout %d ms is not in 0..%d", ms, LM_MAX_BUSY_TIMEOUT_MS);
+    lmx_store_busy_timeout(&db->store, ms);
+    return lmx_ok(db);
+}
+
+LM_API int lm_set_busy_timeout(lm_db *db, int ms)
+{
+    LMX_GUARDED(db, set_busy_timeout_locked(db, ms));
+}
+
 LM_API int lm_set_progress(lm_db *db, lm_progress_fn fn, void *ctx)
 {
     LMX_GUARDED(db, set_progress_locked(db, fn, ctx));

@@ -965,6 +965,11 @@ int lmx_store_counts(lmx_store *st, lmx_counts *out)
     return rc;
 }
 
+void lmx_store_busy_timeout(lmx_store *st, int ms)
+{
+    if (st->sql) sqlite3_busy_timeout(st->sql, ms);
+}
+
 int lmx_store_meta_del(lmx_store *st, const char *key)
 {
     sqlite3_stmt *s = lmx_store_stmt(st, S_META_DEL, 0);

@@ -215,6 +215,8 @@ typedef struct { int64_t links, user_words, synonyms, feedback; } lmx_counts;
 int lmx_store_counts(lmx_store *st, lmx_counts *out);
 /* Remove a meta key (none: no-op). */
 int lmx_store_meta_del(lmx_store *st, const char *key);
+/* How long a statement waits on a database locked by another connection. */
+void lmx_store_busy_timeout(lmx_store *st, int ms);
 
 /* ---- judged matches (feedback) ---------------------------------------------------- */
 
