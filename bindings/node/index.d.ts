@@ -47,6 +47,8 @@ export interface OpenOptions {
   reindex?: boolean;
   /** Read the file without a memory map (LM_OPEN_NO_MMAP). */
   noMmap?: boolean;
+  /** Milliseconds a call waits for a database another connection has locked (default 10000). */
+  timeout?: number;
 }
 
 export interface LoadOptions {
@@ -173,8 +175,10 @@ export declare class Database {
   constructor(path?: string | URL, options?: OpenOptions);
   static open(path?: string | URL, options?: OpenOptions): Database;
   readonly path: string;
-  readonly flags: Readonly<Required<OpenOptions>>;
+  readonly flags: Readonly<Required<Omit<OpenOptions, 'timeout'>>>;
   readonly closed: boolean;
+  /** Milliseconds a call waits on a locked database before BusyError (0..3600000; lm_set_busy_timeout). */
+  timeout: number;
   readonly analyzerId: string;
   close(): void;
   [Symbol.dispose](): void;

@@ -12,6 +12,7 @@ const { makeOpts } = require('./options.cjs');
 const LM_OPEN_READONLY = 0x01;
 const LM_OPEN_REINDEX = 0x02;
 const LM_OPEN_NO_MMAP = 0x04;
+const LM_BUSY_TIMEOUT_MS = 10000;
 const LM_LOAD_ATOMIC = 0;
 const LM_LOAD_SKIP_BAD = 1;
 
@@ -174,10 +175,13 @@ class Database {
   #h = null;
   #path;
   #flags;
+  #timeout = LM_BUSY_TIMEOUT_MS;
 
   /**
    * Open (creating if needed) the database at `path` (or ':memory:').
-   * options: readonly, reindex, noMmap (booleans).
+   * options: readonly, reindex, noMmap (booleans); timeout: milliseconds a
+   * call waits for a database another connection has locked before it
+   * throws BusyError (default 10000, as `db.timeout`).
    */
   constructor(path = ':memory:', options = {}) {
     path = filePath(path, 'path');
@@ -198,6 +202,14 @@ class Database {
     this.#path = path;
     this.#flags = Object.freeze({ readonly: !!options.readonly, reindex: !!options.reindex, noMmap: !!options.noMmap });
     finalizer.register(this, this.#h, this);
+    if (options.timeout !== undefined) {
+      try {
+        this.timeout = options.timeout;
+      } catch (e) {
+        this.close();
+        throw e;
+      }
+    }
   }
 
   /** Same as `new Database(path, options)`. */
@@ -206,6 +218,22 @@ class Database {
   get path() { return this.#path; }
   get flags() { return this.#flags; }
   get closed() { return this.#h === null; }
+
+  /**
+   * Milliseconds a call waits for a database another connection has locked
+   * (a writer committing) before it throws BusyError; 0 throws at once
+   * (lm_set_busy_timeout).  An integer from 0 to 3600000.
+   */
+  get timeout() { return this.#timeout; }
+  set timeout(ms) {
+    if (typeof ms !== 'number' || !Number.isInteger(ms)) {
+      throw new TypeError(`timeout: expected an integer number of milliseconds, got ${describe(ms)}`);
+    }
+    const h = this.#live();
+    // Out of 0..LM_MAX_BUSY_TIMEOUT_MS: the library's OutOfRangeError.
+    this.#check(C.lm_set_busy_timeout(h, Math.abs(ms) > 2 ** 31 - 1 ? -1 : ms));
+    this.#timeout = ms;
+  }
 
   /** Close the handle; later calls throw StateError.  Idempotent. */
   close() {

@@ -100,6 +100,7 @@ const DECLS = [
   'int lm_count(lm_db *db, int kind, _Out_ int64_t *out)',
   'int lm_stats_json(lm_db *db, _Out_ void **out)',
   'int lm_set_progress(lm_db *db, lm_progress_fn *fn, void *ctx)',
+  'int lm_set_busy_timeout(lm_db *db, int ms)',
 
   'int lm_load_jsonl(lm_db *db, const uint8_t *path, int policy, _Out_ lm_report **out)',
   'int lm_load_jsonl_buffer(lm_db *db, const uint8_t *data, size_t len, int policy, _Out_ lm_report **out)',

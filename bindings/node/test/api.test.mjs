@@ -365,3 +365,41 @@ test('$LIBMATCH_LIBRARY is the only place tried when set; a wrong library is nam
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /libc\.so\.6: not libmatch/);
 });
+
+test('timeout: how long a call waits on a database another connection has locked', async () => {
+  const { spawn } = await import('node:child_process');
+  const file = path.join(tmpdir(), 'busy.db');
+  const w = open(file);
+  w.put({ id: 'P-1', kind: 'problem', title: '5G基站散热' });
+  assert.equal(w.timeout, 10000);
+  assert.throws(() => { w.timeout = 1.5; }, TypeError);
+  assert.throws(() => { w.timeout = '100'; }, TypeError);
+  assert.throws(() => { w.timeout = -1; }, lm.OutOfRangeError);
+  assert.throws(() => { w.timeout = 3600001; }, lm.OutOfRangeError);
+  assert.throws(() => open(file, { timeout: -5 }), lm.OutOfRangeError);
+  assert.equal(w.timeout, 10000);
+  w.close();
+  // Another process holds the write lock for 2 s.
+  const py = process.env.PY || '/usr/bin/python3';
+  const holder = spawn(py, ['-c', `import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+time.sleep(2)
+c.execute("ROLLBACK")`, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve) => holder.on('exit', resolve));
+  await new Promise((resolve) => holder.stdout.once('data', resolve));
+  const db = open(file, { timeout: 0 });
+  try {
+    assert.equal(db.timeout, 0);
+    // Zero fails at once (a call that waited would succeed after 2 s) and loses nothing.
+    assert.throws(() => db.put({ id: 'P-2', kind: 'problem', title: 'PEM燃料电池' }), lm.BusyError);
+    db.timeout = 60000;
+    db.put({ id: 'P-2', kind: 'problem', title: 'PEM燃料电池' });   // waits for the lock to go
+    assert.equal(db.count('problem'), 2);
+    assert.equal(db.get('problem', 'P-1').title, '5G基站散热');
+  } finally {
+    db.close();
+    await exited;
+  }
+});

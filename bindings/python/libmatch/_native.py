@@ -36,6 +36,8 @@ SONAME = "libmatch.so.%d" % BINDING_MAJOR
 LM_MAX_ID_BYTES = 512
 LM_MAX_K = 10000
 LM_MAX_DIM = 4096
+LM_BUSY_TIMEOUT_MS = 10000
+LM_MAX_BUSY_TIMEOUT_MS = 3600000
 
 LM_OPEN_READONLY, LM_OPEN_REINDEX, LM_OPEN_NO_MMAP = 0x01, 0x02, 0x04
 LM_LOAD_ATOMIC, LM_LOAD_SKIP_BAD = 0, 1
@@ -80,6 +82,7 @@ _DECLS: Dict[str, Tuple[Any, ...]] = {
     "lm_open": (c_int, [handle_p, c_char_p, c_int]),
     "lm_close": (c_int, [c_void_p]),
     "lm_set_progress": (c_int, [c_void_p, PROGRESS_FN, c_void_p], "optional"),
+    "lm_set_busy_timeout": (c_int, [c_void_p, c_int], "optional"),
     "lm_put": (c_int, [c_void_p, c_char_p, c_size_t]),
     "lm_delete": (c_int, [c_void_p, c_int, c_char_p]),
     "lm_get": (c_int, [c_void_p, c_int, c_char_p, c_char_pp]),

@@ -158,7 +158,7 @@ class Database:
     mmap: bool
 
     def __init__(self, path: PathLike = ":memory:", readonly: bool = False, reindex: bool = False,
-                 mmap: bool = True) -> None:
+                 mmap: bool = True, timeout: Optional[float] = None) -> None:
         self.path = os.fspath(path)
         self.readonly = bool(readonly)
         self.mmap = bool(mmap)
@@ -183,6 +183,13 @@ class Database:
             raise error_for(rc, msg)
         self._h = h
         self._finalizer = weakref.finalize(self, lib.lm_close, h)
+        self._timeout = N.LM_BUSY_TIMEOUT_MS / 1000.0
+        if timeout is not None:
+            try:
+                self.timeout = timeout
+            except BaseException:
+                self.close()
+                raise
 
     # ---- lifecycle ----
 
@@ -198,6 +205,25 @@ class Database:
     @property
     def closed(self) -> bool:
         return self._h is None
+
+    @property
+    def timeout(self) -> float:
+        """Seconds a call waits for a database another connection has locked
+        (a writer committing) before it raises Busy; 0 raises at once.  Like
+        sqlite3.connect(timeout=...); LM_BUSY_TIMEOUT_MS / 1000 by default, at
+        most LM_MAX_BUSY_TIMEOUT_MS / 1000 (lm_set_busy_timeout)."""
+        return self._timeout
+
+    @timeout.setter
+    def timeout(self, seconds: float) -> None:
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+            raise TypeError("timeout must be a number of seconds, not %s" % type(seconds).__name__)
+        limit = N.LM_MAX_BUSY_TIMEOUT_MS / 1000.0
+        if not 0 <= seconds <= limit:     # also refuses NaN
+            raise ValueError("timeout must be between 0 and %g seconds, not %r" % (limit, seconds))
+        with self._lock:
+            self._check(N.require("lm_set_busy_timeout")(self._handle(), int(round(seconds * 1000))))
+            self._timeout = float(seconds)
 
     def __enter__(self) -> "Database":
         return self
@@ -736,11 +762,12 @@ class Database:
 
 
 def open(path: PathLike = ":memory:", readonly: bool = False, reindex: bool = False,  # noqa: A001
-         mmap: bool = True) -> Database:
+         mmap: bool = True, timeout: Optional[float] = None) -> Database:
     """Open (creating if needed) a libmatch database; use it with `with`.
     readonly: open an existing database read-only (FileNotFoundError when
     there is none); reindex: re-tokenize a database built by another
     analyzer version instead of raising Mismatch; mmap=False: read the file
     without a memory map (network file systems, files other programs may
-    truncate)."""
-    return Database(path, readonly=readonly, reindex=reindex, mmap=mmap)
+    truncate); timeout: seconds a call waits for a database another
+    connection has locked before raising Busy (Database.timeout)."""
+    return Database(path, readonly=readonly, reindex=reindex, mmap=mmap, timeout=timeout)

@@ -261,3 +261,58 @@ class TestThreadsAndLeaks(Base):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestBusyTimeout(Base):
+    """Database.timeout: how long a call waits on a database another
+    connection has locked (lm_set_busy_timeout)."""
+
+    NEW = {"kind": "problem", "id": "P-锁", "title": "5G基站散热：PEM燃料电池备用电源", "description": "寻求基站备用电源方案。"}
+
+    def _lock(self):
+        import sqlite3
+        other = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")          # holds the write lock
+        return other
+
+    def test_default_and_validation(self):
+        with libmatch.open(self.path) as db:
+            self.assertEqual(db.timeout, _native.LM_BUSY_TIMEOUT_MS / 1000)
+            db.timeout = 0.25
+            self.assertEqual(db.timeout, 0.25)
+            for bad in (-1, 3600.5, float("nan"), float("inf")):
+                with self.assertRaises(ValueError):
+                    db.timeout = bad
+            for bad in ("5", None, True):
+                with self.assertRaises(TypeError):
+                    db.timeout = bad
+            self.assertEqual(db.timeout, 0.25)    # unchanged by the refusals
+        with self.assertRaises(ValueError):
+            libmatch.open(self.path, timeout=-0.5)
+
+    def test_zero_fails_at_once_and_loses_nothing(self):
+        other = self._lock()
+        # The lock goes after 2 s: a call that waited (the default) would succeed.
+        release = threading.Timer(2.0, lambda: (other.execute("ROLLBACK"), other.close()))
+        release.start()
+        try:
+            with libmatch.open(self.path, timeout=0) as db:
+                with self.assertRaises(libmatch.Busy):
+                    db.add(self.NEW)
+        finally:
+            release.join()
+        with libmatch.open(self.path) as db:
+            self.assertEqual(db.count(), 7)
+            db.add(self.NEW)
+            self.assertEqual(db.get("problem", "P-锁")["title"], self.NEW["title"])
+
+    def test_waits_for_the_lock_to_go(self):
+        other = self._lock()
+        release = threading.Timer(0.3, lambda: (other.execute("ROLLBACK"), other.close()))
+        release.start()
+        try:
+            with libmatch.open(self.path, timeout=60) as db:
+                db.add(self.NEW)                  # waits until the other connection lets go
+                self.assertEqual(db.count(), 8)
+        finally:
+            release.join()

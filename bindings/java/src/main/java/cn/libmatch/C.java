@@ -92,6 +92,7 @@ final class C {
     static native Pointer lm_errmsg(Pointer db);
     static native int lm_errcode(Pointer db);
     static native int lm_set_progress(Pointer db, ProgressFn fn, Pointer ctx);
+    static native int lm_set_busy_timeout(Pointer db, int ms);
     static native void lm_free(Pointer p);
 
     // ---- records ----

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -170,6 +171,41 @@ public final class Database implements AutoCloseable {
     /** The flags it was opened with. */
     public Set<OpenFlag> flags() {
         return flags;
+    }
+
+    /** The default of {@link #setBusyTimeout(Duration)} (LM_BUSY_TIMEOUT_MS). */
+    public static final Duration DEFAULT_BUSY_TIMEOUT = Duration.ofMillis(10000);
+    /** The longest busy timeout (LM_MAX_BUSY_TIMEOUT_MS). */
+    public static final Duration MAX_BUSY_TIMEOUT = Duration.ofHours(1);
+
+    private Duration busyTimeout = DEFAULT_BUSY_TIMEOUT;
+
+    /**
+     * How long a call waits for a database another connection has locked (a
+     * writer committing) before it throws {@link BusyException}:
+     * {@link Duration#ZERO} throws at once; {@link #DEFAULT_BUSY_TIMEOUT} by
+     * default, at most {@link #MAX_BUSY_TIMEOUT}; millisecond precision
+     * (lm_set_busy_timeout).  A service answering under a deadline sets it
+     * below that deadline.
+     *
+     * @throws OutOfRangeException   negative or longer than {@link #MAX_BUSY_TIMEOUT}
+     * @throws InvalidStateException closed
+     */
+    public void setBusyTimeout(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        int ms = timeout.isNegative() || timeout.compareTo(MAX_BUSY_TIMEOUT) > 0 ? -1 : (int) timeout.toMillis();
+        with(h -> {
+            check(h, C.lm_set_busy_timeout(h, ms));
+            busyTimeout = Duration.ofMillis(ms);
+            return null;
+        });
+    }
+
+    /** The busy timeout in use ({@link #setBusyTimeout(Duration)}). */
+    public Duration busyTimeout() {
+        synchronized (lock) {
+            return busyTimeout;
+        }
     }
 
     /** Handles opened and not closed yet in this process (for leak checks). */

@@ -201,4 +201,42 @@ public class RecordsTest {
             eq(3000L, db.loadJsonl(jsonl.toString().replace("P-", "S-"), LoadPolicy.ATOMIC).loaded(), "listener off");
         }
     }
+
+    @Test(9)
+    void busyTimeoutWaitsForAnotherConnectionsLock() throws Exception {
+        Path dir = Files.createTempDirectory("libmatch-busy");
+        Path file = dir.resolve("busy.db");
+        try (Database w = Database.open(file)) {
+            w.put(Map.of("id", "P-1", "kind", "problem", "title", "5G基站散热"));
+            eq(Database.DEFAULT_BUSY_TIMEOUT, w.busyTimeout(), "default");
+            raises(OutOfRangeException.class, () -> w.setBusyTimeout(java.time.Duration.ofMillis(-1)));
+            raises(OutOfRangeException.class, () -> w.setBusyTimeout(Database.MAX_BUSY_TIMEOUT.plusMillis(1)));
+            raises(NullPointerException.class, () -> w.setBusyTimeout(null));
+            eq(Database.DEFAULT_BUSY_TIMEOUT, w.busyTimeout(), "unchanged by the refusals");
+        }
+        // Another process holds the write lock for 2 s.
+        String py = System.getenv().getOrDefault("PY", "/usr/bin/python3");
+        Process holder = new ProcessBuilder(py, "-c",
+            "import sqlite3, sys, time\n"
+            + "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+            + "c.execute('BEGIN IMMEDIATE')\n"
+            + "print('locked', flush=True)\n"
+            + "time.sleep(2)\n"
+            + "c.execute('ROLLBACK')\n", file.toString())
+            .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try (Database db = Database.open(file)) {
+            eq("locked", new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream(),
+                StandardCharsets.UTF_8)).readLine(), "the other process holds the lock");
+            db.setBusyTimeout(java.time.Duration.ZERO);
+            eq(java.time.Duration.ZERO, db.busyTimeout(), "zero");
+            // Zero fails at once (a call that waited would succeed after 2 s) and loses nothing.
+            raises(BusyException.class, () -> db.put(Map.of("id", "P-2", "kind", "problem", "title", "PEM燃料电池")));
+            db.setBusyTimeout(java.time.Duration.ofMinutes(1));
+            db.put(Map.of("id", "P-2", "kind", "problem", "title", "PEM燃料电池"));   // waits for the lock to go
+            eq(2L, db.count(Kind.PROBLEM), "both stored");
+            eq("5G基站散热", db.getObject(Kind.PROBLEM, "P-1").get("title"), "the first one kept");
+        } finally {
+            holder.waitFor();
+        }
+    }
 }
