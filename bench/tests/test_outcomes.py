@@ -1,7 +1,11 @@
-"""Learning from outcomes on a public set: judgments simulated from the
-qrels of half of csl-topic's queries (their top 20 hits, graded as the
-qrels grade them) are stored, lm_learn refits the model, and nDCG@10 of
-the other half rises.  Needs the bench data (../shared/bench-data) and the
+"""Learning from outcomes on a public set: a platform whose 对接 outcomes
+follow shared keywords (csl-topic's grade 2: the paper shares an author
+keyword with the need) rather than the shared discipline the default model
+was fitted for.  Judgments simulated from half of csl-topic's queries (their
+top 20 hits: 1 when the qrels grade them 2, else 0) are stored, lm_learn
+refits the model, and nDCG@10 of the other half, judged the same way, rises.
+On csl-topic's own grades the default model is already what the judgments
+say (it was fitted on them), and lm_learn rightly keeps it: the second test.  Needs the bench data (../shared/bench-data) and the
 Python binding (PYTHONPATH=bindings/python, as `make test` sets it); skipped
 with a message when the data is absent (a fresh clone, CI)."""
 import hashlib
@@ -42,8 +46,11 @@ class TestLearningOnPublicSet(unittest.TestCase):
             self.fail("the Python binding does not import: %s" % e)
         self.libmatch = libmatch
 
-    def test_feedback_on_half_raises_ndcg_on_the_other_half(self):
+    def _learn(self, relevant, **learn_options):
+        """Feedback on half of the queries (grade: relevant(qrels grade)),
+        lm_learn, and nDCG@10 of the other half before and after."""
         ds = datasets.DataSet(self.path)
+        ds.qrels = {q: {d: relevant(g) for d, g in r.items()} for q, r in ds.qrels.items()}
         queries = [q for q in ds.queries if "record" in q]
         self.assertTrue(queries)
         with tempfile.TemporaryDirectory() as d, self.libmatch.open(os.path.join(d, "learn.db")) as db:
@@ -66,12 +73,24 @@ class TestLearningOnPublicSet(unittest.TestCase):
                 rel = ds.qrels.get(q["qid"], {})
                 for m in db.match(**{r["kind"]: r["id"]}, to=q["to"], k=20):
                     db.feedback(**{r["kind"]: r["id"]}, to=q["to"], id=m.id, grade=min(3, rel.get(m.id, 0)))
-            rep = db.learn()
+            rep = db.learn(**learn_options)
             after = ndcg(test)
             print("\n  %s: %s\n  held-out half nDCG@10 %.4f -> %.4f" % (SET, rep.reason, before, after),
                   file=sys.stderr)
-            self.assertTrue(rep.adopted, rep.reason)
-            self.assertGreater(after, before + 0.01)
+            return rep, before, after
+
+    def test_feedback_on_half_raises_ndcg_on_the_other_half(self):
+        # 157 judged records (3,140 pairs): enough to trust the platform's
+        # own data more than the default (learn_prior 0.1 instead of 1).
+        rep, before, after = self._learn(lambda g: 1 if g >= 2 else 0, learn_prior=0.1)
+        self.assertTrue(rep.adopted, rep.reason)
+        self.assertGreater(after, before + 0.01)
+
+    def test_judgments_the_default_already_follows_keep_it(self):
+        rep, before, after = self._learn(lambda g: min(3, g))
+        self.assertFalse(rep.adopted, rep.reason)
+        self.assertIn("kept", rep.reason)
+        self.assertEqual(after, before)
 
 
 if __name__ == "__main__":

@@ -66,7 +66,9 @@ static void print_table(const lm_results *r)
         for (int j = 0; j < lm_result_component_count(r, i); j++) {
             const char *name = lm_result_component_name(r, i, j);
             double v = lm_result_component_value(r, i, j);
-            if (strcmp(name, "bm25_raw") == 0 || strcmp(name, "coverage") == 0 || v == 0) continue;
+            if (strcmp(name, "bm25_raw") == 0 || strcmp(name, "coverage") == 0 || strcmp(name, "topic_best") == 0 ||
+                strcmp(name, "bm25_best") == 0 || v == 0)
+                continue;      /* informational, or the query's context */
             int w = snprintf(comps + off, sizeof comps - off, "%s%s=%.2f", off ? " " : "", name, v);
             if (w < 0 || (size_t)w >= sizeof comps - off) break;
             off += (size_t)w;

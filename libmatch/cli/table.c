@@ -136,6 +136,7 @@ const char *cli_component_zh(const char *name)
         { "evidence", "成果佐证" }, { "topic", "主题" }, { "cosine", "语义相似度" },
         { "cosine_ext", "外部向量相似度" }, { "bm25_raw", "BM25原始分" }, { "probability", "匹配度" },
         { "keyword_match", "关键词命中" }, { "coverage", "查询覆盖率" },
+        { "topic_best", "查询最强主题" }, { "bm25_best", "查询最佳文本相关度" },
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(names[i].en, name) == 0) return names[i].zh;

@@ -531,30 +531,41 @@ typedef struct lm_results lm_results;
 ** informative terms (by IDF) of a long text are kept.  User text is never
 ** interpreted as query syntax.
 **
-** Each hit's score is a weighted sum of components (all in [0,1]):
-**   bm25      BM25 over the analyzer's tokens, divided by the best hit's
+** Each hit carries its score components, all in [0,1] and on scales that
+** mean the same for every query:
+**   bm25      BM25 over the analyzer's tokens as a share of the query's
+**             maximum ((k1 + 1) x the sum of its terms' weights)
 **   fields    share of the query's domain tags that the hit has
 **   region    1 same city, 0.5 same province, 0 otherwise/unknown
 **   maturity  an achievement's TRL/9 (0 for other kinds)
 **   evidence  experts only: the document-centric expert model.  The query is
-**             also run against achievements; each linked achievement's BM25
-**             (divided by the best achievement's) is its relevance, and an
-**             expert's evidence aggregates the relevance of their linked
-**             achievements (LM_OPT_EVIDENCE_MODE), divided by the best
-**             expert's.  Links come from "experts" on achievements and
-**             "achievements" on experts.  An expert with no profile match
-**             but strong achievements is still found.
-**   topic     how strongly the hit's domain tags are voted for by the
-**             query's best BM25 hits (their tags, weighted by score), divided
-**             by the top vote: relevant records usually share the query's
-**             domain even when they share few words with it
+**             also run against achievements; an expert's evidence is the
+**             absolute relevance of their linked achievements, aggregated
+**             by LM_OPT_EVIDENCE_MODE.  Links come from "experts" on
+**             achievements and "achievements" on experts.  An expert with
+**             no profile match but strong achievements is still found.
+**   topic     the share of the vote of the query's best BM25 hits (their
+**             domain tags, weighted by their bm25) that the hit's tags get:
+**             relevant records usually share the query's domain even when
+**             they share few words with it
 **   cosine    cosine of query and hit in the built-in semantic space
 **             (lm_vectors_build()), clipped at 0; the nearest records by it
 **             join the candidates, so a hit may share no word with the query
 **   cosine_ext  cosine with the query record's external embedding
 **             (lm_vector_put()), when it has one; its nearest records in that
 **             space join the candidates too
-**   bm25_raw  the unnormalized BM25 (informational, weight 0)
+**   keyword_match  share of the hit's keywords that the query names
+**   bm25_raw  the unnormalized BM25 (informational)
+**   coverage  share of the query's term weight the hit matches
+**             (informational)
+**   topic_best, bm25_best  the query's context, the same on every hit: the
+**             largest topic share and the best bm25 among its candidates
+** The match model turns the components into lm_result_probability() and, by
+** default (LM_FUSION_MODEL), the score; it weighs a hit's topic and bm25
+** against the query's best, so a moderate match is likely relevant for a
+** query whose best is moderate too and unlikely beside a full match.
+** A component's weight option (LM_OPT_W_*) scales its say (0 turns it off;
+** the query's context follows topic and bm25).
 ** Filters (region prefix, fields, minimum maturity) restrict the candidates.
 ** `opts` may be NULL for the defaults.  *out is a new result set, possibly
 ** empty; free it with lm_results_free().

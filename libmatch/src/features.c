@@ -238,7 +238,7 @@ static const char *const comp_names[LMX_NCOMP] = {
 #define LMX_FEATURE(ID, name, key, def, help) name,
 #include "features.def"
 #undef LMX_FEATURE
-    "bm25_raw", "coverage"
+    "bm25_raw", "coverage", "topic_best", "bm25_best"
 };
 
 const char *lmx_comp_name(int j)
@@ -248,6 +248,30 @@ const char *lmx_comp_name(int j)
 
 const char *const *lmx_comp_names(void) { return comp_names; }
 
+/*
+** The query's context, copied onto every hit: how strongly its best hits
+** agree on a domain (topic_best: the largest topic share, which is the
+** winning tag's share of the vote) and how well its best candidate matches
+** its text (bm25_best).  Constant within a query, they cannot reorder its
+** hits by themselves; in the match model they say how much a hit's own
+** topic and bm25 mean next to the query's best (a moderate bm25 is a
+** likely match for a query whose best is moderate too, a weak one beside a
+** known item that matches fully), so that one model ranks within a query
+** and stays calibrated across queries.
+*/
+static void query_context(lmx_hitlist *hl)
+{
+    double tb = 0, bb = 0;
+    for (int i = 0; i < hl->n; i++) {
+        if (hl->h[i].comp[LMX_C_TOPIC] > tb) tb = hl->h[i].comp[LMX_C_TOPIC];
+        if (hl->h[i].comp[LMX_C_BM25] > bb) bb = hl->h[i].comp[LMX_C_BM25];
+    }
+    for (int i = 0; i < hl->n; i++) {
+        hl->h[i].comp[LMX_C_TOPIC_BEST] = tb;
+        hl->h[i].comp[LMX_C_BM25_BEST] = bb;
+    }
+}
+
 int lmx_features(lm_db *db, const lm_opts *o, const lmx_query *qc, lmx_hitlist *hl)
 {
     for (int f = 0; f < LMX_NFEATURES; f++) {
@@ -255,6 +279,7 @@ int lmx_features(lm_db *db, const lm_opts *o, const lmx_query *qc, lmx_hitlist *
         int rc = features[f].compute(db, o, qc, hl);
         if (rc) return rc;
     }
+    query_context(hl);
     return LM_OK;
 }
 
@@ -283,6 +308,10 @@ void lmx_model_gates(const lm_opts *o, double gate[LMX_NCOMP])
 {
     for (int c = 0; c < LMX_NCOMP; c++)
         gate[c] = c < LMX_NFEATURES && features[c].def > 0 ? o->v[features[c].weight] / features[c].def : 1.0;
+    /* The query's context goes with its component: w_topic = 0 turns off
+       the topic and the query's best topic alike. */
+    gate[LMX_C_TOPIC_BEST] = gate[LMX_C_TOPIC];
+    gate[LMX_C_BM25_BEST] = gate[LMX_C_BM25];
 }
 
 void lmx_fuse(const lmx_model *m, const lm_opts *o, lmx_hitlist *hl, int set_score)

@@ -31,6 +31,10 @@ enum {
     LMX_C_BM25_RAW = LMX_NFEATURES,   /* the unnormalized BM25 (weight 0) */
     LMX_C_COVERAGE,                   /* share of the query's term weight
                                          matched (weight 0) */
+    LMX_C_TOPIC_BEST,                 /* the query's: its strongest domain
+                                         tag's share of the vote */
+    LMX_C_BM25_BEST,                  /* the query's: its best candidate's
+                                         bm25 */
     LMX_NCOMP
 };
 
@@ -127,7 +131,8 @@ const char *lmx_comp_name(int j);
 /* All component names, by index (LMX_NCOMP of them). */
 const char *const *lmx_comp_names(void);
 /* Compute every feature of every candidate (candidates in BM25 order first),
-   except keyword_match, which needs the record's keywords (below). */
+   except keyword_match, which needs the record's keywords (below); then the
+   query's context, the same on every hit (topic_best, bm25_best). */
 int lmx_features(lm_db *db, const lm_opts *o, const lmx_query *qc, lmx_hitlist *hl);
 /* keyword_match of the first n hits: the share of the hit's keywords whose
    every word the query q holds.  No-op when its weight is 0. */
@@ -137,7 +142,8 @@ int lmx_features_keywords(lm_db *db, const lm_opts *o, const lmx_qterms *q, lmx_
    score: the probability (LM_FUSION_MODEL), the weighted sum or RRF. */
 void lmx_fuse(const lmx_model *m, const lm_opts *o, lmx_hitlist *hl, int set_score);
 /* Each component's gate in the model: its weight option relative to its
-   default (1 for the informational ones). */
+   default (1 for the informational ones; the query's context, topic_best
+   and bm25_best, that of topic and bm25). */
 void lmx_model_gates(const lm_opts *o, double gate[LMX_NCOMP]);
 /* The compiled-in default model (model_default.h). */
 const lmx_model *lmx_model_builtin(void);

@@ -270,9 +270,20 @@ class RegistryFlags(Base):
         no_topic = self.match("--w-topic", "0")
         self.assertTrue(any(h["components"]["topic"] > 0 for h in base))
         b = {h["id"]: h for h in base}
+        # The model weighs a hit's topic against the query's best topic: the
+        # hits of the winning topic lose by turning it off, the others gain.
+        seen = set()
         for h in no_topic:
-            if h["id"] in b and b[h["id"]]["components"]["topic"] > 0:
-                self.assertLess(h["score"], b[h["id"]]["score"])
+            c = b.get(h["id"], {}).get("components", {})
+            if c.get("topic", 0) > 0:
+                if c["topic"] == c["topic_best"]:
+                    self.assertLess(h["score"], b[h["id"]]["score"])
+                    seen.add("winning")
+                else:
+                    self.assertGreater(h["score"], b[h["id"]]["score"])
+                    seen.add("other")
+            self.assertEqual(h["components"]["topic_best"], 0)
+        self.assertIn("winning", seen)
         rrf = self.match("--fusion", "rrf")
         self.assertLess(rrf[0]["score"], 1.0)        # reciprocal ranks are small
         self.assertNotEqual([h["score"] for h in rrf], [h["score"] for h in base])
