@@ -411,6 +411,29 @@ static void test_explanations_and_json(void)
     CHECK(component(r, 0, "evidence") == 0);
     CHECK(component(r, 0, "keyword_match") == 0.25);      /* 碳化硅 of 3 keywords: 1 / (3 + 1) */
     CHECK(component(r, 0, "coverage") > 0 && component(r, 0, "coverage") <= 1.0);
+    /* The query's context, the same on every hit: the winning tag's share
+       of the vote (the largest topic any hit has) and the best bm25. */
+    double tmax = 0, bmax = 0;
+    for (int i = 0; i < lm_results_count(r); i++) {
+        if (component(r, i, "topic") > tmax) tmax = component(r, i, "topic");
+        if (component(r, i, "bm25") > bmax) bmax = component(r, i, "bm25");
+    }
+    CHECK(tmax > 0 && bmax > 0);
+    for (int i = 0; i < lm_results_count(r); i++) {
+        CHECK(component(r, i, "topic_best") == tmax);
+        CHECK(component(r, i, "bm25_best") == bmax);
+    }
+    /* Turning topic off turns its context off too (the gate follows it). */
+    {
+        lm_opts *o = lm_opts_new();
+        lm_results *r0 = NULL;
+        CHECK_EQ_INT(lm_opts_set(o, "w_topic", "0"), LM_OK);
+        CHECK_EQ_INT(lm_match(db, LM_PROBLEM, "P1", LM_ACHIEVEMENT, o, &r0), LM_OK);
+        CHECK(lm_results_count(r0) > 0 && component(r0, 0, "topic_best") == 0 && component(r0, 0, "topic") == 0);
+        CHECK(component(r0, 0, "bm25_best") == bmax);
+        lm_results_free(r0);
+        lm_opts_free(o);
+    }
     /* The default fusion: the score is the match probability. */
     double p = lm_result_probability(r, 0);
     CHECK(p > 0.5 && p < 1.0);

@@ -151,8 +151,15 @@ static int compute_TOPIC(lm_db *db, const lm_opts *o, const lmx_query *qc, lmx_h
             votes[j].v += w;
         }
     }
-    double total = LMX_TOPIC_PRIOR;
-    for (int j = 0; j < nv; j++) total += votes[j].v;
+    double total = LMX_TOPIC_PRIOR, top = 0;
+    for (int j = 0; j < nv; j++) {
+        total += votes[j].v;
+        if (votes[j].v > top) top = votes[j].v;
+    }
+    /* The query's context: the winning tag's share, which its voters (among
+       the candidates) have; from the vote itself, so that it does not
+       depend on which candidates a caller holds. */
+    for (int i = 0; i < hl->n; i++) hl->h[i].comp[LMX_C_TOPIC_BEST] = top / total;
     for (int i = 0; i < hl->n && nv > 0; i++) {
         const lmx_recinfo *r = &hl->h[i].info;
         double best = 0;
@@ -261,15 +268,11 @@ const char *const *lmx_comp_names(void) { return comp_names; }
 */
 static void query_context(lmx_hitlist *hl)
 {
-    double tb = 0, bb = 0;
-    for (int i = 0; i < hl->n; i++) {
-        if (hl->h[i].comp[LMX_C_TOPIC] > tb) tb = hl->h[i].comp[LMX_C_TOPIC];
+    /* topic_best: set by the topic vote (compute_TOPIC). */
+    double bb = 0;
+    for (int i = 0; i < hl->n; i++)
         if (hl->h[i].comp[LMX_C_BM25] > bb) bb = hl->h[i].comp[LMX_C_BM25];
-    }
-    for (int i = 0; i < hl->n; i++) {
-        hl->h[i].comp[LMX_C_TOPIC_BEST] = tb;
-        hl->h[i].comp[LMX_C_BM25_BEST] = bb;
-    }
+    for (int i = 0; i < hl->n; i++) hl->h[i].comp[LMX_C_BM25_BEST] = bb;
 }
 
 int lmx_features(lm_db *db, const lm_opts *o, const lmx_query *qc, lmx_hitlist *hl)
