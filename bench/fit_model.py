@@ -91,9 +91,13 @@ REC_PRIORS = [("fields", "linear", 0.5), ("region", "linear", 0.25), ("maturity"
 # these are the record terms scaled by PROFILE -- what an expert did (their
 # achievements: evidence) counts more than what their profile says, as the
 # weighted sum had it (evidence 2, profile 1).  lm_learn refits all of them
-# from a platform's own outcomes.
+# from a platform's own outcomes.  The profile terms come from a second fit
+# of the record part without the query's context (CONTEXT): an expert is
+# ranked on what they did, and an empty profile -- common -- is no evidence
+# against them, whereas weighed against the query's best profile it would be.
 PROFILE = 0.5
-PROFILE_COMPS = {"bm25", "topic", "keyword_match", "cosine", "fields", "region", "cosine_ext", "topic_best", "bm25_best"}
+PROFILE_COMPS = {"bm25", "topic", "keyword_match", "cosine", "fields", "region", "cosine_ext"}
+CONTEXT = {"topic_best", "bm25_best"}
 L2 = 1.0            # ridge on the coefficients (not the intercepts), weights normalized to mean 1
 C_NAME = {"bm25": "LMX_C_BM25", "topic": "LMX_C_TOPIC", "keyword_match": "LMX_C_KEYWORD_MATCH",
           "evidence": "LMX_C_EVIDENCE", "cosine": "LMX_C_COSINE", "cosine_ext": "LMX_C_COSINE_EXT",
@@ -251,15 +255,16 @@ def _newton(parts, l2, drop):
 
 class Model:
     """The fitted model: record intercept and coefficients, expert
-    intercept and coefficients."""
+    intercept and coefficients, and the record coefficients of the fit
+    without the query's context that experts' profiles use (profile)."""
 
-    def __init__(self, rec, exp):
-        self.rec, self.exp = rec, exp
+    def __init__(self, rec, exp, profile):
+        self.rec, self.exp, self.profile = rec, exp, profile
 
     def prob(self, h, mask=None):
         X = h.design() if mask is None else h.design()[mask]
         b = self.exp if h.expert else self.rec
-        off = h.offsets(self.rec[1:])
+        off = h.offsets(self.profile[1:] if h.expert else self.rec[1:])
         if mask is not None:
             off = off[mask]
         return 1 / (1 + np.exp(-np.clip(b[0] + X @ b[1:] + off, -35, 35)))
@@ -270,7 +275,7 @@ def fit(sets, keep=None):
     expert sets (their profile offsets use the record coefficients).  keep(h)
     selects rows (cross-validation).  A direction without any set keeps
     zeros."""
-    def parts(expert, rec=None):
+    def parts(expert, rec=None, drop=()):
         out = []
         for h in sets:
             if h.expert != expert:
@@ -278,14 +283,21 @@ def fit(sets, keep=None):
             m = keep(h) if keep else np.ones(len(h.g), bool)
             if m.any():
                 off = h.offsets(rec if rec is not None else np.zeros(len(REC_TERMS)))[m]
-                out.append((h.design()[m], (h.g[m] >= 1).astype(float), off))
+                X = h.design()[m]
+                if drop:
+                    X = X.copy()
+                    X[:, list(drop)] = 0.0          # a column of zeros gets coefficient 0
+                out.append((X, (h.g[m] >= 1).astype(float), off))
         return out
     nonneg = [i for i, t in enumerate(REC_TERMS) if t in NONNEG]
+    ctx = [i for i, (c, _) in enumerate(REC_TERMS) if c in CONTEXT]
     pr = parts(False)
     rec = fit_part(pr, nonneg=nonneg) if pr else np.zeros(1 + len(REC_TERMS))
-    pe = parts(True, rec[1:])
+    pn = parts(False, drop=ctx)
+    profile = fit_part(pn, nonneg=nonneg) if pn else np.zeros(1 + len(REC_TERMS))
+    pe = parts(True, profile[1:])
     exp = fit_part(pe) if pe else np.zeros(1 + len(EXP_TERMS))
-    return Model(rec, exp)
+    return Model(rec, exp, profile)
 
 
 def measures(hits, prob, mask=None):
@@ -344,7 +356,8 @@ def model_terms(m):
     rec = [(c, t, float(v), "records") for (c, t), v in zip(REC_TERMS, m.rec[1:])]
     rec += [(c, t, v, "records") for c, t, v in REC_PRIORS]
     exp = [(c, t, float(v), "experts") for (c, t), v in zip(EXP_TERMS, m.exp[1:])]
-    exp += [(c, t, PROFILE * v, "experts") for c, t, v, _ in rec if c in PROFILE_COMPS]
+    prof = [(c, t, float(v)) for (c, t), v in zip(REC_TERMS, m.profile[1:])] + list(REC_PRIORS)
+    exp += [(c, t, PROFILE * v, "experts") for c, t, v in prof if c in PROFILE_COMPS]
     return [x for x in rec + exp if x[2] != 0.0]
 
 
@@ -364,7 +377,8 @@ def header_text(m, meta):
               "** on the coefficients; records from the achievement sets, experts (their",
               "** evidence) from the expert set.  Set by hand (see bench/fit_model.py):",
               "** records' fields, region, maturity, cosine_ext (the public sets carry none);",
-              "** experts' own profile terms = %g x the records' (public profiles are empty)." % PROFILE,
+              "** experts' own profile terms = %g x the records' of a fit without the query's" % PROFILE,
+              "** context (public profiles are empty; an empty one is no evidence against).",
               "** Cross-validated figures: bench/README.md (\"The match model\").",
               "*/",
               "static const lmx_model default_model = {",

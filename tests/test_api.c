@@ -425,8 +425,9 @@ static void test_explanations_and_json(void)
     }
     /* Turning topic off turns its context off too (the gate follows it). */
     {
-        lm_opts *o = lm_opts_new();
+        lm_opts *o = NULL;
         lm_results *r0 = NULL;
+        CHECK_EQ_INT(lm_opts_new(&o), LM_OK);
         CHECK_EQ_INT(lm_opts_set(o, "w_topic", "0"), LM_OK);
         CHECK_EQ_INT(lm_match(db, LM_PROBLEM, "P1", LM_ACHIEVEMENT, o, &r0), LM_OK);
         CHECK(lm_results_count(r0) > 0 && component(r0, 0, "topic_best") == 0 && component(r0, 0, "topic") == 0);
