@@ -27,12 +27,15 @@
 ** blocks' bounds there (impacts, postings.h); sorted by bound, the terms
 ** whose bounds add up to no more than the k-th best score so far are
 ** "non-essential": a row holding only those cannot enter the top k.  The
-** essential terms' postings in the window are scored into an accumulator;
-** a row whose partial score plus the non-essential bounds (first of the
-** window, then of the blocks holding the row) cannot beat the k-th score is
-** dropped, any other is scored exactly -- every term looked up, the terms
-** added in query order with the very expression lm_bm25() uses -- and
-** offered to the collector.  Rows come in ascending order, so a row that
+** rows of the essential terms' postings in the window are its candidates;
+** the non-essential terms' postings of those rows (blocks without a
+** candidate row are not decoded) are added to them too, each posting with a
+** bound of its contribution (its tf and length class), so that every
+** candidate gets a bound from all of its terms without a lookup per row.  A
+** candidate whose bound cannot beat the k-th score is dropped, any other is
+** scored exactly -- from the same postings, the terms added in query order
+** with the very expression lm_bm25() uses -- and offered to the collector.
+** The lists are kept between queries (pstcache.h).  Rows come in ascending order, so a row that
 ** only ties the k-th score would lose the tie (ties keep the lower row id)
 ** and "cannot beat" is "<=".  Bounds are compared with a relative margin of
 ** 1e-9, far above the rounding of a sum of 1,000 terms.  The result is the
