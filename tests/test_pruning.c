@@ -16,7 +16,6 @@
 #include "db.h"
 #include "store_sql.h"
 #include "tokenizer.h"
-#include "pstcache.h"
 #include "lmtest.h"
 
 static uint64_t rng = 0x2545F4914F6CDD1Dull;
@@ -381,25 +380,6 @@ static void test_pruned_equals_exhaustive(void)
     lm_close(db);
 }
 
-/* Posting lists kept between queries (pstcache.h) within a budget too
-   small for one query's lists: every query evicts the lists of the one
-   before; results stay the exhaustive scan's and FTS5's. */
-static void test_list_cache_budget(void)
-{
-    const char *path = lmt_tmp_path("budget.db");
-    lm_db *db = NULL;
-    CHECK_EQ_INT(lm_open(&db, path, 0), LM_OK);
-    load_random(db, 3000, 0);
-    lmx_pstcache_set_budget(1);
-    check_queries(db, 40);
-    lmx_pstcache_set_budget(64 << 10);                         /* some kept, some evicted */
-    check_queries(db, 40);
-    load_random(db, 500, 1000);                                  /* replaces: the kind changed */
-    check_queries(db, 30);
-    lmx_pstcache_set_budget(LMX_PSTCACHE_BYTES);
-    lm_close(db);
-}
-
 /* A load that fails half-way leaves the index as it was; so does a load in
    another connection, for this one's queries; a re-index rebuilds it. */
 static void test_rollback_other_connection_reindex(void)
@@ -458,7 +438,6 @@ int main(void)
     if (lmt_tmpdir_init("pruning")) return 1;
     RUN(test_df_cache_follows_writes);
     RUN(test_pruned_equals_exhaustive);
-    RUN(test_list_cache_budget);
     RUN(test_rollback_other_connection_reindex);
     RUN(test_migration_from_v2);
     return lmt_done();

@@ -51,7 +51,6 @@
 #include "libmatch.h"
 #include "bm25.h"
 #include "postings.h"
-#include "pstcache.h"
 #include "record.h"
 
 /* ---- the collector ---------------------------------------------------------- */
@@ -147,8 +146,6 @@ void lmx_bm25_cache_free(lmx_bm25_cache *cache)
         cache->dl[k] = NULL;
         lmx_qterms_free(&cache->df[k].t);
         cache->df[k].valid = 0;
-        lmx_pstcache_free(cache->pst[k]);
-        cache->pst[k] = NULL;
     }
 }
 
@@ -364,66 +361,91 @@ typedef struct bm25p {
     double normlb[256];          /* the smallest length norm of each length class */
 } bm25p;
 
-/* A query term's posting list (kept between queries by pstcache.c) and
-   this query's view of it. */
+/* A query term's posting list, read whole from the store. */
 typedef struct {
     int t;                       /* the term's index in the query */
     double w;                    /* its weight */
-    const lmx_pstlist *S;
-    int nb;                      /* blocks */
-    const int64_t *first, *last;
-    const int *cnt;              /* postings */
+    int nb, bcap;                /* blocks */
+    int64_t *first, *last;
+    int *cnt, *off, *nbytes;     /* postings; where they start in the blob; blob size */
+    size_t *at;                  /* where each blob starts in buf */
     double *ub;                  /* bound of the term's score in each block */
+    double *bnorm;               /* the smallest length norm a posting of the block can have */
+    unsigned char *buf;
+    size_t blen, cap;
     int bi, pi, dec_bi;          /* cursor: block, posting in the decoded block; which block is decoded */
     lmx_posting *dec;
     double wub;                  /* bound in the current window */
     int essential;
+    const bm25p *P;
+    int bad;
 } tlist;
 
-/* The bound of w * BM25 over an impact frontier. */
-static double impact_bound(const bm25p *P, double w, const lmx_impact *imp, int nimp)
+/* The bound of w * BM25 over an impact frontier; *norm the smallest length
+   norm of its points. */
+static double impact_bound(const bm25p *P, double w, const lmx_impact *imp, int nimp, double *norm)
 {
     double best = 0;
+    *norm = INFINITY;
     for (int i = 0; i < nimp; i++) {
         double tf = P->rhi * imp[i].tf2 / 2.0, dl = P->rlo * imp[i].dl2 / 2.0;
         double nm = P->k1 * (1 - P->b + P->b * dl / P->avgdl);
+        if (nm < *norm) *norm = nm;
         if (!(tf > 0)) continue;
         double v = w * tf * (P->k1 + 1) / (tf + nm);
         if (v != v) return INFINITY;
         if (v > best) best = v;
     }
+    if (*norm != *norm || *norm < 0) *norm = 0;
     return best;
 }
 
-/* T's view of list S: its blocks' bounds for this query.  LM_OK or
-   LM_ENOMEM. */
-static int tlist_init(tlist *T, const lmx_pstlist *S, const bm25p *P)
+static int read_block(void *ctx, int64_t last, const unsigned char *b, int n)
 {
-    T->S = S;
-    T->nb = S->nb;
-    T->first = S->first;
-    T->last = S->last;
-    T->cnt = S->cnt;
-    T->dec_bi = -1;
-    if (!(T->ub = malloc(sizeof(double) * (size_t)S->nb)) || !(T->dec = malloc(sizeof *T->dec * (size_t)S->maxcnt)))
-        return LM_ENOMEM;
-    for (int b = 0; b < S->nb; b++)
-        T->ub[b] = impact_bound(P, T->w, S->imp + (size_t)b * LMX_PST_MAXIMP, S->nimp[b]);
+    tlist *L = ctx;
+    if (L->nb == L->bcap) {
+        int nc = L->bcap ? 2 * L->bcap : 16;
+#define GROW(f) do { void *np_ = realloc(L->f, sizeof *L->f * (size_t)nc); if (!np_) return LM_ENOMEM; L->f = np_; } while (0)
+        GROW(first); GROW(last); GROW(cnt); GROW(off); GROW(nbytes); GROW(at); GROW(ub); GROW(bnorm);
+#undef GROW
+        L->bcap = nc;
+    }
+    if (L->blen + (size_t)n > L->cap) {
+        size_t nc = L->cap ? 2 * L->cap : 4096;
+        while (nc < L->blen + (size_t)n) nc *= 2;
+        unsigned char *nbuf = realloc(L->buf, nc);
+        if (!nbuf) return LM_ENOMEM;
+        L->buf = nbuf;
+        L->cap = nc;
+    }
+    memcpy(L->buf + L->blen, b, (size_t)n);
+    int i = L->nb, nimp = 0;
+    lmx_impact imp[LMX_PST_MAXIMP];
+    if (lmx_pst_header(b, n, &L->cnt[i], imp, &nimp, &L->off[i]) || L->cnt[i] < 1 ||
+        lmx_pst_first(b, n, L->off[i], &L->first[i]) || L->first[i] > last || (i > 0 && L->first[i] <= L->last[i - 1])) {
+        L->bad = 1;
+        return LM_EDB;
+    }
+    L->last[i] = last;
+    L->at[i] = L->blen;
+    L->nbytes[i] = n;
+    L->ub[i] = impact_bound(L->P, L->w, imp, nimp, &L->bnorm[i]);
+    L->blen += (size_t)n;
+    L->nb++;
     return LM_OK;
 }
 
 static void tlist_free(tlist *L)
 {
-    free(L->ub);
-    free(L->dec);
+    free(L->first); free(L->last); free(L->cnt); free(L->off); free(L->nbytes); free(L->at); free(L->ub);
+    free(L->bnorm); free(L->buf); free(L->dec);
 }
 
 /* Make block b the decoded one. */
 static int decode(tlist *L, int b)
 {
     if (L->dec_bi == b) return LM_OK;
-    const lmx_pstlist *S = L->S;
-    if (lmx_pst_decode(S->buf + S->at[b], S->nbytes[b], S->off[b], S->cnt[b], L->dec)) return LM_EDB;
+    if (lmx_pst_decode(L->buf + L->at[b], L->nbytes[b], L->off[b], L->cnt[b], L->dec)) { L->bad = 1; return LM_EDB; }
     L->dec_bi = b;
     return LM_OK;
 }
@@ -689,18 +711,24 @@ static int pst_search(lmx_store *st, lmx_bm25_cache *cache, int kind, int n, con
     tlist *L = calloc((size_t)(n ? n : 1), sizeof *L);
     if (!L) return lmx_error_set(st->err, LM_ENOMEM, "out of memory");
     int rc = LM_OK, m = 0;
-    rc = lmx_pstcache_begin(st, &cache->pst[kind], kind);
-    if (rc) rc = lmx_error_set(st->err, rc, "out of memory");
     for (int i = 0; i < n && !rc; i++) {
-        const lmx_pstlist *S;
-        int r = lmx_pstcache_get(st, cache->pst[kind], tok[i], (int)strlen(tok[i]), &S);
-        if (r < 0) { rc = 1; break; }                   /* a damaged block: the FTS5 scan */
-        if (r) { rc = r; break; }
-        if (!S) continue;
-        tlist *T = &L[m++];
+        int64_t tid, df;
+        tlist *T = &L[m];
         T->t = i;
         T->w = params[2 + LMX_NCOLS + i];
-        if (tlist_init(T, S, &P)) rc = lmx_error_set(st->err, LM_ENOMEM, "out of memory");
+        T->P = &P;
+        T->dec_bi = -1;
+        int r = lmx_store_pst_term(st, kind, tok[i], (int)strlen(tok[i]), &tid, &df);
+        if (r < 0) { rc = st->err->code; break; }
+        if (r == 0) continue;
+        rc = lmx_store_pst_blocks(st, tid, read_block, T);
+        if (rc == LM_ENOMEM) rc = lmx_error_set(st->err, LM_ENOMEM, "out of memory");
+        else if (rc) { rc = T->bad ? 1 : rc; break; }
+        int maxc = 0;
+        for (int b = 0; b < T->nb; b++) if (T->cnt[b] > maxc) maxc = T->cnt[b];
+        if (T->nb && !(T->dec = malloc(sizeof *T->dec * (size_t)maxc))) rc = lmx_error_set(st->err, LM_ENOMEM, "out of memory");
+        if (T->nb) m++;
+        else tlist_free(T), memset(T, 0, sizeof *T);
     }
     filterctx fc = { st, f };
     if (!rc) {
@@ -708,7 +736,7 @@ static int pst_search(lmx_store *st, lmx_bm25_cache *cache, int kind, int n, con
         if (rc == LM_ENOMEM) rc = lmx_error_set(st->err, LM_ENOMEM, "out of memory");
         else if (rc < 0) rc = st->err->code ? st->err->code : LM_EDB;
     }
-    for (int i = 0; i < m; i++) tlist_free(&L[i]);
+    for (int i = 0; i < n; i++) tlist_free(&L[i]);
     free(L);
     return rc;
 }

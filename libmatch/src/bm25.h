@@ -24,7 +24,6 @@ typedef struct lmx_dfcache { lmx_stamp stamp; int valid; lmx_qterms t; } lmx_dfc
 typedef struct lmx_bm25_cache {
     lmx_doclen *dl[LMX_NKINDS + 1];
     lmx_dfcache df[LMX_NKINDS + 1];
-    struct lmx_pstcache *pst[LMX_NKINDS + 1];    /* posting lists of recent queries (pstcache.h) */
 } lmx_bm25_cache;
 void lmx_bm25_cache_free(lmx_bm25_cache *c);
 
