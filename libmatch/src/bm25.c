@@ -35,9 +35,9 @@
 ** candidate whose bound cannot beat the k-th score is dropped, any other is
 ** scored exactly -- from the same postings, the terms added in query order
 ** with the very expression lm_bm25() uses -- and offered to the collector.
-** The lists are kept between queries (pstcache.h).  Rows come in ascending order, so a row that
-** only ties the k-th score would lose the tie (ties keep the lower row id)
-** and "cannot beat" is "<=".  Bounds are compared with a relative margin of
+** Rows come in ascending order, so a row that only ties the k-th score
+** would lose the tie (ties keep the lower row id) and "cannot beat" is
+** "<=".  Bounds are compared with a relative margin of
 ** 1e-9, far above the rounding of a sum of 1,000 terms.  The result is the
 ** exhaustive scan's, row for row and bit for bit.
 */
