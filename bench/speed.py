@@ -388,11 +388,13 @@ def main():
                     row["batch " + way] = b
                     print("\nbatch matching, %s (%d of %d records x all, top-10, dim %d, OpenBLAS core %s): %.1f GFLOP/s "
                           "vs bare sgemm %.1f GFLOP/s (%.0f%%; %.1f s); first call, loading the vectors: %.1f GFLOP/s "
-                          "(%.0f%%; %.1f s); all x all: ~%.0f s; peak RSS %.0f MB"
+                          "(%.0f%%; %.1f s); all x all: ~%.0f s; peak RSS of the batch %.0f MB (%.0f bytes a record; "
+                          "the job's with the bare sgemm's copies: %.0f MB)"
                           % (way, b["rows"], b["cols"], b["dim"], b["core"], b["gflops"], b["sgemm_gflops"],
                              100 * b["ratio"], b["seconds"], b.get("cold_gflops", float("nan")),
                              100 * b.get("cold_ratio", float("nan")), b.get("cold_seconds", float("nan")),
-                             b.get("all_seconds", float("nan")), b["rss_mb"]))
+                             b.get("all_seconds", float("nan")), b.get("batch_rss_mb", float("nan")),
+                             b.get("batch_rss_mb", float("nan")) * 1048576.0 / max(b["cols"], 1), b["rss_mb"]))
             for p in (lmdb, lmdb + "-wal", lmdb + "-shm", tridb):
                 if os.path.exists(p):
                     os.unlink(p)
@@ -432,15 +434,16 @@ def summary(res):
     ns = sorted(res["sizes"])
     print("\n### libmatch by size\n")
     print("| records | index rec/s | bytes/rec | load RSS MB | record p50 / p99 ms | free text p50 / p99 ms | "
-          "query RSS MB | vector build s | build peak MB |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "query RSS MB | vector build s | build peak MB | batch peak MB |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for n in ns:
         r = res["sizes"][n]
         lm, q, v = r["libmatch"], r.get("libmatch-query", {}), r.get("vectors", {})
-        print("| %d | %.0f | %.0f | %.0f | %s / %s | %s / %s | %s | %s | %s |" % (
+        bt = r.get("batch detected", {})
+        print("| %d | %.0f | %.0f | %.0f | %s / %s | %s / %s | %s | %s | %s | %s |" % (
             n, lm["records_per_s"], lm["bytes_per_record"], lm["rss_mb"], fmt(q.get("p50_ms")), fmt(q.get("p99_ms")),
             fmt(q.get("text_p50_ms")), fmt(q.get("text_p99_ms")), fmt(q.get("rss_mb"), "%.0f"),
-            fmt(v.get("build_seconds"), "%.1f"), fmt(v.get("rss_mb"), "%.0f")))
+            fmt(v.get("build_seconds"), "%.1f"), fmt(v.get("rss_mb"), "%.0f"), fmt(bt.get("batch_rss_mb"), "%.0f")))
     rows = growth_rows(res["sizes"])
     if rows:
         print("\n### Latency growth (exponent e of latency ~ records^e: 1 linear, 0 flat)\n")

@@ -380,6 +380,62 @@ static void test_pruned_equals_exhaustive(void)
     lm_close(db);
 }
 
+/*
+** Frequent terms that become non-essential early (a small k, rare terms of
+** large weight): their blocks without a candidate row are skipped undecoded,
+** some straddle two windows, and rows come whose frequent terms alone are
+** known only from those lists.  12,000 records, so three windows and more.
+*/
+static void test_nonessential_blocks_skipped(void)
+{
+    const char *path = lmt_tmp_path("skip.db");
+    lm_db *db = NULL;
+    CHECK_EQ_INT(lm_open(&db, path, 0), LM_OK);
+    size_t cap = 12000 * 400, len = 0;
+    char *buf = malloc(cap);
+    for (int i = 0; i < 12000; i++) {
+        const char *rare = i % 997 == 5 ? "猕猴桃溃疡病防控" : i % 1499 == 7 ? "獼猴桃潰瘍病，抗病育种" : "";
+        len += (size_t)snprintf(buf + len, cap - len,
+                                "{\"id\":\"A%d\",\"kind\":\"achievement\",\"title\":\"%s技术%s\","
+                                "\"abstract\":\"%s系统方法%s\"}\n", i, i % 3 ? "研究" : "", rare,
+                                i % 2 ? "技术" : "", i % 5 ? "" : "5G基站");
+    }
+    lm_report *r = NULL;
+    CHECK_EQ_INT(lm_load_jsonl_buffer(db, buf, len, LM_LOAD_ATOMIC, &r), LM_OK);
+    lm_report_free(r);
+    free(buf);
+    char *tok[8];
+    int n = 0;
+    const char *texts[] = { "技术研究系统方法", "猕猴桃溃疡病防控", "5G基站" };
+    for (int t = 0; t < 3; t++) {
+        lm_tokens *tk = NULL;
+        CHECK_EQ_INT(lm_analyze(db, texts[t], LM_NUL_TERMINATED, 0, &tk), LM_OK);
+        for (int j = 0; j < lm_tokens_count(tk) && n < 8; j++) {
+            int dup = 0;
+            for (int q = 0; q < n; q++) dup |= !strcmp(tok[q], lm_token_text(tk, j));
+            if (!dup) tok[n++] = strdup(lm_token_text(tk, j));
+        }
+        lm_tokens_free(tk);
+    }
+    CHECK(n >= 4);
+    double params[2 + LMX_NCOLS + 8] = { 1.2, 0.75, 2, 1, 2, 0.5 };
+    int pruned = 0;
+    for (int k = 1; k <= 30; k += 29)
+        for (int v = 0; v < 3; v++) {
+            for (int i = 0; i < n; i++)     /* rare terms heavy, frequent ones light (or all alike) */
+                params[2 + LMX_NCOLS + i] = v == 2 ? 1.0 : (i < 3 ? 0.2 + 0.1 * v : 5.0 + i);
+            CHECK_EQ_INT(run(db, LMX_BM25_FTS5, LM_ACHIEVEMENT, tok, n, params, NULL, k, &ra), LM_OK);
+            CHECK_EQ_INT(run(db, LMX_BM25_EXHAUSTIVE, LM_ACHIEVEMENT, tok, n, params, NULL, k, &rb), LM_OK);
+            CHECK_EQ_INT(run(db, LMX_BM25_PRUNED, LM_ACHIEVEMENT, tok, n, params, NULL, k, &rc_), LM_OK);
+            CHECK(same(&ra, &rb, n));
+            CHECK(same(&rb, &rc_, n));
+            pruned += rc_.scored * 10 < rb.scored;                 /* far fewer rows scored */
+        }
+    CHECK(pruned >= 2);
+    for (int i = 0; i < n; i++) free(tok[i]);
+    lm_close(db);
+}
+
 /* A load that fails half-way leaves the index as it was; so does a load in
    another connection, for this one's queries; a re-index rebuilds it. */
 static void test_rollback_other_connection_reindex(void)
@@ -438,6 +494,7 @@ int main(void)
     if (lmt_tmpdir_init("pruning")) return 1;
     RUN(test_df_cache_follows_writes);
     RUN(test_pruned_equals_exhaustive);
+    RUN(test_nonessential_blocks_skipped);
     RUN(test_rollback_other_connection_reindex);
     RUN(test_migration_from_v2);
     return lmt_done();

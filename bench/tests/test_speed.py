@@ -45,7 +45,8 @@ class TestGrowth(unittest.TestCase):
         return {10000: {"libmatch": lm, "libmatch-query": q(2.0, 5.0)},
                 100000: {"libmatch": lm, "libmatch-query": q(4.0, 10.0), "xapian-query": {"p50_ms": 9.0, "p99_ms": 30}},
                 1000000: {"libmatch": lm, "libmatch-query": q(12.0, 40.0), "vectors": {"build_seconds": 80.0,
-                                                                                       "rss_mb": 2000, "dim": 256}}}
+                                                                                       "rss_mb": 2000, "dim": 256},
+                          "batch detected": {"batch_rss_mb": 1085, "rss_mb": 3040}}}
 
     def test_rows_between_consecutive_sizes(self):
         rows = speed.growth_rows(self.sizes())
@@ -64,7 +65,8 @@ class TestGrowth(unittest.TestCase):
         with redirect_stdout(out):
             speed.summary(res)
         text = out.getvalue()
-        self.assertIn("| 1000000 | 8000 | 2500 | 100 | 12.00 / 40.00 | 6.00 / 20.00 | 50 | 80.0 | 2000 |", text)
+        self.assertIn("| 1000000 | 8000 | 2500 | 100 | 12.00 / 40.00 | 6.00 / 20.00 | 50 | 80.0 | 2000 | 1085 |", text)
+        self.assertIn("| 100000 | 8000 | 2500 | 100 | 4.00 / 10.00 | 2.00 / 5.00 | 50 | - | - | - |", text)
         self.assertIn("| 100000 | 1000000 | record p50 | 4.00 | 12.00 | 3.00 | 0.48 |", text)
         # matplotlib is installed by `make test` (scripts/install-deps.sh test).
         with tempfile.TemporaryDirectory() as d:

@@ -27,14 +27,17 @@
 ** blocks' bounds there (impacts, postings.h); sorted by bound, the terms
 ** whose bounds add up to no more than the k-th best score so far are
 ** "non-essential": a row holding only those cannot enter the top k.  The
-** essential terms' postings in the window are scored into an accumulator;
-** a row whose partial score plus the non-essential bounds (first of the
-** window, then of the blocks holding the row) cannot beat the k-th score is
-** dropped, any other is scored exactly -- every term looked up, the terms
-** added in query order with the very expression lm_bm25() uses -- and
-** offered to the collector.  Rows come in ascending order, so a row that
-** only ties the k-th score would lose the tie (ties keep the lower row id)
-** and "cannot beat" is "<=".  Bounds are compared with a relative margin of
+** rows of the essential terms' postings in the window are its candidates;
+** the non-essential terms' postings of those rows (blocks without a
+** candidate row are not decoded) are added to them too, each posting with a
+** bound of its contribution (its tf and length class), so that every
+** candidate gets a bound from all of its terms without a lookup per row.  A
+** candidate whose bound cannot beat the k-th score is dropped, any other is
+** scored exactly -- from the same postings, the terms added in query order
+** with the very expression lm_bm25() uses -- and offered to the collector.
+** Rows come in ascending order, so a row that only ties the k-th score
+** would lose the tie (ties keep the lower row id) and "cannot beat" is
+** "<=".  Bounds are compared with a relative margin of
 ** 1e-9, far above the rounding of a sum of 1,000 terms.  The result is the
 ** exhaustive scan's, row for row and bit for bit.
 */
@@ -447,17 +450,6 @@ static int decode(tlist *L, int b)
     return LM_OK;
 }
 
-/* Move the cursor to the first posting at or after rid (decoding only the
-   block it lands in when rid is inside it). */
-static int seek(tlist *L, int64_t rid)
-{
-    while (L->bi < L->nb && L->last[L->bi] < rid) { L->bi++; L->pi = 0; }
-    if (L->bi >= L->nb || L->first[L->bi] > rid) return LM_OK;
-    if (L->dec_bi != L->bi) { L->pi = 0; if (decode(L, L->bi)) return LM_EDB; }
-    while (L->pi < L->cnt[L->bi] && L->dec[L->pi].rid < rid) L->pi++;
-    return LM_OK;
-}
-
 /* The row id the cursor is at (INT64_MAX at the end). */
 static int64_t at_rid(const tlist *L)
 {
@@ -514,17 +506,86 @@ static int passes(const filterctx *fc, int64_t rid)
     return ok;
 }
 
-/* A posting of an essential term in the window, chained per row. */
+/* A posting of a candidate row in the window, chained per row. */
 typedef struct { int next, t; uint32_t tf[LMX_NCOLS]; } pentry;
+
+/* Whether any of bits lo..hi (inclusive, within one window) is set. */
+static int any_bit(const uint64_t *bits, int lo, int hi)
+{
+    int wl = lo >> 6, wh = hi >> 6;
+    uint64_t ml = ~0ull << (lo & 63), mh = ~0ull >> (63 - (hi & 63));
+    if (wl == wh) return (bits[wl] & ml & mh) != 0;
+    if (bits[wl] & ml) return 1;
+    for (int w = wl + 1; w < wh; w++)
+        if (bits[w]) return 1;
+    return (bits[wh] & mh) != 0;
+}
+
+/*
+** The postings of list T in the window [ws, we): each one of a row already a
+** candidate (essential 0: its bit set) or of any row (essential 1: the bit
+** set now) is chained to its row with a bound of its contribution (added to
+** ubacc[d] when pruning).  A non-essential list skips its blocks that hold
+** no candidate row of the window without decoding them.  LM_OK, LM_ENOMEM or
+** 1 (a malformed block).
+*/
+static int gather(tlist *T, int essential, int64_t ws, int64_t we, uint64_t *bits, double *ubacc, int *head,
+                  pentry **pool, int *np, int *pcap, const bm25p *P, int prune)
+{
+    while (T->bi < T->nb && T->first[T->bi] < we) {
+        if (!essential && T->dec_bi != T->bi) {
+            int64_t lo = T->first[T->bi] > ws ? T->first[T->bi] : ws, hi = T->last[T->bi] < we ? T->last[T->bi] : we - 1;
+            if (!any_bit(bits, (int)(lo - ws), (int)(hi - ws))) {
+                if (T->last[T->bi] >= we) break;               /* the rest is the next window's */
+                T->bi++;
+                T->pi = 0;
+                continue;
+            }
+        }
+        if (T->dec_bi != T->bi) T->pi = 0;
+        if (decode(T, T->bi)) return 1;
+        int cnt = T->cnt[T->bi];
+        for (; T->pi < cnt && T->dec[T->pi].rid < we; T->pi++) {
+            const lmx_posting *p = &T->dec[T->pi];
+            if (p->rid < ws) continue;
+            int d = (int)(p->rid - ws);
+            if (!(bits[d >> 6] & (1ull << (d & 63)))) {
+                if (!essential) continue;
+                bits[d >> 6] |= 1ull << (d & 63);
+                ubacc[d] = 0;
+                head[d] = -1;
+            }
+            if (prune) ubacc[d] += contribution_bound(P, T->w, p->tf, P->normlb[p->dlq]);   /* also while the top k fills */
+            if (*np == *pcap) {
+                int nc = *pcap ? 2 * *pcap : 4096;
+                pentry *npool = realloc(*pool, sizeof *npool * (size_t)nc);
+                if (!npool) return LM_ENOMEM;
+                *pool = npool;
+                *pcap = nc;
+            }
+            pentry *e = &(*pool)[*np];
+            e->next = head[d];
+            e->t = T->t;
+            memcpy(e->tf, p->tf, sizeof e->tf);
+            head[d] = (*np)++;
+        }
+        if (T->pi < cnt) break;
+        T->bi++;
+        T->pi = 0;
+    }
+    return LM_OK;
+}
 
 /*
 ** The search itself over n lists of nterms query terms.  Per window: the
-** essential terms' postings are gathered with an upper bound of each (its
-** block's smallest length norm); rows whose bounds cannot beat the k-th
-** score are dropped before their length is even looked up; the others are
-** scored exactly.  Returns LM_OK, LM_ENOMEM, -1 (an error in the store), or
-** 1 when the index and the column lengths disagree (the caller falls back
-** to the FTS5 scan).
+** essential terms' postings make the candidate rows, each with an upper
+** bound of its score from its postings (each with its block's smallest
+** length norm); the non-essential terms' postings of those rows are then
+** added to the bounds (their blocks without a candidate row are not even
+** decoded); rows whose bounds cannot beat the k-th score are dropped before
+** their length is even looked up; the others are scored exactly.  Returns
+** LM_OK, LM_ENOMEM, -1 (an error in the store), or 1 when the index and the
+** column lengths disagree (the caller falls back to the FTS5 scan).
 */
 static int maxscore(tlist *L, int n, int nterms, const bm25p *P, const filterctx *fc, lmx_bm25_top *top, int prune)
 {
@@ -532,23 +593,23 @@ static int maxscore(tlist *L, int n, int nterms, const bm25p *P, const filterctx
     int *head = malloc(sizeof(int) * WINDOW), *seen = malloc(sizeof(int) * (size_t)(nterms + 1));
     unsigned char *mask = malloc((size_t)nterms + 1);
     tlist **ord = malloc(sizeof(tlist *) * (size_t)(n + 1));
-    double *bub = malloc(sizeof(double) * (size_t)(n + 1));
-    const lmx_posting **rec = malloc(sizeof *rec * (size_t)(n + 1));   /* non-essential postings of a row */
-    int *rect = malloc(sizeof(int) * (size_t)(n + 1));
     uint64_t bits[WINDOW / 64];
     pentry *pool = NULL;
     int pcap = 0, rc = LM_OK, hint = 0, stamp = 0;
     int64_t scored = 0, end_prev = INT64_MIN;
-    if (!ubacc || !cval || !head || !seen || !mask || !ord || !bub || !rec || !rect) { rc = LM_ENOMEM; goto done; }
+    if (!ubacc || !cval || !head || !seen || !mask || !ord) { rc = LM_ENOMEM; goto done; }
     for (int i = 0; i < n; i++) ord[i] = &L[i];
     for (int t = 0; t < nterms; t++) seen[t] = -1;
     memset(bits, 0, sizeof bits);
     for (;;) {
-        /* The next window starts at the first posting left. */
+        /* The next window starts at the first posting left, or where the
+           last one ended when a list's next block is not decoded yet. */
         int64_t ws = INT64_MAX;
         for (int i = 0; i < n; i++) {
-            if (end_prev != INT64_MIN && seek(&L[i], end_prev)) { rc = 1; goto done; }
-            int64_t r = at_rid(&L[i]);
+            tlist *T = &L[i];
+            while (T->bi < T->nb && T->last[T->bi] < end_prev) { T->bi++; T->pi = 0; }
+            int64_t r = at_rid(T);
+            if (r != INT64_MAX && r < end_prev) r = end_prev;
             if (r < ws) ws = r;
         }
         if (ws == INT64_MAX) break;
@@ -580,79 +641,24 @@ static int maxscore(tlist *L, int n, int nterms, const bm25p *P, const filterctx
                 ord[nne]->essential = 0;
             }
         }
-        /* Gather the essential terms' postings of the window, each with a
-           bound of its contribution. */
+        /* The essential terms' postings make the candidates; then the
+           non-essential terms' postings of those rows. */
         int np = 0;
-        for (int i = 0; i < n; i++) {
-            tlist *T = &L[i];
-            if (!T->essential) continue;
-            while (T->bi < T->nb && T->first[T->bi] < we) {
-                if (decode(T, T->bi)) { rc = 1; goto done; }
-                int cnt = T->cnt[T->bi];
-                for (; T->pi < cnt && T->dec[T->pi].rid < we; T->pi++) {
-                    const lmx_posting *p = &T->dec[T->pi];
-                    int d = (int)(p->rid - ws);
-                    if (!(bits[d >> 6] & (1ull << (d & 63)))) {
-                        bits[d >> 6] |= 1ull << (d & 63);
-                        ubacc[d] = 0;
-                        head[d] = -1;
-                    }
-                    if (prune) ubacc[d] += contribution_bound(P, T->w, p->tf, P->normlb[p->dlq]);   /* also while the top k fills */
-                    if (np == pcap) {
-                        int nc = pcap ? 2 * pcap : 4096;
-                        pentry *npool = realloc(pool, sizeof *npool * (size_t)nc);
-                        if (!npool) { rc = LM_ENOMEM; goto done; }
-                        pool = npool;
-                        pcap = nc;
-                    }
-                    pool[np].next = head[d];
-                    pool[np].t = T->t;
-                    memcpy(pool[np].tf, p->tf, sizeof pool[np].tf);
-                    head[d] = np++;
-                }
-                if (T->pi < cnt) break;
-                T->bi++;
-                T->pi = 0;
+        for (int pass = 1; pass >= 0; pass--)
+            for (int i = 0; i < n; i++) {
+                if (L[i].essential != pass) continue;
+                int g = gather(&L[i], pass, ws, we, bits, ubacc, head, &pool, &np, &pcap, P, prune);
+                if (g) { rc = g; goto done; }
             }
-        }
-        /* The candidates in row order: bounded from their postings (each
-           with its length class), the non-essential terms looked up from the
-           strongest down while the row can still beat the k-th score; only
-           then scored exactly. */
+        /* The candidates in row order: bounded from all their postings
+           (each with its length class); only then scored exactly. */
         for (int w = 0; w < WINDOW / 64; w++) {
             while (bits[w]) {
                 int d = w * 64 + __builtin_ctzll(bits[w]);
                 bits[w] &= bits[w] - 1;
                 int64_t rid = ws + d;
                 theta = prune && lmx_topk_full(&top->top) ? lmx_topk_worst(&top->top) : -INFINITY;
-                int nrec = 0;
-                if (theta > -INFINITY) {
-                    if (ubacc[d] + nonsum * MARGIN <= theta) continue;
-                    double rem = 0;
-                    for (int i = 0; i < nne; i++) {
-                        tlist *T = ord[i];
-                        while (T->bi < T->nb && T->last[T->bi] < rid) { T->bi++; T->pi = 0; }
-                        bub[i] = T->bi < T->nb && T->first[T->bi] <= rid ? T->ub[T->bi] * MARGIN : 0;
-                        rem += bub[i];
-                    }
-                    double part = ubacc[d];
-                    int drop = part + rem <= theta;
-                    for (int i = nne - 1; i >= 0 && !drop; i--) {
-                        tlist *T = ord[i];
-                        rem -= bub[i];
-                        if (bub[i] > 0) {
-                            if (seek(T, rid)) { rc = 1; goto done; }
-                            if (T->dec_bi == T->bi && T->pi < T->cnt[T->bi] && T->dec[T->pi].rid == rid) {
-                                const lmx_posting *p = &T->dec[T->pi];
-                                part += contribution_bound(P, T->w, p->tf, P->normlb[p->dlq]);
-                                rec[nrec++] = p;
-                                rect[nrec - 1] = T->t;
-                            }
-                        }
-                        drop = part + rem <= theta;
-                    }
-                    if (drop) continue;
-                }
+                if (theta > -INFINITY && ubacc[d] <= theta) continue;
                 /* Exactly: lm_bm25()'s score, the terms added in query order. */
                 double norm = norm_of(P, rid, &hint);
                 if (norm < 0) { rc = 1; goto done; }
@@ -661,10 +667,6 @@ static int maxscore(tlist *L, int n, int nterms, const bm25p *P, const filterctx
                     int t = pool[e].t;
                     seen[t] = stamp;
                     cval[t] = contribution(P, P->wterm[t], pool[e].tf, norm);
-                }
-                for (int i = 0; i < nrec; i++) {
-                    seen[rect[i]] = stamp;
-                    cval[rect[i]] = contribution(P, P->wterm[rect[i]], rec[i]->tf, norm);
                 }
                 scored++;
                 double score = 0;
@@ -680,7 +682,7 @@ static int maxscore(tlist *L, int n, int nterms, const bm25p *P, const filterctx
     }
 done:
     g_scored = scored;
-    free(ubacc); free(cval); free(head); free(seen); free(mask); free(ord); free(bub); free(rec); free(rect); free(pool);
+    free(ubacc); free(cval); free(head); free(seen); free(mask); free(ord); free(pool);
     return rc;
 }
 
