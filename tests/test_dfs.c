@@ -113,8 +113,14 @@ static void make_shards(int to, int ns, lm_db **shards)
         idlist l = {0};
         if (lm_scan(db, to, collect, &l) != LM_OK) die(db, "scan");
         int lo = l.n * j / ns, hi = l.n * (j + 1) / ns;
-        for (int i = 0; i < l.n; i++) {
-            if ((i < lo || i >= hi) && lm_delete(db, to, l.ids[i]) != LM_OK) die(db, "delete");
+        if (ns == 3) {            /* lm_dfs_cut(), one transaction */
+            if (lm_dfs_cut(db, to, lo, hi) != LM_OK) die(db, "cut");
+            int64_t n = -1;
+            lm_count(db, to, &n);
+            CHECK_EQ_INT(n, hi - lo);
+        }
+        for (int i = 0; i < l.n; i++) {       /* record by record */
+            if (ns != 3 && (i < lo || i >= hi) && lm_delete(db, to, l.ids[i]) != LM_OK) die(db, "delete");
             free(l.ids[i]);
         }
         free(l.ids);
@@ -436,6 +442,9 @@ static void test_errors(void)
     CHECK_EQ_INT(lm_dfs_merge(db, (const char *const *)&probe, 1, o, &merged), LM_ERECORD);
     CHECK_CONTAINS(lm_errmsg(db), "\"format\"");
     CHECK(merged == NULL);
+    CHECK_EQ_INT(lm_dfs_cut(db, LM_ACHIEVEMENT, 0, 3), LM_ESTATE);        /* read-only */
+    CHECK_EQ_INT(lm_dfs_cut(words, LM_ACHIEVEMENT, 3, 2), LM_ERANGE);
+    CHECK_EQ_INT(lm_dfs_cut(words, 9, 0, 1), LM_EINVAL);
     float v[4] = { 1, 0, 0, 0 };
     lm_results *vr = NULL;
     CHECK_EQ_INT(lm_match_vector(db, "m", v, 4, LM_ACHIEVEMENT, o, &vr), LM_EINVAL);

@@ -640,6 +640,16 @@ LM_API void lm_results_free(lm_results *r);
 /* ------------------------------------------------------------------------ */
 
 /*
+** Make this database (a copy of the whole) a shard: keep the records of
+** `kind` at positions lo..hi-1 of the storage order (lm_scan()'s order) and
+** every record of the other kinds; the others of `kind` are deleted, in one
+** transaction (every kept record keeps its row id; SQLite's VACUUM may
+** follow to shrink the file).  Errors: LM_EINVAL (bad kind), LM_ERANGE
+** (hi < lo or lo < 0), LM_ESTATE (read-only), LM_EDB, LM_EBUSY; on error
+** nothing changes.
+*/
+LM_API int lm_dfs_cut(lm_db *db, int kind, int64_t lo, int64_t hi);
+/*
 ** The collection statistics of kind (0: every kind) of this database --
 ** records, index rows, each text column's total length and every term's
 ** document frequency -- as JSON {"format": "libmatch-stats/1", "analyzer",

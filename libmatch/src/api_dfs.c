@@ -83,6 +83,50 @@ void lmx_api_dfs_close(lm_db *db)
     db->gstats = NULL;
 }
 
+/* ---- cutting a shard ------------------------------------------------------------------ */
+
+typedef struct { char **ids; int64_t n, cap; int64_t lo, hi, pos; int oom; } cutctx;
+
+static int cut_collect(void *ctx, int kind, const char *id, const char *json, size_t len)
+{
+    cutctx *c = ctx;
+    int64_t p = c->pos++;
+    if (p >= c->lo && p < c->hi) return 0;
+    if (c->n == c->cap) {
+        int64_t nc = c->cap ? 2 * c->cap : 1024;
+        char **ni = realloc(c->ids, sizeof *ni * (size_t)nc);
+        if (!ni) { c->oom = 1; return 1; }
+        c->ids = ni;
+        c->cap = nc;
+    }
+    if (!(c->ids[c->n] = lmx_strdup(id))) { c->oom = 1; return 1; }
+    c->n++;
+    return 0;
+}
+
+static int dfs_cut(lm_db *db, int kind, int64_t lo, int64_t hi)
+{
+    if (!lm_kind_name(kind)) return lmx_err(db, LM_EINVAL, "unknown kind %d", kind);
+    if (lo < 0 || hi < lo) return lmx_err(db, LM_ERANGE, "the block [%lld, %lld) is not a range of positions",
+                                          (long long)lo, (long long)hi);
+    if (db->readonly) return lmx_err(db, LM_ESTATE, "database opened read-only");
+    cutctx c = { NULL, 0, 0, lo, hi, 0, 0 };
+    int rc = lmx_store_write_begin(&db->store);
+    if (!rc) rc = lmx_store_scan_records(&db->store, kind, cut_collect, &c);
+    if (c.oom) rc = lmx_err(db, LM_ENOMEM, "out of memory");
+    for (int64_t i = 0; i < c.n && !rc; i++) rc = lmx_store_delete(&db->store, kind, c.ids[i]);
+    if (!rc) rc = lmx_store_commit(&db->store);
+    else lmx_store_rollback(&db->store);
+    for (int64_t i = 0; i < c.n; i++) free(c.ids[i]);
+    free(c.ids);
+    return rc ? rc : lmx_ok(db);
+}
+
+LM_API int lm_dfs_cut(lm_db *db, int kind, int64_t lo, int64_t hi)
+{
+    LMX_GUARDED(db, dfs_cut(db, kind, lo, hi));
+}
+
 /* ---- the phases of a call ------------------------------------------------------------ */
 
 LM_API int lm_opts_set_dfs(lm_opts *o, int phase, const char *context)

@@ -871,8 +871,7 @@ class DaskMatcher:
             shutil.copyfile(self._snap, path)
             try:
                 with Database(path) as db:
-                    lo, hi = bounds[j], bounds[j + 1]
-                    _delete_all(db, to, (i for p, i in enumerate(ids) if not lo <= p < hi))
+                    dfs.cut(db, KIND_NAMES[to], bounds[j], bounds[j + 1])
                 c = sqlite3.connect(path)
                 try:
                     c.execute("VACUUM")                  # the deleted records leave the file (row ids stay)

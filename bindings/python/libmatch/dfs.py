@@ -3,8 +3,9 @@ the candidates, with libmatch's own results (ids, scores and probabilities
 to the bit).
 
 A shard is a copy of one database that keeps a block of the candidates'
-kind (and every record of the other kinds): cut it by deleting records
-(libmatch keeps the others' row ids, which order ties).  Then::
+kind (and every record of the other kinds): cut it from a copy with
+dfs.cut() (deleting records keeps the others' row ids, which order ties).
+Then::
 
     from libmatch import dfs
     stats = dfs.merge_stats([s.export_stats("achievement") for s in shards])
@@ -37,7 +38,7 @@ from .errors import error_for, id_bytes
 from .registry import MatchOptions
 from .types import MatchList
 
-__all__ = ["Query", "merge_stats", "probe", "part", "context", "merge", "match",
+__all__ = ["Query", "cut", "merge_stats", "probe", "part", "context", "merge", "match",
            "DFS_OFF", "DFS_PROBE", "DFS_SHARD"]
 
 DFS_OFF, DFS_PROBE, DFS_SHARD = 0, 1, 2
@@ -117,6 +118,18 @@ def _strings(parts: Sequence[str], what: str) -> Any:
             raise TypeError("%s must be str (JSON text), not %s" % (what, type(p).__name__))
         arr[i] = p.encode("utf-8")
     return arr, len(parts)
+
+
+def cut(db: Database, kind: str, lo: int, hi: int) -> None:
+    """Make db (a writable copy of the whole database) a shard: keep the
+    records of `kind` at positions lo..hi-1 of the storage order and every
+    record of the other kinds, in one transaction (row ids stay)."""
+    for name, v in (("lo", lo), ("hi", hi)):
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise TypeError("%s must be an int, not %s" % (name, type(v).__name__))
+    k = kind_code(kind)
+    with db._lock:
+        db._check(N.require("lm_dfs_cut")(db._handle(), k, lo, hi))
 
 
 def merge_stats(parts: Sequence[str]) -> str:

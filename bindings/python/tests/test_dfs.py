@@ -46,10 +46,8 @@ def cut(kind, n):
         path = os.path.join(TMP, "%s-%d-%d.db" % (kind, n, j))
         shutil.copyfile(FULL, path)
         with libmatch.open(path) as s:
-            lo, hi = len(ids) * j // n, len(ids) * (j + 1) // n
-            for p, i in enumerate(ids):
-                if not lo <= p < hi:
-                    s.delete(kind, i)
+            dfs.cut(s, kind, len(ids) * j // n, len(ids) * (j + 1) // n)
+            assert s.count(kind) == len(ids) * (j + 1) // n - len(ids) * j // n
         c = sqlite3.connect(path)
         c.execute("VACUUM")
         c.close()
