@@ -613,30 +613,21 @@ LM_API void lm_results_free(lm_results *r);
 /* ------------------------------------------------------------------------ */
 /* Distributed matching (DFS query-then-fetch)                              */
 /*                                                                          */
-/* Candidates split over shards -- copies of one database, each keeping a   */
-/* block of the candidates' kind (deleting records keeps the others' row    */
-/* ids: the shards must be cut from one database this way) -- rank as the   */
-/* whole database ranks them, ids, scores and probabilities to the bit, as  */
-/* Elasticsearch's DFS query-then-fetch arranges it:                        */
-/*   1. statistics: lm_stats_export() on every shard, lm_stats_merge() of    */
-/*      them, lm_set_global_stats() of the sum on every shard (once);       */
-/*   2. per query, phase 1: the same match call on every shard with         */
-/*      lm_opts_set_dfs(o, LM_DFS_PROBE, NULL); lm_results_dfs() of each    */
-/*      result is its probe; lm_dfs_context() of all probes is the query's  */
-/*      context (where the collection's candidate lists end, the topic vote */
-/*      of its best hits);                                                  */
-/*   3. phase 2: the same call on every shard with lm_opts_set_dfs(o,       */
-/*      LM_DFS_SHARD, context); lm_results_dfs() of each is its part;       */
-/*      lm_dfs_merge() of all parts is the result lm_match*() gives on the  */
-/*      whole database.                                                     */
-/* Probes, contexts, parts and statistics are JSON text: they cross a       */
-/* network as they are.  Not distributed (LM_EINVAL naming the option):     */
-/* fusion=rrf, prf_docs > 0 (except to experts), w_cosine_ext > 0 on a      */
-/* database with external vectors, lm_match_vector().  Queries to experts   */
-/* read their linked achievements: a shard of experts keeps every           */
-/* achievement.  Queries of the candidates' kind are given as records       */
-/* (lm_match_record() with the stored JSON): the shard holding the record   */
-/* leaves it out, as lm_match() does.                                       */
+/* Shards -- copies of one database, each keeping a block of the           */
+/* candidates' kind (lm_dfs_cut) -- rank as the whole database does, ids,   */
+/* scores and probabilities to the bit, as Elasticsearch's DFS              */
+/* query-then-fetch: (1) lm_set_global_stats() on every shard with the     */
+/* lm_stats_merge() of their lm_stats_export()s, once; per query, (2) the   */
+/* same match call on every shard with lm_opts_set_dfs(o, LM_DFS_PROBE,     */
+/* NULL), lm_dfs_context() of their lm_results_dfs() probes; (3) the call   */
+/* on every shard with lm_opts_set_dfs(o, LM_DFS_SHARD, context), and       */
+/* lm_dfs_merge() of their parts is the whole database's result.  All of it */
+/* is JSON text, for any transport.  Not distributed (LM_EINVAL naming the  */
+/* option): fusion=rrf, prf_docs > 0 (except to experts), w_cosine_ext on a */
+/* database with external vectors, lm_match_vector().  A shard of experts   */
+/* keeps every achievement (their evidence).  A stored record queried       */
+/* against its own kind is given to lm_match_record() as its JSON: the      */
+/* shard holding it leaves it out, as lm_match() does.                      */
 /* ------------------------------------------------------------------------ */
 
 /*

@@ -15,7 +15,7 @@ ids, scores and order.  How (see README.md, "Dask"):
   ``query_many``) run as Elasticsearch's DFS query-then-fetch
   (libmatch.dfs): the candidates' kind is cut into shards on the client
   (each keeps a block of it in storage order and every record of the other
-  kinds), each shipped once, compressed, to one worker; the shards'
+  kinds), each shipped once, compressed, to two workers; the shards'
   statistics are summed and given to every shard (BM25 with the
   collection's counts, lengths and document frequencies); each query runs a
   probe on every shard, a context task makes its global context (where the
@@ -475,7 +475,7 @@ def _dfs_db(token: str, to: int, j: int, payload: _Payload, stats: Optional[str]
     with _key_lock((token, name)):
         got = st.files.get(name)
         if not got or not os.path.exists(got[0]):
-            path = os.path.join(st.root, "dfs-%d-%d.db" % (to, j))
+            path = os.path.join(st.root, "dfs-%d-%d-%s.db" % (to, j, payload.sha256[:16]))
             part = path + ".part"
             data = zlib.decompress(payload.data)
             if hashlib.sha256(data).hexdigest() != payload.sha256:
@@ -883,6 +883,8 @@ class DaskMatcher:
             finally:
                 _remove_db(path)
             payloads.append(self.client.scatter(payload, hash=False))
+        if self.workers() > 1:                      # a second copy: a lost worker loses no shard
+            self.client.replicate(payloads, n=2)
         run = next(self._run)
         parts = self.client.gather([self._submit(_task_dfs_stats, self.token, to, j, payloads[j],
                                                  key=self._key("dfs-stats", run, j)) for j in range(n)])

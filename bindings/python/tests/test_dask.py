@@ -258,6 +258,19 @@ class TestSample(DaskCase):
             whole = json.loads(self.db.export_stats("achievement"))["kinds"]["achievement"]
             self.assertEqual(stats, whole)
 
+    def test_worker_killed_during_queries(self):
+        """Each query shard lives on two workers: one killed in the middle of
+        the queries is replaced and its tasks re-run, with the same results."""
+        texts = ["碳化矽功率模組封裝", "PEM燃料电池，双极板腐蚀！", "5G基站", "无人机巡检光伏电站"]
+        want = [self.db.query(t, to="expert", k=5) for t in texts]
+        with DaskMatcher(CLIENT, SAMPLE) as m:
+            with open(CRASH, "w"):
+                pass                                                  # the next task kills its worker
+            got = m.query_many(texts, to="expert", k=5, chunk=1)
+            self.assertFalse(os.path.exists(CRASH))                   # a worker did die
+            self.assertSameMatches(got, want)
+        CLIENT.wait_for_workers(2, timeout=60)
+
     def test_options_that_cannot_be_distributed(self):
         with self.assertRaises(libmatch.InvalidArgument) as cm:
             self.m.query_many(["碳化硅"], to="achievement", fusion="rrf")
