@@ -294,6 +294,11 @@ static int dfs_context(lm_db *db, const char *const *probes, int n, char **out)
         cJSON_AddStringToObject(ctx, "to", lm_kind_name(to));
         cJSON_AddItemToObject(ctx, "bm25_cut", nbm > limit && limit > 0 ? cut(&bm[limit - 1]) : cJSON_CreateNull());
         cJSON_AddItemToObject(ctx, "dense_cut", ndn > dcand && dcand > 0 ? cut(&dn[dcand - 1]) : cJSON_CreateNull());
+        /* The query's context: its best candidate's bm25 component, as
+           features.c's compute_BM25() computes it (a share of the query's
+           maximum, at most 1). */
+        double best = nbm && bmax > 0 ? bm[0].s / bmax : 0;
+        cJSON_AddItemToObject(ctx, "bm25_best", num(best > 1 ? 1 : best));
         /* The topic vote of the collection's best hits (among its candidates:
            the first `limit`), as features.c's compute_TOPIC() counts it over
            one database's: in their order, each hit's bm25 share divided

@@ -98,6 +98,14 @@ int lmx_dfs_votes(const lm_db *db, lmx_vote **votes, int *n)
     return 1;
 }
 
+int lmx_dfs_bm25_best(const lm_db *db, double *bb)
+{
+    const lmx_dfs *d = db->dfs && db->dfs->phase == LM_DFS_SHARD ? db->dfs : NULL;
+    if (!d) return 0;
+    *bb = d->bm25_best;
+    return 1;
+}
+
 int lmx_dfs_check(lm_db *db, const lm_opts *o, int to)
 {
     if (LMX_OI(o, FUSION) == LM_FUSION_RRF)
@@ -161,6 +169,10 @@ int lmx_dfs_context_parse(const char *json, int to, lmx_dfs *d, lmx_error *err)
                            &d->bm25_cut, &d->bm25_cut_rid, err);
     if (!rc) rc = read_cut(cJSON_GetObjectItemCaseSensitive(o, "dense_cut"), "dense_cut", &d->has_dense_cut,
                            &d->dense_cut, &d->dense_cut_rid, err);
+    const cJSON *bb = cJSON_GetObjectItemCaseSensitive(o, "bm25_best");
+    if (!rc && bb && (!cJSON_IsNumber(bb) || !isfinite(bb->valuedouble) || bb->valuedouble < 0))
+        rc = lmx_error_set(err, LM_ERECORD, "DFS context: \"bm25_best\" must be a number >= 0");
+    else if (!rc && bb) d->bm25_best = bb->valuedouble;
     if (!rc && votes && !cJSON_IsArray(votes))
         rc = lmx_error_set(err, LM_ERECORD, "DFS context: \"votes\" must be an array of [field, vote]");
     int nv = votes ? cJSON_GetArraySize(votes) : 0;

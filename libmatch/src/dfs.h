@@ -47,6 +47,8 @@ typedef struct lmx_dfs {
     int has_dense_cut;       /* vector candidates end at (cosine, row id) */
     double dense_cut;
     int64_t dense_cut_rid;
+    double bm25_best;        /* the bm25 component of the collection's best
+                                candidate (the query's context) */
     int nvotes;              /* the topic vote, in the collection's order */
     lmx_vote *votes;         /* fields owned */
 } lmx_dfs;
@@ -75,6 +77,11 @@ int lmx_dfs_dense_keep(const lm_db *db, int kind, const float *qv, const lmx_den
    borrowed) and *n, or 0 when the call has none (vote as usual); -1 out of
    memory. */
 int lmx_dfs_votes(const lm_db *db, lmx_vote **votes, int *n);
+
+/* The bm25 component of the collection's best candidate (phase
+   LM_DFS_SHARD): 1 with *bb, or 0 when the call has none (take the best of
+   the hits as usual). */
+int lmx_dfs_bm25_best(const lm_db *db, double *bb);
 
 /* ---- the answers of the phases (JSON, malloc'ed) ---- */
 /* Phase LM_DFS_PROBE: hl the BM25 candidates (best first), q the query's
