@@ -439,6 +439,12 @@ static void test_errors(void)
     const char *dup[2] = { part, part };
     CHECK_EQ_INT(lm_dfs_merge(db, dup, 2, o, &merged), LM_EINVAL);
     CHECK_CONTAINS(lm_errmsg(db), "overlap");
+    lm_results *r2 = NULL;
+    CHECK_EQ_INT(lm_match_text(db, "PEM燃料电池", LM_NUL_TERMINATED, LM_ACHIEVEMENT, o, &r2), LM_OK);
+    const char *mixed[2] = { part, lm_results_dfs(r2) };
+    CHECK_EQ_INT(lm_dfs_merge(db, mixed, 2, o, &merged), LM_EMISMATCH);     /* parts of two queries */
+    CHECK_CONTAINS(lm_errmsg(db), "part 2: \"query_terms\"");
+    lm_results_free(r2);
     CHECK_EQ_INT(lm_dfs_merge(db, (const char *const *)&probe, 1, o, &merged), LM_ERECORD);
     CHECK_CONTAINS(lm_errmsg(db), "\"format\"");
     CHECK(merged == NULL);

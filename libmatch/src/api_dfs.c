@@ -446,6 +446,16 @@ static int dfs_merge(lm_db *db, const char *const *parts, int n, const lm_opts *
             else if (!cJSON_IsArray(qt) || !cJSON_IsArray(hits))
                 rc = lmx_err(db, LM_ERECORD, "part %d: \"query_terms\" and \"hits\" must be arrays", i + 1);
         }
+        if (!rc && i > 0) {
+            /* the same query: the same terms, in the same order */
+            int same = cJSON_GetArraySize(qt) == sel.n;
+            for (int k = 0; same && k < sel.n; k++) {
+                const cJSON *t = cJSON_GetArrayItem(qt, k);
+                same = cJSON_IsString(t) && !strcmp(t->valuestring, sel.tok[k]);
+            }
+            if (!same) rc = lmx_err(db, LM_EMISMATCH, "part %d: \"query_terms\" differ from part 1's: parts of "
+                                    "another query, or of shards with other statistics", i + 1);
+        }
         if (!rc && i == 0) {
             int nq = cJSON_GetArraySize(qt);
             if (!(sel.tok = calloc((size_t)(nq ? nq : 1), sizeof *sel.tok))) rc = lmx_err(db, LM_ENOMEM, "out of memory");
