@@ -14,8 +14,8 @@ ids, scores and order.  How (see README.md, "Dask"):
 - Record and text queries (``match_many``, ``match_records``,
   ``query_many``) run as Elasticsearch's DFS query-then-fetch
   (libmatch.dfs): the candidates' kind is cut into shards on the client
-  (each keeps a block of it in storage order and every record of the other
-  kinds), each shipped once, compressed, to two workers; the shards'
+  (each keeps a block of it in storage order, nothing else but, for
+  experts, every achievement), each shipped once, compressed, to two workers; the shards'
   statistics are summed and given to every shard (BM25 with the
   collection's counts, lengths and document frequencies); each query runs a
   probe on every shard, a context task makes its global context (where the
@@ -851,8 +851,9 @@ class DaskMatcher:
 
     def _shards_for(self, to: int, shards: Optional[int]) -> _DfsShards:
         """The shards of the candidates of kind `to`: cut here from the
-        snapshot (each keeps a block of `to` in storage order and every
-        record of the other kinds), compressed, each scattered to one worker;
+        snapshot (each keeps a block of `to` in storage order, and for
+        experts every achievement: their evidence), compressed, each
+        scattered to one worker (and copied to a second);
         their statistics of `to` gathered, summed and broadcast.  Made once
         per kind and number of shards."""
         ids = self._ids_raw(to)
@@ -872,6 +873,9 @@ class DaskMatcher:
             try:
                 with Database(path) as db:
                     dfs.cut(db, KIND_NAMES[to], bounds[j], bounds[j + 1])
+                    for k in KIND_NAMES:                # the other kinds go, but experts' achievements
+                        if k != to and not (to == N.KINDS["expert"] and k == N.KINDS["achievement"]):
+                            dfs.cut(db, KIND_NAMES[k], 0, 0)
                 c = sqlite3.connect(path)
                 try:
                     c.execute("VACUUM")                  # the deleted records leave the file (row ids stay)
@@ -935,12 +939,12 @@ class DaskMatcher:
         them.  DFS query-then-fetch over `shards` shards of the records of
         kind `to` (None: one per worker), each worker holding only its
         shard of that kind; `chunk` queries per task."""
-        kcode, dst = kind_code(kind), kind_code(to)
+        kind_code(to)
         idl = self.ids(kind) if ids is None else [str(i) for i in ids]
-        if kcode == dst:                            # the shards do not all hold it: send the record
-            qs = [dfs.Query.stored_as_record(self.db, kind, i) for i in idl]
-        else:                                       # every shard holds it (NotFound from the workers if not)
-            qs = [dfs.Query.stored(kind, i) for i in idl]
+        # the shards hold only candidates: each query goes as its stored
+        # record (the shard holding it, when of the candidates' kind, leaves
+        # it out as Database.match() does)
+        qs = [dfs.Query.stored_as_record(self.db, kind, i) for i in idl]
         return dict(zip(idl, self._queries(to, qs, chunk, progress, options, shards)))
 
     def match_records(self, records: Iterable[Record], *, to: str, chunk: Optional[int] = None,

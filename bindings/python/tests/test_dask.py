@@ -253,7 +253,13 @@ class TestSample(DaskCase):
             self.assertIsNone(m._src)                                   # no replica was sent
             sh = m._dfs[libmatch.KINDS["achievement"]]
             self.assertEqual(len(sh.payloads), 3)
-            self.assertTrue(all(size < m.snapshot_bytes for size in sh.sizes))
+            self.assertTrue(all(size < m.snapshot_bytes for size in sh.sizes))   # candidates (and the space's terms)
+            token, kind = m.token, libmatch.KINDS["achievement"]
+
+            def held(payload):                                           # on a worker: what shard 0 holds
+                db = lmdask._dfs_db(token, kind, 0, payload, None)
+                return [db.count(k) for k in ("problem", "achievement", "expert")]
+            self.assertEqual(CLIENT.submit(held, sh.payloads[0], pure=False).result(), [0, 15, 0])
             stats = json.loads(CLIENT.gather(sh.stats))["kinds"]["achievement"]
             whole = json.loads(self.db.export_stats("achievement"))["kinds"]["achievement"]
             self.assertEqual(stats, whole)
