@@ -15,4 +15,7 @@ const char *lmx_skip_bom(const char *s, size_t *len);
 /* Check a user word or synonym: 1..256 bytes of UTF-8. */
 int lmx_check_word(lm_db *db, const char *w, const char *what);
 
+/* Free what distributed matching keeps on a handle (api_dfs.c). */
+void lmx_api_dfs_close(lm_db *db);
+
 #endif

@@ -89,6 +89,7 @@ LM_API int lm_close(lm_db *db)
     lmx_lexicon_free(&db->lex);
     lmx_semantic_free(&db->sem);
     lmx_bm25_cache_free(&db->bm25);
+    lmx_api_dfs_close(db);
     lmx_analyzer_free(db->an);
     free(db);
     return LM_OK;

@@ -240,6 +240,15 @@ static const lmx_doclen *doclen_get(lmx_store *st, lmx_bm25_cache *cache, int ki
     return c;
 }
 
+int lmx_bm25_lengths(lmx_store *st, lmx_bm25_cache *cache, int kind, int64_t *rows, int64_t tot[LMX_NCOLS])
+{
+    const lmx_doclen *dl = doclen_get(st, cache, kind);
+    if (!dl) return lmx_error_set(st->err, LM_EDB, "the column lengths of kind %d could not be read", kind);
+    *rows = dl->n;
+    for (int c = 0; c < LMX_NCOLS; c++) tot[c] = dl->tot[c];
+    return LM_OK;
+}
+
 /* The lengths of row `rowid`, or NULL.  Rows of one scan come in ascending
    order, so the search starts where the previous one ended. */
 static const int *doclen_find(lmx_bm25_top *t, int64_t rowid)
@@ -276,8 +285,10 @@ static void bm25_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
         sqlite3_int64 nrow = 0, tot = 0;
         double wtot = 0;
         api->xRowCount(fts, &nrow);
+        if (top && top->glen) nrow = top->glen[0];            /* the collection's (gstats.h) */
         for (int c = 0; c < ncol; c++) {
-            if (api->xColumnTotalSize(fts, c, &tot) != SQLITE_OK) tot = 0;
+            if (top && top->glen) tot = top->glen[1 + c];
+            else if (api->xColumnTotalSize(fts, c, &tot) != SQLITE_OK) tot = 0;
             wtot += wcol[c] * (double)tot;
         }
         aux->avgdl = nrow > 0 ? wtot / (double)nrow : 1.0;
@@ -694,14 +705,16 @@ static int pst_search(lmx_store *st, lmx_bm25_cache *cache, int kind, int n, con
     if (!dl) return 1;
     bm25p P = { params[0], params[1], 1.0, { 0 }, 0, INFINITY, dl, params + 2 + LMX_NCOLS, { 0 } };
     double wtot = 0;
+    const int64_t *glen = top->glen;                   /* the collection's lengths (gstats.h), or NULL */
     for (int c = 0; c < LMX_NCOLS; c++) {
         P.wcol[c] = params[2 + c];
-        wtot += P.wcol[c] * (double)dl->tot[c];
+        wtot += P.wcol[c] * (double)(glen ? glen[1 + c] : dl->tot[c]);
         double r = P.wcol[c] / (lmx_pst_refw2[c] / 2.0);
         if (r > P.rhi) P.rhi = r;
         if (r < P.rlo) P.rlo = r;
     }
-    P.avgdl = dl->n > 0 ? wtot / (double)dl->n : 1.0;   /* as lm_bm25() from FTS5's averages */
+    int64_t nrows = glen ? glen[0] : dl->n;
+    P.avgdl = nrows > 0 ? wtot / (double)nrows : 1.0;   /* as lm_bm25() from FTS5's averages */
     if (P.avgdl <= 0) P.avgdl = 1.0;
     for (int q = 0; q < 256; q++) {
         double nm = P.k1 * (1 - P.b + P.b * (P.rlo * lmx_pst_dlq_floor((uint8_t)q) / 2.0) / P.avgdl);
@@ -756,8 +769,10 @@ int lmx_bm25_search(lmx_store *st, lmx_bm25_cache *cache, int kind, int n, const
                from an empty collector. */
             *st->err = keep;
             int limit = t->top.k, nterms = t->nterms;
+            const int64_t *glen = t->glen;
             lmx_bm25_top_free(t);
             if (lmx_bm25_top_init(t, limit, nterms)) return lmx_error_set(st->err, LM_EINVAL, "bad collector");
+            t->glen = glen;
         }
     }
     return lmx_bm25_scan(st, cache, kind, match, params, f, t);

@@ -33,6 +33,10 @@ void lmx_bm25_cache_free(lmx_bm25_cache *c);
 ** writes to the kind, other connections' commits): a term is looked up in
 ** the store once per state of the data.  LM_OK or an error in st->err.
 */
+/* The rows of kind's full-text index and each column's total length, as
+   BM25's average length reads them.  LM_OK or an error in st->err. */
+int lmx_bm25_lengths(lmx_store *st, lmx_bm25_cache *c, int kind, int64_t *rows, int64_t tot[LMX_NCOLS]);
+
 int lmx_bm25_doc_freqs(lmx_store *st, lmx_bm25_cache *c, int kind, const lmx_qterms *q, int64_t *df);
 
 /*
@@ -49,6 +53,10 @@ typedef struct lmx_bm25_top {
     const lmx_doclen *dl;      /* column lengths of the scanned kind, or NULL */
     int dl_pos;                /* where the last lookup ended */
     int oom;                   /* an allocation failed during the scan */
+    const int64_t *glen;       /* NULL, or the collection's lengths: rows, then
+                                  each column's total (LMX_NCOLS): the average
+                                  length is taken from them (distributed
+                                  matching, gstats.h) instead of the index's */
 } lmx_bm25_top;
 
 int lmx_bm25_top_init(lmx_bm25_top *t, int limit, int nterms);

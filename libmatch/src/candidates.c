@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dfs.h"
 #include "pipeline.h"
 #include "record.h"
 
@@ -98,6 +99,7 @@ int lmx_cand_bm25(lm_db *db, int kind, const lmx_selected *sel, const lm_opts *o
     double *params = malloc(sizeof(double) * nparams);
     lmx_bm25_top top;
     lmx_bm25_top_init(&top, limit, sel->n);
+    top.glen = lmx_dfs_lengths(db, kind);            /* distributed: the collection's lengths */
     int *order = NULL;
     if (!match || !params) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); goto done; }
     params[0] = LMX_OD(o, BM25_K1);
@@ -183,6 +185,7 @@ int lmx_cand_dense(lm_db *db, const lmx_qterms *q, const lm_opts *o, const lmx_q
     lmx_dense_hit *dh = NULL;
     int dn = 0;
     int rc = lmx_semantic_query(&db->sem, &db->store, q, qc->to, LMX_OI(o, DENSE_CANDIDATES), &qv, &dh, &dn);
+    if (!rc && qv) dn = lmx_dfs_dense_keep(db, qc->to, qv, dh, dn);   /* distributed: the collection's share */
     if (!rc && qv) rc = join_neighbours(db, qc, hl, LMX_SPACE_BUILTIN, dh, dn, LMX_C_COSINE, qv);
     free(dh);
     free(qv);

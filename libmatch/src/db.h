@@ -19,6 +19,9 @@
 #include "semantic.h"
 #include "store.h"
 
+struct lmx_gstats;
+struct lmx_dfs;
+
 /* The match model of a database, cached under the store's cache rule. */
 typedef struct {
     int loaded;              /* stamp and model are valid */
@@ -36,6 +39,8 @@ struct lm_db {
     lmx_semantic sem;        /* vector matrices */
     lmx_model_cache model;   /* the match model (features.c) */
     lmx_progress progress;   /* lm_set_progress() */
+    struct lmx_gstats *gstats;   /* the collection's statistics (lm_set_global_stats), or NULL */
+    struct lmx_dfs *dfs;     /* the DFS phase of the running match call (dfs.h), or NULL */
     int readonly;
     int mode;                /* analyzer mode bits */
     atomic_int busy;         /* a call is running on this handle */

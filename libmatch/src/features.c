@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dfs.h"
 #include "pipeline.h"
 #include "analysis.h"
 
@@ -126,7 +127,7 @@ static int compute_EVIDENCE(lm_db *db, const lm_opts *o, const lmx_query *qc, lm
 */
 #define LMX_TOPIC_PRIOR 1.0
 
-typedef struct { const char *field; double v; } vote;
+typedef lmx_vote vote;
 
 static int compute_TOPIC(lm_db *db, const lm_opts *o, const lmx_query *qc, lmx_hitlist *hl)
 {
@@ -134,7 +135,9 @@ static int compute_TOPIC(lm_db *db, const lm_opts *o, const lmx_query *qc, lmx_h
     if (ndocs <= 0 || LMX_OD(o, W_TOPIC) <= 0 || hl->n == 0 || qc->bm25_max <= 0) return LM_OK;
     vote *votes = NULL;
     int nv = 0;
-    for (int i = 0; i < hl->n && i < ndocs; i++) {
+    int given = lmx_dfs_votes(db, &votes, &nv);      /* distributed: the collection's best hits voted */
+    if (given < 0) return lmx_err(db, LM_ENOMEM, "out of memory");
+    for (int i = 0; !given && i < hl->n && i < ndocs; i++) {
         const lmx_recinfo *r = &hl->h[i].info;
         double w = hl->h[i].comp[LMX_C_BM25_RAW] / qc->bm25_max / (r->ntags ? r->ntags : 1);
         for (int k = 0; k < r->ntags; k++) {

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dfs.h"
 #include "matching.h"
 #include "record.h"
 #include "results.h"
@@ -52,6 +53,32 @@ static void min_probability(lmx_hitlist *hl, const lm_opts *o)
     hl->n = k;
 }
 
+/* The answer of a DFS phase: a results handle without hits holding json. */
+static int answer(lm_db *db, lmx_hitlist *hl, lmx_selected *sel, char *json, lm_results **out)
+{
+    if (lmx_results_new(hl, sel, out)) { free(json); return lmx_err(db, LM_ENOMEM, "out of memory"); }
+    lmx_results_set_dfs(*out, json);
+    return LM_OK;
+}
+
+/* Phase LM_DFS_SHARD: hl is sorted by the first pass and its first m hits
+   have keyword_match; the final pass is computed here and both go into the
+   shard's part. */
+static int shard_part(lm_db *db, const lmx_model *model, const lm_opts *o, lmx_hitlist *hl, int m, lmx_selected *sel,
+                      lm_results **out)
+{
+    double *s1 = malloc(sizeof(double) * (size_t)(hl->n + 1)), *p1 = malloc(sizeof(double) * (size_t)(hl->n + 1));
+    if (!s1 || !p1) { free(s1); free(p1); return lmx_err(db, LM_ENOMEM, "out of memory"); }
+    for (int i = 0; i < hl->n; i++) { s1[i] = hl->h[i].score; p1[i] = hl->h[i].prob; }
+    lmx_fuse(model, o, hl, 1);
+    char *js = NULL;
+    int rc = lmx_dfs_part(db, o, hl, s1, p1, m, sel, lmx_comp_names(), &js);
+    free(s1);
+    free(p1);
+    lmx_hitlist none = {0};
+    return rc ? rc : answer(db, &none, sel, js, out);
+}
+
 static int run_query(lm_db *db, const lmx_query *qc0, lmx_qterms *q, const lm_opts *o, lm_results **out)
 {
     lmx_selected sel = {0};
@@ -62,6 +89,22 @@ static int run_query(lm_db *db, const lmx_query *qc0, lmx_qterms *q, const lm_op
     int limit = LMX_OI(o, CANDIDATES) > LMX_OI(o, OFFSET) + LMX_OI(o, K) ? LMX_OI(o, CANDIDATES)
                                                                         : LMX_OI(o, OFFSET) + LMX_OI(o, K);
     if (!rc) rc = lmx_cand_bm25(db, qc->to, &sel, o, &qc->filter, limit, &hl);
+    if (!rc && db->dfs) {
+        /* Distributed (dfs.h): the probe answers here; a shard keeps its
+           share of the collection's BM25 candidates. */
+        if (db->dfs->phase == LM_DFS_PROBE) {
+            qc->bm25_max = lmx_selected_bm25_max(&sel, o);
+            char *js = NULL;
+            rc = lmx_dfs_probe(db, o, qc, q, &hl, &js);
+            lmx_hitlist_free(&hl);
+            if (!rc) rc = answer(db, &hl, &sel, js, out);
+            lmx_selected_free(&sel);
+            return rc;
+        }
+        int keep = lmx_dfs_bm25_keep(db, qc->to, &hl);
+        for (int i = keep; i < hl.n; i++) lmx_hit_free(&hl.h[i]);
+        hl.n = keep;
+    }
     if (!rc && qc->to != LM_EXPERT && LMX_OI(o, PRF_DOCS) > 0 && hl.n > 0) {
         /* A second round with the feedback terms of the first round's best
            hits (in BM25 order). */
@@ -88,6 +131,13 @@ static int run_query(lm_db *db, const lmx_query *qc0, lmx_qterms *q, const lm_op
         if (hl.n) qsort(hl.h, (size_t)hl.n, sizeof *hl.h, lmx_hit_cmp);
         int nkw = LMX_OI(o, OFFSET) + LMX_OI(o, K);
         rc = lmx_features_keywords(db, o, q, &hl, nkw > LMX_KEYWORD_HITS ? nkw : LMX_KEYWORD_HITS);
+        if (!rc && db->dfs) {
+            /* A shard's part: its hits with both passes' scores (dfs.h). */
+            rc = shard_part(db, model, o, &hl, nkw > LMX_KEYWORD_HITS ? nkw : LMX_KEYWORD_HITS, &sel, out);
+            lmx_selected_free(&sel);
+            lmx_hitlist_free(&hl);
+            return rc;
+        }
     }
     if (!rc) {
         lmx_fuse(model, o, &hl, 1);
@@ -143,6 +193,7 @@ typedef struct {
     const lm_opts *o;
     lm_opts defaults;
     int began;
+    lmx_dfs dfs;             /* a DFS phase (lm_opts_set_dfs) */
 } call;
 
 /* The guard of every entry point: LM_OK and a read snapshot, or an error. */
@@ -150,11 +201,21 @@ static int match_begin(call *c, lm_db *db, int to, const lm_opts *o, lm_results 
 {
     c->db = db;
     c->began = 0;
+    memset(&c->dfs, 0, sizeof c->dfs);
     if (!out) return lmx_err(db, LM_EINVAL, "no output pointer (NULL)");
     *out = NULL;
     if (!lm_kind_name(to)) return lmx_err(db, LM_EINVAL, "unknown target kind %d", to);
     if (!o) { lmx_opts_defaults(&c->defaults); o = &c->defaults; }
     c->o = o;
+    if (o->dfs_phase) {
+        int rc = lmx_dfs_check(db, o, to);
+        if (!rc && o->dfs_phase == LM_DFS_SHARD && !o->dfs_ctx)
+            rc = lmx_err(db, LM_ESTATE, "DFS phase 2 (LM_DFS_SHARD) needs the context of lm_dfs_context()");
+        if (!rc) rc = lmx_dfs_context_parse(o->dfs_phase == LM_DFS_SHARD ? o->dfs_ctx : NULL, to, &c->dfs, &db->err);
+        if (rc) return rc;
+        c->dfs.phase = o->dfs_phase;
+        db->dfs = &c->dfs;
+    }
     c->began = lmx_store_read_begin(&db->store);
     return LM_OK;
 }
@@ -162,6 +223,8 @@ static int match_begin(call *c, lm_db *db, int to, const lm_opts *o, lm_results 
 static int match_end(call *c, int rc)
 {
     lmx_store_read_end(&c->db->store, c->began);
+    c->db->dfs = NULL;
+    lmx_dfs_clear(&c->dfs);
     return rc ? rc : lmx_ok(c->db);
 }
 
@@ -210,8 +273,16 @@ static int match_record_locked(lm_db *db, const char *json, size_t len, int to, 
     if (!rc) {
         lmx_record r;
         char msg[768];
+        int64_t rid = 0;
         if ((rc = lmx_record_parse(json, len, 0, &r, msg, sizeof msg))) rc = lmx_err(db, rc, "%s", msg);
-        else rc = match_parsed(db, &r, 0, to, c.o, out);
+        else if (db->dfs && r.kind == to) {
+            /* Distributed: a stored query of the candidates' kind is left out
+               by the shard holding it, as lm_match() leaves it out. */
+            int frc = lmx_store_find(&db->store, to, r.id, &rid);
+            if (frc == LM_ENOTFOUND) { rid = 0; lmx_error_clear(&db->err); }
+            else rc = frc;
+        }
+        if (!rc) rc = match_parsed(db, &r, rid, to, c.o, out);
         lmx_record_free(&r);
     }
     return match_end(&c, rc);
@@ -257,6 +328,10 @@ static int match_vector_locked(lm_db *db, const char *model, const float *q, int
     lmx_query qc;
     query_of(NULL, 0, to, o, &qc);
     lmx_hitlist hl = {0};
+    if (db->dfs) {
+        lmx_hitlist_free(&hl);
+        return match_end(&c, lmx_err(db, LM_EINVAL, "lm_match_vector() has no distributed (DFS) phases"));
+    }
     rc = lmx_cand_vector(db, model, q, dim, o, &qc, LMX_OI(o, OFFSET) + LMX_OI(o, K), &hl);
     if (!rc) rc = lmx_features(db, o, &qc, &hl);      /* the score stays the cosine */
     const lmx_model *m = NULL;

@@ -139,6 +139,7 @@ LM_API void lm_opts_free(lm_opts *o)
 {
     if (!o) return;
     free(o->region);
+    free(o->dfs_ctx);
     clear_fields(o);
     free(o);
 }

@@ -25,6 +25,8 @@ struct lm_opts {
     char **fields;           /* LM_OPT_FIELD values */
     int nfields;
     char err[256];           /* lm_opts_errmsg() */
+    int dfs_phase;           /* lm_opts_set_dfs(): LM_DFS_* (0: off) */
+    char *dfs_ctx;           /* its context (JSON), NULL when none */
 };
 
 /* Fill o with the defaults (no strings, no message). */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dfs.h"         /* counts and frequencies: the collection's when distributed */
 #include "pipeline.h"
 #include "tokenizer.h"
 
@@ -65,12 +66,12 @@ int lmx_terms_select(lm_db *db, const lmx_qterms *q, int kind, int max_terms, lm
 {
     memset(out, 0, sizeof *out);
     int64_t N;
-    int rc = lmx_store_count(&db->store, kind, &N);
+    int rc = lmx_dfs_count(db, kind, &N);
     if (rc) return rc;
     ranked *rk = malloc(sizeof *rk * (size_t)(q->n ? q->n : 1));
     int64_t *dfs = malloc(sizeof *dfs * (size_t)(q->n ? q->n : 1));
     if (!rk || !dfs) { free(rk); free(dfs); return lmx_err(db, LM_ENOMEM, "out of memory"); }
-    if ((rc = lmx_bm25_doc_freqs(&db->store, &db->bm25, kind, q, dfs))) { free(rk); free(dfs); return rc; }
+    if ((rc = lmx_dfs_doc_freqs(db, kind, q, dfs))) { free(rk); free(dfs); return rc; }
     int nr = 0, nz = q->n;
     for (int i = 0; i < q->n; i++) {
         int64_t df = dfs[i];
@@ -175,11 +176,11 @@ int lmx_terms_feedback(lm_db *db, lmx_qterms *q, int kind, const lmx_hitlist *hl
     if (rc) { lmx_qterms_free(&acc); return lmx_err(db, rc, "feedback analysis failed"); }
     /* Rank candidate expansion terms by P(t|R) x IDF. */
     int64_t N;
-    if ((rc = lmx_store_count(&db->store, kind, &N))) { lmx_qterms_free(&acc); return rc; }
+    if ((rc = lmx_dfs_count(db, kind, &N))) { lmx_qterms_free(&acc); return rc; }
     ranked *rk = malloc(sizeof *rk * (size_t)(acc.n ? acc.n : 1));
     int64_t *dfs = malloc(sizeof *dfs * (size_t)(acc.n ? acc.n : 1));
     if (!rk || !dfs) { free(rk); free(dfs); lmx_qterms_free(&acc); return lmx_err(db, LM_ENOMEM, "out of memory"); }
-    rc = lmx_bm25_doc_freqs(&db->store, &db->bm25, kind, &acc, dfs);
+    rc = lmx_dfs_doc_freqs(db, kind, &acc, dfs);
     int nr = 0;
     double qmax = 0;
     for (int i = 0; i < q->n; i++) if (q->t[i].w > qmax) qmax = q->t[i].w;

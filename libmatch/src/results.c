@@ -13,7 +13,16 @@ struct lm_results {
     lmx_hit *h;
     int nq;
     char **qterms;
+    char *dfs;               /* the answer of a DFS phase (lm_results_dfs) */
 };
+
+void lmx_results_set_dfs(lm_results *r, char *json)
+{
+    free(r->dfs);
+    r->dfs = json;
+}
+
+LM_API const char *lm_results_dfs(const lm_results *r) { return r ? r->dfs : NULL; }
 
 int lmx_results_new(lmx_hitlist *hl, lmx_selected *sel, lm_results **out)
 {
@@ -38,6 +47,7 @@ LM_API void lm_results_free(lm_results *r)
     free(r->h);
     for (int j = 0; j < r->nq; j++) free(r->qterms[j]);
     free(r->qterms);
+    free(r->dfs);
     free(r);
 }
 

@@ -11,4 +11,7 @@
    the query terms of sel; hl and sel are left empty.  LM_OK, LM_ENOMEM. */
 int lmx_results_new(lmx_hitlist *hl, lmx_selected *sel, lm_results **out);
 
+/* Attach the answer of a DFS phase (JSON, malloc'ed; r takes it). */
+void lmx_results_set_dfs(lm_results *r, char *json);
+
 #endif

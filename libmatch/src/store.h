@@ -235,6 +235,11 @@ int lmx_store_feedback_scan(lmx_store *st, int (*cb)(void *ctx, int from_kind, c
 int lmx_store_reindex(lmx_store *st);
 /* Documents of kind holding the token, in *df. */
 int lmx_store_doc_freq(lmx_store *st, int kind, const char *tok, int len, int64_t *df);
+/* Every term of kind's full-text index with its document frequency (> 0),
+   from the source lmx_store_doc_freq() reads (store_stats.c); a non-zero
+   return of cb stops the scan and is returned. */
+int lmx_store_term_dfs(lmx_store *st, int kind, int (*cb)(void *ctx, const char *term, int len, int64_t df),
+                       void *ctx);
 /*
 ** Run the full-text query `match` over kind's index with LMX_BM25_FN and its
 ** `params` blob, the collector bound as a pointer of type LMX_BM25_PTR; the

@@ -151,6 +151,15 @@ _DECLS: Dict[str, Tuple[Any, ...]] = {
     "lm_learn_report_free": (None, [c_void_p], "optional"),
     "lm_model_reset": (c_int, [c_void_p], "optional"),
     "lm_model_json": (c_int, [c_void_p, c_char_pp], "optional"),
+    # distributed matching (DFS query-then-fetch: libmatch.dfs)
+    "lm_dfs_cut": (c_int, [c_void_p, c_int, c_int64, c_int64], "optional"),
+    "lm_stats_export": (c_int, [c_void_p, c_int, c_char_pp], "optional"),
+    "lm_stats_merge": (c_int, [c_void_p, P(c_char_p), c_int, c_char_pp], "optional"),
+    "lm_set_global_stats": (c_int, [c_void_p, c_char_p], "optional"),
+    "lm_opts_set_dfs": (c_int, [c_void_p, c_int, c_char_p], "optional"),
+    "lm_results_dfs": (c_char_p, [c_void_p], "optional"),
+    "lm_dfs_context": (c_int, [c_void_p, P(c_char_p), c_int, c_char_pp], "optional"),
+    "lm_dfs_merge": (c_int, [c_void_p, P(c_char_p), c_int, c_void_p, handle_p], "optional"),
 }
 
 # ---- finding and loading the library -------------------------------------------

@@ -11,37 +11,33 @@
 Results are those of one process running libmatch on the same database,
 ids, scores and order.  How (see README.md, "Dask"):
 
-- A snapshot of the database (SQLite's online backup: consistent even while
-  the file is written) reaches every worker once: scattered compressed
-  through Dask (the default), or read from a directory every worker sees
-  (``shared_dir=``).  Each worker keeps a local copy, its *replica*.
-- Batch matching (``lm_batch_match``, cosines in the built-in semantic
-  space) shards the candidate side: shard j is a copy of the replica with
-  every candidate outside block j of the storage order deleted, cut on the
-  worker that runs it and kept there for later calls.  Deleting keeps the
-  stored vectors bit for bit (the semantic space is built once, over
-  everything), so the cosines of all shards are the library's own.  Every
-  shard answers top-k for every query; a tree of merge tasks keeps the k
-  best by score.  Ties: the library orders equal cosines by storage order,
-  and the blocks follow storage order, so exact ties across blocks fall in
-  the library's order.  One case is not decidable from the reported
-  (float32) scores: the library orders by the exact double cosine, so two
-  hits from different shards with the same float score may be ordered
-  either way.  Such queries are flagged by the merge and recomputed by the
-  library on a replica reduced to the union of their shard hits (which
-  holds their true top k): exact.  ``split="queries"`` cuts the query side
-  instead: each shard answers its block of queries against every candidate,
-  the library's own answer, with nothing to merge.
 - Record and text queries (``match_many``, ``match_records``,
-  ``query_many``) are distributed by query over the replicas: BM25 needs the
-  collection's statistics and the score normalizes by the query's best hits
-  (topic vote, bm25/best), so candidate-side sharding of them would not be
-  exact with today's API.
+  ``query_many``) run as Elasticsearch's DFS query-then-fetch
+  (libmatch.dfs): the candidates' kind is cut into shards on the client
+  (each keeps a block of it in storage order, nothing else but, for
+  experts, every achievement), each shipped once, compressed, to two workers; the shards'
+  statistics are summed and given to every shard (BM25 with the
+  collection's counts, lengths and document frequencies); each query runs a
+  probe on every shard, a context task makes its global context (where the
+  collection's candidate lists end, the topic vote of its best hits), each
+  shard answers its part, and a merge task ranks the parts as one database
+  does: the library's own results to the bit.
+- Batch matching (``lm_batch_match``, cosines in the built-in semantic
+  space) needs a replica: a snapshot (SQLite's online backup) is scattered
+  compressed to every worker on the first batch (or read from
+  ``shared_dir=``).  Shard j is cut from it on the worker (the candidates
+  outside block j deleted: every stored vector stays, so cosines are
+  comparable); every shard answers top-k for every query and a tree of
+  merge tasks keeps the k best.  Equal float32 scores across shards whose
+  order only the exact double cosine decides are flagged and recomputed by
+  the library on a replica reduced to those queries' shard hits: exact.
+  ``split="queries"`` cuts the query side instead (nothing to merge).
 - Failures: every task is retried (``retries=``) and Dask re-runs the tasks
-  of a worker that died; any task can run on any worker, since a worker
-  cuts the shard it needs from its replica when it has not got it.
+  of a worker that died; any task can run on any worker (Dask moves a
+  shard's data; a worker cuts a batch shard from its replica).
 - Progress: tasks are named ``libmatch-batch-shard``, ``libmatch-merge``,
-  ``libmatch-resolve``, ``libmatch-match`` in Dask's dashboard;
+  ``libmatch-resolve``, ``libmatch-dfs-probe``, ``libmatch-dfs-context``,
+  ``libmatch-dfs-part``, ``libmatch-dfs-merge`` in Dask's dashboard;
   ``progress=True`` shows distributed's progress bar.
 
 Needs the ``dask``, ``distributed`` and ``numpy`` packages (Debian:
@@ -68,6 +64,7 @@ import numpy as np
 import distributed
 
 from . import _native as N
+from . import dfs
 from ._native import lib
 from .database import Database, Record, kind_code
 from .errors import InvalidArgument
@@ -107,6 +104,16 @@ def _sha256_file(path: str) -> str:
         for block in iter(lambda: f.read(_CHUNK), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def _compress_file(path: str, level: int) -> bytes:
+    z = zlib.compressobj(level)
+    parts = []
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(_CHUNK), b""):
+            parts.append(z.compress(block))
+    parts.append(z.flush())
+    return b"".join(parts)
 
 
 def _snapshot(src: str, dest: str) -> None:
@@ -443,15 +450,78 @@ def _task_batch_whole(token: str, src: Any, frm: int, to: int, k: int, nto: int,
                    "worker": _worker_address()}]}
 
 
-def _task_match(token: str, src: Any, op: str, to: str, items: List[Any], options: Dict[str, Any]) -> List[MatchList]:
-    """Record or text queries on this worker's replica."""
+# ---- distributed queries (DFS query-then-fetch, libmatch.dfs) ------------------------------
+#
+# A shard of the candidates' kind is cut on the client once, compressed and
+# scattered to one worker (Dask moves it if a task runs elsewhere); the
+# worker writes it to its directory and opens it read-only.  Each query
+# runs in two phases on every shard (dfs.probe, dfs.part) with a context
+# made from all probes between them (dfs.context), and the parts are merged
+# (dfs.merge).
+
+
+class _DfsShards:
+    """The client's view of the shards of one candidate kind."""
+
+    def __init__(self, to: int, bounds: List[int], payloads: List[Any], stats: Any, sizes: List[int]) -> None:
+        self.to, self.bounds, self.payloads, self.stats, self.sizes = to, bounds, payloads, stats, sizes
+
+
+def _dfs_db(token: str, to: int, j: int, payload: _Payload, stats: Optional[str]) -> Database:
+    """This worker's copy of shard j of kind `to` (written on first use),
+    opened read-only, scoring with the collection's statistics `stats`."""
+    st = _local(token)
+    name = ("dfs", to, j, payload.sha256)
+    with _key_lock((token, name)):
+        got = st.files.get(name)
+        if not got or not os.path.exists(got[0]):
+            path = os.path.join(st.root, "dfs-%d-%d-%s.db" % (to, j, payload.sha256[:16]))
+            part = path + ".part"
+            data = zlib.decompress(payload.data)
+            if hashlib.sha256(data).hexdigest() != payload.sha256:
+                raise IOError("libmatch.dask: shard %d of kind %s arrived damaged (sha256)" % (j, KIND_NAMES[to]))
+            with open(part, "wb") as f:
+                f.write(data)
+            del data
+            os.replace(part, path)
+            got = st.files[name] = (path, None)
+        path = got[0]
+    db = _open_ro(token, path)
+    if stats is not None:
+        digest = hashlib.sha256(stats.encode("utf-8")).hexdigest()
+        with _key_lock((token, "stats", path)):
+            if getattr(db, "_lm_dfs_stats", None) != digest:
+                db.set_global_stats(stats)
+                db._lm_dfs_stats = digest            # type: ignore[attr-defined]
+    return db
+
+
+def _task_dfs_stats(token: str, to: int, j: int, payload: _Payload) -> str:
+    """A shard's statistics of the candidates' kind."""
     _maybe_crash()
-    db = _open_ro(token, _replica(token, src))
-    if op == "match":
-        return [db.match(**{kind: rid}, to=to, **options) for kind, rid in items]
-    if op == "record":
-        return [db.match_record(r, to=to, **options) for r in items]
-    return [db.query(t, to=to, **options) for t in items]
+    return _dfs_db(token, to, j, payload, None).export_stats(KIND_NAMES[to])
+
+
+def _task_dfs_probe(token: str, to: int, j: int, payload: _Payload, stats: str, queries: List[dfs.Query],
+                    options: Dict[str, Any]) -> List[str]:
+    _maybe_crash()
+    db = _dfs_db(token, to, j, payload, stats)
+    return [dfs.probe(db, q, to=KIND_NAMES[to], **options) for q in queries]
+
+
+def _task_dfs_context(*probes: List[str]) -> List[str]:
+    return [dfs.context([p[i] for p in probes]) for i in range(len(probes[0]))]
+
+
+def _task_dfs_part(token: str, to: int, j: int, payload: _Payload, stats: str, queries: List[dfs.Query],
+                   contexts: List[str], options: Dict[str, Any]) -> List[str]:
+    _maybe_crash()
+    db = _dfs_db(token, to, j, payload, stats)
+    return [dfs.part(db, q, c, to=KIND_NAMES[to], **options) for q, c in zip(queries, contexts)]
+
+
+def _task_dfs_merge(options: Dict[str, Any], *parts: List[str]) -> List[MatchList]:
+    return [dfs.merge([p[i] for p in parts], **options) for i in range(len(parts[0]))]
 
 
 def _task_drop(token: str) -> int:
@@ -518,9 +588,9 @@ class BatchResult(Mapping[str, List[Tuple[str, float]]]):
 
 
 class DaskMatcher:
-    """libmatch on a Dask cluster: batch matching sharded by candidates,
-    record and text queries distributed over read-only replicas.  Results
-    equal those of Database on the same file.
+    """libmatch on a Dask cluster: batch matching and record and text
+    queries sharded by candidates.  Results equal those of Database on the
+    same file.
 
     client      a distributed.Client (of a LocalCluster or of any cluster),
                 or a scheduler address ("tcp://host:8786"): a Client is then
@@ -567,21 +637,18 @@ class DaskMatcher:
             size = os.path.getsize(self._snap)
             sha = _sha256_file(self._snap)
             self.snapshot_bytes = size
+            self._dfs: Dict[int, _DfsShards] = {}
+            self._compress = max(0, min(int(compress), 9))
             if shared_dir is not None:
                 self._src: Any = _SharedFile(os.path.abspath(self._snap), size, sha)
+                self._payload = None
                 self.shipped_bytes = 0
             else:
-                z = zlib.compressobj(max(0, min(int(compress), 9)))
-                parts = []
-                with open(self._snap, "rb") as f:
-                    for block in iter(lambda: f.read(_CHUNK), b""):
-                        parts.append(z.compress(block))
-                parts.append(z.flush())
-                payload = _Payload(b"".join(parts), size, sha)
+                parts = [_compress_file(self._snap, self._compress)]
+                self._payload = _Payload(b"".join(parts), size, sha)
                 del parts
-                self.shipped_bytes = len(payload.data)
-                self._src_future = client.scatter(payload, broadcast=True, hash=False)
-                self._src = self._src_future
+                self.shipped_bytes = len(self._payload.data)   # to each worker, when a batch first needs it
+                self._src = None
         except BaseException:
             self._cleanup_local()
             if self._own_client:
@@ -601,6 +668,11 @@ class DaskMatcher:
         if self._src_future is not None:
             with contextlib.suppress(Exception):
                 self._src_future.release()
+        for sh in self._dfs.values():
+            for f in sh.payloads + [sh.stats]:
+                with contextlib.suppress(Exception):
+                    f.release()
+        self._dfs.clear()
         self._cleanup_local()
         if self._own_client:
             self.client.close()
@@ -632,6 +704,15 @@ class DaskMatcher:
 
     def _submit(self, fn: Any, *args: Any, key: str) -> "distributed.Future":
         return self.client.submit(fn, *args, key=key, retries=self.retries, pure=False)
+
+    def _source(self) -> Any:
+        """The snapshot for the tasks that read a whole replica (batch
+        matching): broadcast to every worker on first use."""
+        if self._src is None:
+            assert self._payload is not None
+            self._src_future = self.client.scatter(self._payload, broadcast=True, hash=False)
+            self._src = self._src_future
+        return self._src
 
     def _ids_raw(self, kind: int) -> List[bytes]:
         if kind not in self._raw_ids:
@@ -702,7 +783,7 @@ class DaskMatcher:
         if frm != dst and split == "queries":
             nshards = min(shards or max(1, self.workers()), nfrom)
             bounds = [nfrom * j // nshards for j in range(nshards + 1)]
-            futs = [self._submit(_task_batch_qshard, self.token, self._src, frm, dst, k, bounds[j], bounds[j + 1],
+            futs = [self._submit(_task_batch_qshard, self.token, self._source(), frm, dst, k, bounds[j], bounds[j + 1],
                                  nfrom, nto, _qsig(qraw[bounds[j]:bounds[j + 1]]),
                                  key=self._key("batch-qshard", run, j))
                     for j in range(nshards)]
@@ -715,12 +796,12 @@ class DaskMatcher:
                                np.concatenate([p["G"] for p in parts]), 0, nshards, timings)
         if frm == dst:
             nshards = 1
-            leaves = [self._submit(_task_batch_whole, self.token, self._src, frm, dst, k, nto, nfrom, qsig,
+            leaves = [self._submit(_task_batch_whole, self.token, self._source(), frm, dst, k, nto, nfrom, qsig,
                                    key=self._key("batch-whole", run))]
         else:
             nshards = min(shards or max(1, self.workers()), nto)
             bounds = [nto * j // nshards for j in range(nshards + 1)]
-            leaves = [self._submit(_task_batch_shard, self.token, self._src, frm, dst, k, bounds[j], bounds[j + 1],
+            leaves = [self._submit(_task_batch_shard, self.token, self._source(), frm, dst, k, bounds[j], bounds[j + 1],
                                    nto, nfrom, qsig, key=self._key("batch-shard", run, j))
                       for j in range(nshards)]
         level, tasks, n = leaves, list(leaves), 0
@@ -748,7 +829,7 @@ class DaskMatcher:
                                         for j, leaf in enumerate(leaves)])
             keep = np.unique(np.concatenate([p.ravel() for p in parts]))
             keep = keep[keep >= 0].tolist()
-            fut = self._submit(_task_resolve, self.token, self._src, frm, dst, k, keep, nto, nfrom, qsig,
+            fut = self._submit(_task_resolve, self.token, self._source(), frm, dst, k, keep, nto, nfrom, qsig,
                                rows.tolist(), key=self._key("resolve", run))
             if progress:
                 distributed.progress(fut)
@@ -768,47 +849,112 @@ class DaskMatcher:
 
     # ---- record and text queries ----
 
-    def _distribute(self, op: str, to: str, items: List[Any], chunk: Optional[int], progress: bool,
-                    options: Dict[str, Any]) -> List[MatchList]:
+    def _shards_for(self, to: int, shards: Optional[int]) -> _DfsShards:
+        """The shards of the candidates of kind `to`: cut here from the
+        snapshot (each keeps a block of `to` in storage order, and for
+        experts every achievement: their evidence), compressed, each
+        scattered to one worker (and copied to a second);
+        their statistics of `to` gathered, summed and broadcast.  Made once
+        per kind and number of shards."""
+        ids = self._ids_raw(to)
+        n = max(1, min(shards or max(1, self.workers()), len(ids)))
+        got = self._dfs.get(to)
+        if got is not None and len(got.payloads) == n:
+            return got
+        if got is not None:
+            for f in got.payloads + [got.stats]:
+                with contextlib.suppress(Exception):
+                    f.release()
+        bounds = [len(ids) * j // n for j in range(n + 1)]
+        payloads, sizes = [], []
+        for j in range(n):
+            path = os.path.join(self._tmp, "dfs-%d-%d.db" % (to, j))
+            shutil.copyfile(self._snap, path)
+            try:
+                with Database(path) as db:
+                    dfs.cut(db, KIND_NAMES[to], bounds[j], bounds[j + 1])
+                    for k in KIND_NAMES:                # the other kinds go, but experts' achievements
+                        if k != to and not (to == N.KINDS["expert"] and k == N.KINDS["achievement"]):
+                            dfs.cut(db, KIND_NAMES[k], 0, 0)
+                c = sqlite3.connect(path)
+                try:
+                    c.execute("VACUUM")                  # the deleted records leave the file (row ids stay)
+                    c.execute("PRAGMA journal_mode=DELETE")
+                finally:
+                    c.close()
+                sizes.append(os.path.getsize(path))
+                payload = _Payload(_compress_file(path, self._compress), sizes[-1], _sha256_file(path))
+            finally:
+                _remove_db(path)
+            payloads.append(self.client.scatter(payload, hash=False))
+        if self.workers() > 1:                      # a second copy: a lost worker loses no shard
+            self.client.replicate(payloads, n=2)
+        run = next(self._run)
+        parts = self.client.gather([self._submit(_task_dfs_stats, self.token, to, j, payloads[j],
+                                                 key=self._key("dfs-stats", run, j)) for j in range(n)])
+        stats = self.client.scatter(dfs.merge_stats(parts), broadcast=True, hash=False)
+        got = self._dfs[to] = _DfsShards(to, bounds, payloads, stats, sizes)
+        return got
+
+    def _queries(self, to: str, queries: List[dfs.Query], chunk: Optional[int], progress: bool,
+                 options: Dict[str, Any], shards: Optional[int]) -> List[MatchList]:
+        """DFS query-then-fetch over the shards of kind `to`."""
         self._check_open()
-        kind_code(to)
+        dst = kind_code(to)
         opts = MatchOptions(**options)              # types and names checked here,
         lib.lm_opts_free(opts.new_handle())         # bounds by the library, before any task
-        if not items:
+        if shards is not None and (isinstance(shards, bool) or not isinstance(shards, int) or shards < 1):
+            raise ValueError("shards must be a positive int, not %r" % (shards,))
+        if not queries:
             return []
         if chunk is None:
-            chunk = max(1, min(256, -(-len(items) // (4 * max(1, self.workers())))))
+            chunk = max(1, min(256, -(-len(queries) // (4 * max(1, self.workers())))))
         elif isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
             raise ValueError("chunk must be a positive int, not %r" % (chunk,))
+        if not self._ids_raw(dst):                  # no candidates: nothing to shard
+            return [dfs.match([self.db], q, to=to, **options) for q in queries]
+        sh = self._shards_for(dst, shards)
         run = next(self._run)
-        futs = [self._submit(_task_match, self.token, self._src, op, to, items[i:i + chunk], options,
-                             key=self._key("match", run, i // chunk))
-                for i in range(0, len(items), chunk)]
+        merged, tasks = [], []
+        for c, i in enumerate(range(0, len(queries), chunk)):
+            qs = queries[i:i + chunk]
+            probes = [self._submit(_task_dfs_probe, self.token, dst, j, sh.payloads[j], sh.stats, qs, options,
+                                   key=self._key("dfs-probe", run, c, j)) for j in range(len(sh.payloads))]
+            ctx = self._submit(_task_dfs_context, *probes, key=self._key("dfs-context", run, c))
+            parts = [self._submit(_task_dfs_part, self.token, dst, j, sh.payloads[j], sh.stats, qs, ctx, options,
+                                  key=self._key("dfs-part", run, c, j)) for j in range(len(sh.payloads))]
+            merged.append(self._submit(_task_dfs_merge, options, *parts, key=self._key("dfs-merge", run, c)))
+            tasks += probes + [ctx] + parts
         if progress:
-            distributed.progress(futs)
+            distributed.progress(tasks + merged)
         out: List[MatchList] = []
-        for part in self.client.gather(futs):
+        for part in self.client.gather(merged):
             out.extend(part)
         return out
 
     def match_many(self, kind: str, ids: Optional[Iterable[str]] = None, *, to: str, chunk: Optional[int] = None,
-                   progress: bool = False, **options: Any) -> Dict[str, MatchList]:
+                   progress: bool = False, shards: Optional[int] = None, **options: Any) -> Dict[str, MatchList]:
         """Database.match() for many stored records of `kind` (None: all of
-        them, in storage order), distributed over the replicas:
-        {id: MatchList}.  Options as match() takes them."""
-        kind_code(kind)
+        them, in storage order): {id: MatchList}.  Options as match() takes
+        them.  DFS query-then-fetch over `shards` shards of the records of
+        kind `to` (None: one per worker), each worker holding only its
+        shard of that kind; `chunk` queries per task."""
+        kind_code(to)
         idl = self.ids(kind) if ids is None else [str(i) for i in ids]
-        res = self._distribute("match", to, [(kind, i) for i in idl], chunk, progress, options)
-        return dict(zip(idl, res))
+        # the shards hold only candidates: each query goes as its stored
+        # record (the shard holding it, when of the candidates' kind, leaves
+        # it out as Database.match() does)
+        qs = [dfs.Query.stored_as_record(self.db, kind, i) for i in idl]
+        return dict(zip(idl, self._queries(to, qs, chunk, progress, options, shards)))
 
     def match_records(self, records: Iterable[Record], *, to: str, chunk: Optional[int] = None,
-                      progress: bool = False, **options: Any) -> List[MatchList]:
-        """Database.match_record() for each record (dicts or JSON text),
-        distributed over the replicas, in the given order."""
-        return self._distribute("record", to, list(records), chunk, progress, options)
+                      progress: bool = False, shards: Optional[int] = None, **options: Any) -> List[MatchList]:
+        """Database.match_record() for each record (dicts or JSON text), in
+        the given order, as match_many() runs them."""
+        return self._queries(to, [dfs.Query.record(r) for r in records], chunk, progress, options, shards)
 
     def query_many(self, texts: Iterable[str], *, to: str, chunk: Optional[int] = None, progress: bool = False,
-                   **options: Any) -> List[MatchList]:
-        """Database.query() for each text, distributed over the replicas, in
-        the given order."""
-        return self._distribute("text", to, list(texts), chunk, progress, options)
+                   shards: Optional[int] = None, **options: Any) -> List[MatchList]:
+        """Database.query() for each text, in the given order, as
+        match_many() runs them."""
+        return self._queries(to, [dfs.Query.text(t) for t in texts], chunk, progress, options, shards)

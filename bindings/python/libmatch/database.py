@@ -516,6 +516,29 @@ class Database:
         data, dst = N.text_bytes(text), kind_code(to)
         return self._run(lambda h, o, out: lib.lm_match_text(h, data, len(data), dst, o, out), options)
 
+    # ---- distributed matching (libmatch.dfs) ----
+
+    def export_stats(self, kind: Optional[str] = None) -> str:
+        """This database's collection statistics of `kind` (None: every
+        kind) as JSON text: records, index rows, column lengths and every
+        term's document frequency, in a form that adds up across shards
+        (libmatch.dfs.merge_stats)."""
+        k = 0 if kind is None else kind_code(kind)
+        fn = N.require("lm_stats_export")
+        out = c_char_ptr()
+        with self._lock:
+            self._check(fn(self._handle(), k, ctypes.byref(out)))
+        return N.take_string(out)
+
+    def set_global_stats(self, stats: Optional[str]) -> None:
+        """Score with these collection statistics (JSON of export_stats or
+        libmatch.dfs.merge_stats) instead of this database's own, for the
+        kinds they hold; None goes back to the database's own."""
+        fn = N.require("lm_set_global_stats")
+        data = None if stats is None else N.text_bytes(stats, "statistics")
+        with self._lock:
+            self._check(fn(self._handle(), data))
+
     # ---- semantic vectors ----
 
     def build_vectors(self, dim: int = 0, progress: Optional[Progress] = None) -> None:

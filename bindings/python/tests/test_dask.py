@@ -1,6 +1,7 @@
 """libmatch.dask on a LocalCluster of 2 worker processes (loopback only):
-sharded batch matching and distributed record/text queries give exactly the
-single-process results (ids, scores, order) on the sample data and on a
+sharded batch matching and record/text queries sharded by candidates (DFS
+query-then-fetch) give exactly the single-process results (ids, scores,
+probabilities, order) on the sample data and on a
 generated 20,000-record set with exact ties across shards; a worker killed
 in the middle of a batch is replaced and its work re-run; errors are raised
 on the client, before any task runs."""
@@ -159,8 +160,8 @@ class DaskCase(unittest.TestCase):
         self.assertEqual(len(got), len(want))
         for g, w in zip(got, want):
             self.assertEqual(g.query_terms, w.query_terms)
-            self.assertEqual([(m.id, m.score, m.components, m.terms, m.evidence, m.label) for m in g],
-                             [(m.id, m.score, m.components, m.terms, m.evidence, m.label) for m in w])
+            self.assertEqual([(m.id, m.score, m.probability, m.components, m.terms, m.evidence, m.label) for m in g],
+                             [(m.id, m.score, m.probability, m.components, m.terms, m.evidence, m.label) for m in w])
 
 
 class TestSample(DaskCase):
@@ -232,6 +233,62 @@ class TestSample(DaskCase):
             self.assertSameMatches(got, [self.db.query(t, to=to, k=3) for t in texts])
         self.assertEqual(self.m.query_many([], to="expert"), [])
 
+    def test_queries_of_the_candidates_kind(self):
+        """A stored record against its own kind: every shard runs its record,
+        the one holding it leaves it out, as Database.match() does."""
+        for kind in ("achievement", "expert", "problem"):
+            ids = self.m.ids(kind)[::3]
+            for shards in (2, 3):
+                with self.subTest(kind=kind, shards=shards):
+                    got = self.m.match_many(kind, ids, to=kind, k=6, shards=shards)
+                    self.assertSameMatches([got[i] for i in ids], [self.db.match(**{kind: i}, to=kind, k=6) for i in ids])
+                    self.assertTrue(all(i not in got[i].ids() for i in ids))
+
+    def test_only_shards_cross_the_network(self):
+        """Queries alone ship shards of the candidates' kind, never the whole
+        snapshot; the shards' statistics add up to the collection's."""
+        with DaskMatcher(CLIENT, SAMPLE) as m:
+            got = m.query_many(["5G基站散热", "PEM燃料电池"], to="achievement", k=20, shards=3)
+            self.assertSameMatches(got, [self.db.query(t, to="achievement", k=20) for t in ["5G基站散热", "PEM燃料电池"]])
+            self.assertIsNone(m._src)                                   # no replica was sent
+            sh = m._dfs[libmatch.KINDS["achievement"]]
+            self.assertEqual(len(sh.payloads), 3)
+            self.assertTrue(all(size < m.snapshot_bytes for size in sh.sizes))   # candidates (and the space's terms)
+            token, kind = m.token, libmatch.KINDS["achievement"]
+
+            def held(payload):                                           # on a worker: what shard 0 holds
+                db = lmdask._dfs_db(token, kind, 0, payload, None)
+                return [db.count(k) for k in ("problem", "achievement", "expert")]
+            self.assertEqual(CLIENT.submit(held, sh.payloads[0], pure=False).result(), [0, 15, 0])
+            stats = json.loads(CLIENT.gather(sh.stats))["kinds"]["achievement"]
+            whole = json.loads(self.db.export_stats("achievement"))["kinds"]["achievement"]
+            self.assertEqual(stats, whole)
+
+    def test_worker_killed_during_queries(self):
+        """Each query shard lives on two workers: one killed in the middle of
+        the queries is replaced and its tasks re-run, with the same results."""
+        texts = ["碳化矽功率模組封裝", "PEM燃料电池，双极板腐蚀！", "5G基站", "无人机巡检光伏电站"]
+        want = [self.db.query(t, to="expert", k=5) for t in texts]
+        with DaskMatcher(CLIENT, SAMPLE) as m:
+            with open(CRASH, "w"):
+                pass                                                  # the next task kills its worker
+            got = m.query_many(texts, to="expert", k=5, chunk=1)
+            self.assertFalse(os.path.exists(CRASH))                   # a worker did die
+            self.assertSameMatches(got, want)
+        CLIENT.wait_for_workers(2, timeout=60)
+
+    def test_options_that_cannot_be_distributed(self):
+        with self.assertRaises(libmatch.InvalidArgument) as cm:
+            self.m.query_many(["碳化硅"], to="achievement", fusion="rrf")
+        self.assertIn("'fusion'", str(cm.exception))
+        with self.assertRaises(libmatch.InvalidArgument) as cm:
+            self.m.query_many(["碳化硅"], to="achievement", prf_docs=5)
+        self.assertIn("'prf_docs'", str(cm.exception))
+        opts = dict(k=7, offset=3, fusion="weighted", min_probability=0.02, candidates=9, dense_candidates=4)
+        texts = ["碳化矽功率模組封裝", "无人机巡检"]
+        self.assertSameMatches(self.m.query_many(texts, to="achievement", **opts),
+                               [self.db.query(t, to="achievement", **opts) for t in texts])
+
     def test_errors_on_the_client(self):
         with self.assertRaises(libmatch.InvalidArgument) as cm:
             self.m.batch_match("problem", to="achievement", k=0)
@@ -277,9 +334,29 @@ class TestGenerated(DaskCase):
             self.assertGreater(got.resolved, 0)                     # the exact tie pass ran
             self.assertSameBatch(got, self.want)
             self.assertSameBatch(m.batch_match("problem", to="achievement", k=10, split="queries"), self.want)
-            ids = m.ids("problem")[::400]
-            self.assertSameMatches(list(m.match_many("problem", ids, to="achievement", k=5).values()),
-                                   [self.db.match(problem=i, to="achievement", k=5) for i in ids])
+
+    def test_queries_equal_on_shards(self):
+        """Record and text queries, DFS over shards of 2,000 achievements or
+        8,000 problems: the single-process results, probabilities included."""
+        with DaskMatcher(CLIENT, GEN) as m:
+            ids = m.ids("problem")[::200]
+            self.assertSameMatches(list(m.match_many("problem", ids, to="achievement", k=10).values()),
+                                   [self.db.match(problem=i, to="achievement", k=10) for i in ids])
+            self.assertIsNone(m._src)                                   # shards only
+            texts = ["碳化矽功率模組封裝散熱", "PEM燃料电池，双极板腐蚀！", "5G基站", "锂离子电池热失控预警",
+                     "无人机复合材料机翼", "smart grid 储能"]
+            for to in ("achievement", "problem"):
+                self.assertSameMatches(m.query_many(texts, to=to, k=10), [self.db.query(t, to=to, k=10) for t in texts])
+            recs = [self.db.get("problem", i) for i in ids[:10]]
+            for r in recs:
+                r["id"] = "NEW-" + r["id"]
+            self.assertSameMatches(m.match_records(recs, to="problem", k=8),
+                                   [self.db.match_record(r, to="problem", k=8) for r in recs])
+            aids = m.ids("achievement")[::250]
+            self.assertSameMatches(list(m.match_many("achievement", aids, to="problem", k=10).values()),
+                                   [self.db.match(achievement=i, to="problem", k=10) for i in aids])
+            self.assertSameMatches(list(m.match_many("achievement", aids, to="achievement", k=10).values()),
+                                   [self.db.match(achievement=i, to="achievement", k=10) for i in aids])
 
     def test_worker_killed_mid_batch(self):
         with DaskMatcher(CLIENT, GEN, shared_dir=TMP) as m:
