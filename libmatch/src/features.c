@@ -269,12 +269,13 @@ const char *const *lmx_comp_names(void) { return comp_names; }
 ** known item that matches fully), so that one model ranks within a query
 ** and stays calibrated across queries.
 */
-static void query_context(lmx_hitlist *hl)
+static void query_context(lm_db *db, lmx_hitlist *hl)
 {
     /* topic_best: set by the topic vote (compute_TOPIC). */
     double bb = 0;
-    for (int i = 0; i < hl->n; i++)
-        if (hl->h[i].comp[LMX_C_BM25] > bb) bb = hl->h[i].comp[LMX_C_BM25];
+    if (!lmx_dfs_bm25_best(db, &bb))             /* distributed: the collection's best (dfs.c) */
+        for (int i = 0; i < hl->n; i++)
+            if (hl->h[i].comp[LMX_C_BM25] > bb) bb = hl->h[i].comp[LMX_C_BM25];
     for (int i = 0; i < hl->n; i++) hl->h[i].comp[LMX_C_BM25_BEST] = bb;
 }
 
@@ -285,7 +286,7 @@ int lmx_features(lm_db *db, const lm_opts *o, const lmx_query *qc, lmx_hitlist *
         int rc = features[f].compute(db, o, qc, hl);
         if (rc) return rc;
     }
-    query_context(hl);
+    query_context(db, hl);
     return LM_OK;
 }
 
