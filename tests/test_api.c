@@ -2,6 +2,7 @@
 ** test_api.c -- the public C API: records, errors, bulk loading, matching in
 ** every direction, filters, weights, persistence, analyzer identity.
 */
+#include <cjson/cJSON.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "libmatch.h"
 #include "analysis.h"
+#include "util.h"
 #include "tokenizer.h"   /* internal: to check the FTS5 index from a raw connection */
 #include "lmtest.h"
 
@@ -451,6 +453,20 @@ static void test_explanations_and_json(void)
     CHECK_CONTAINS(js, "\"keyword_match\":");
     CHECK_CONTAINS(js, "\"terms\":[");
     CHECK_CONTAINS(js, "碳化硅");
+    /* Numbers read back to the same bits as the accessors give. */
+    {
+        cJSON *root = cJSON_Parse(js), *res = cJSON_GetObjectItem(root, "results");
+        CHECK(cJSON_GetArraySize(res) == lm_results_count(r));
+        int i = 0, exact = 0;
+        for (cJSON *h = res ? res->child : NULL; h; h = h->next, i++) {
+            cJSON *c = cJSON_GetObjectItem(h, "components");
+            exact += cJSON_GetObjectItem(h, "score")->valuedouble == lm_result_score(r, i) &&
+                     cJSON_GetObjectItem(h, "probability")->valuedouble == lm_result_probability(r, i) &&
+                     cJSON_GetObjectItem(c, "bm25_raw")->valuedouble == component(r, i, "bm25_raw");
+        }
+        CHECK(i > 0 && exact == i);
+        cJSON_Delete(root);
+    }
     lm_free(js);
     lm_results_free(r);
     /* Absolute: adding a record that matches better does not change A1's
@@ -1094,6 +1110,35 @@ static void test_analyze_api(void)
     CHECK_EQ_INT(lm_set_dictionary(tmp_path("whatever.txt")), LM_ESTATE);   /* already loaded */
 }
 
+/* JSON numbers read back to the same bits (scores cut at, compared, summed
+   by callers): the shortest of 15-17 digits, where cJSON's own printing
+   keeps 15 digits when they come within an epsilon. */
+static void test_json_numbers_exact(void)
+{
+    char b[40];
+    lmx_json_double(b, 0.5);
+    CHECK_STR(b, "0.5");                          /* shortest: no trailing digits */
+    lmx_json_double(b, 0.1);
+    CHECK_STR(b, "0.1");
+    uint64_t x = 88172645463325252ull;
+    int exact = 0, cjson_off = 0;
+    for (int i = 0; i < 20000; i++) {
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        double v = (double)(x >> 11) / 9007199254740992.0;
+        lmx_json_double(b, v);
+        exact += strtod(b, NULL) == v && strlen(b) <= 24;
+        if (i < 2000) {                           /* cJSON's own printing, for comparison */
+            cJSON *n = cJSON_CreateNumber(v);
+            char *cj = cJSON_PrintUnformatted(n);
+            cjson_off += cj && strtod(cj, NULL) != v;
+            free(cj);
+            cJSON_Delete(n);
+        }
+    }
+    CHECK(exact == 20000);
+    CHECK(cjson_off > 0);                         /* why libmatch prints its own */
+}
+
 int main(void)
 {
     if (lmt_tmpdir_init("api")) return 1;
@@ -1115,5 +1160,6 @@ int main(void)
     RUN(test_analyze_api);
     RUN(test_scan_exports_in_order);
     RUN(test_progress_and_labels);
+    RUN(test_json_numbers_exact);
     return lmt_done();
 }

@@ -54,14 +54,14 @@ LM_API int lm_allocation_json(const lm_allocation *a, char **out)
     if (!a) return LM_EINVAL;
     cJSON *o = cJSON_CreateObject();
     if (!o) return LM_ENOMEM;
-    cJSON_AddNumberToObject(o, "total", a->total);
+    cJSON_AddItemToObject(o, "total", lmx_json_number(a->total));          /* exact: reads back */
     cJSON *arr = cJSON_AddArrayToObject(o, "pairs");
     for (int i = 0; i < a->n && arr; i++) {
         cJSON *e = cJSON_CreateObject();
         if (!e) break;
         cJSON_AddStringToObject(e, "problem", a->p[i].problem);
         cJSON_AddStringToObject(e, "candidate", a->p[i].candidate);
-        cJSON_AddNumberToObject(e, "score", a->p[i].score);
+        cJSON_AddItemToObject(e, "score", lmx_json_number(a->p[i].score));
         cJSON_AddItemToArray(arr, e);
     }
     *out = cJSON_PrintUnformatted(o);

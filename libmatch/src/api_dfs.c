@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 
+#include "util.h"
 #include "db.h"
 #include "dfs.h"
 #include "gstats.h"

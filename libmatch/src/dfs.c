@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 
+#include "util.h"
 #include "dfs.h"
 #include "gstats.h"
 

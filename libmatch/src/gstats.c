@@ -13,21 +13,11 @@
 
 #include "libmatch.h"
 #include "gstats.h"
+#include "util.h"
 
 /* ---- numbers ------------------------------------------------------------------- */
 
-static locale_t c_numeric;
-static pthread_once_t c_numeric_once = PTHREAD_ONCE_INIT;
-static void make_c_numeric(void) { c_numeric = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0); }
 
-void lmx_json_double(char buf[40], double v)
-{
-    if (!isfinite(v)) v = 0;
-    pthread_once(&c_numeric_once, make_c_numeric);
-    locale_t old = c_numeric ? uselocale(c_numeric) : (locale_t)0;
-    snprintf(buf, 40, "%.17g", v);
-    if (c_numeric) uselocale(old);
-}
 
 /* A whole number >= 0 that a double holds exactly. */
 static int count_of(const cJSON *v, int64_t *out)

@@ -50,8 +50,5 @@ int lmx_gstats_parse(const char *json, lmx_gstats *gs, lmx_error *err);
 int lmx_gstats_merge(const char *const *parts, int n, char **out, lmx_error *err);
 void lmx_gstats_free(lmx_gstats *gs);
 
-/* A double as JSON text that reads back to the same bits ("%.17g" in the C
-   locale; non-finite values as 0). */
-void lmx_json_double(char buf[40], double v);
 
 #endif

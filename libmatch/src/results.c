@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "results.h"
+#include "util.h"
 
 struct lm_results {
     int n;
@@ -155,10 +156,10 @@ LM_API int lm_results_json(const lm_results *r, char **out)
         cJSON_AddStringToObject(e, "id", h->info.id);
         cJSON_AddStringToObject(e, "kind", lm_kind_name(h->info.kind));
         cJSON_AddStringToObject(e, "label", h->label ? h->label : "");
-        cJSON_AddNumberToObject(e, "score", h->score);
-        cJSON_AddNumberToObject(e, "probability", h->prob);
+        cJSON_AddItemToObject(e, "score", lmx_json_number(h->score));           /* exact: reads back */
+        cJSON_AddItemToObject(e, "probability", lmx_json_number(h->prob));
         cJSON *c = cJSON_AddObjectToObject(e, "components");
-        for (int j = 0; j < LMX_NCOMP; j++) cJSON_AddNumberToObject(c, lmx_comp_name(j), h->comp[j]);
+        for (int j = 0; j < LMX_NCOMP; j++) cJSON_AddItemToObject(c, lmx_comp_name(j), lmx_json_number(h->comp[j]));
         cJSON *t = cJSON_AddArrayToObject(e, "terms");
         for (int j = 0; j < h->nterms; j++) cJSON_AddItemToArray(t, cJSON_CreateString(h->terms[j]));
         if (h->info.kind == LM_EXPERT) {
@@ -166,7 +167,7 @@ LM_API int lm_results_json(const lm_results *r, char **out)
             for (int j = 0; j < h->nev; j++) {
                 cJSON *x = cJSON_CreateObject();
                 cJSON_AddStringToObject(x, "id", h->ev_id[j]);
-                cJSON_AddNumberToObject(x, "score", h->ev_score[j]);
+                cJSON_AddItemToObject(x, "score", lmx_json_number(h->ev_score[j]));
                 cJSON_AddItemToArray(ev, x);
             }
         }

@@ -3,9 +3,12 @@
 ** shared by every module.
 */
 #include <locale.h>
+#include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cjson/cJSON.h>
 
 #include "libmatch.h"
 
@@ -32,6 +35,26 @@ double lmx_strtod_c(const char *s, char **end)
 {
     pthread_once(&c_locale_once, make_c_locale);
     return c_locale ? strtod_l(s, end, c_locale) : strtod(s, end);
+}
+
+void lmx_json_double(char buf[40], double v)
+{
+    if (!isfinite(v)) v = 0;
+    pthread_once(&c_locale_once, make_c_locale);
+    locale_t old = c_locale ? uselocale(c_locale) : (locale_t)0;
+    /* The shortest of 15, 16, 17 significant digits that reads back to v. */
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, 40, "%.*g", digits, v);
+        if (digits == 17 || strtod(buf, NULL) == v) break;
+    }
+    if (c_locale) uselocale(old);
+}
+
+cJSON *lmx_json_number(double v)
+{
+    char b[40];
+    lmx_json_double(b, v);
+    return cJSON_CreateRaw(b);
 }
 
 int lmx_utf8_valid(const char *str, size_t len, size_t *bad_off)

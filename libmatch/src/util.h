@@ -45,6 +45,12 @@ void lmx_lines_free(lmx_lines *L);
 
 /* strtod() in the "C" locale (a '.' decimal point in any host locale). */
 double lmx_strtod_c(const char *s, char **end);
+/* A double as JSON text that reads back to the same bits: the shortest of
+   15-17 significant digits, in the "C" locale; non-finite values as 0. */
+void lmx_json_double(char buf[40], double v);
+/* The same as a cJSON number item (raw text), NULL when out of memory. */
+struct cJSON;
+struct cJSON *lmx_json_number(double v);
 
 /* A progress callback with its context (lm_set_progress()); fn may be NULL. */
 typedef struct lmx_progress { lm_progress_fn fn; void *ctx; } lmx_progress;
