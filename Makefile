@@ -54,7 +54,7 @@ ALL_EXTRA     :=
 INSTALL_EXTRA :=
 -include $(wildcard bindings/*/*.mk libmatch/*/*.mk)
 
-.PHONY: abi-check abi-baseline fuzz all deps demo test test-c test-asan test-py bench bench-quality bench-speed \
+.PHONY: abi-check abi-baseline fuzz all deps demo test tests test-c test-asan test-py bench bench-quality bench-speed \
         install uninstall clean examples
 
 all: $(SHLIB) $(STLIB) $(CLI) $(PC) examples $(ALL_EXTRA)
@@ -107,6 +107,9 @@ $(B)/asan/libmatch.a: $(ASAN_OBJ)
 $(B)/asan/tests/%: tests/%.c $(B)/asan/libmatch.a $(TEST_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -o $@ $< $(B)/asan/libmatch.a $(DEP_LIBS)
+
+# Build the C test programs (plain and ASan+UBSan) without running them.
+tests: $(TESTS) $(ASAN_TESTS)
 
 test:
 	@sh scripts/install-deps.sh test
