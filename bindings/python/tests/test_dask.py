@@ -264,6 +264,60 @@ class TestSample(DaskCase):
             whole = json.loads(self.db.export_stats("achievement"))["kinds"]["achievement"]
             self.assertEqual(stats, whole)
 
+    def test_batch_ships_shards_not_the_snapshot(self):
+        """A candidate-split batch cuts its shards on the client: each holds
+        one block of the candidates and every query (nothing of the third
+        kind), lives on two workers, and no worker holds the whole database
+        or every candidate; results equal one process."""
+        P, A, E = (libmatch.KINDS[k] for k in ("problem", "achievement", "expert"))
+        with DaskMatcher(CLIENT, SAMPLE) as m:
+            got = m.batch_match("problem", to="achievement", k=10, shards=3)
+            self.assertSameBatch(got, self.db.batch_match("problem", to="achievement", k=10))
+            self.assertIsNone(m._src)                                   # no replica was sent
+            sh = m._batch[(P, A, A, 3)]
+            self.assertEqual(sh.bounds, [0, 15, 30, 45])
+            self.assertTrue(all(size < m.snapshot_bytes for size in sh.sizes))
+            self.assertEqual(m.shipped_bytes, sum(sh.shipped))
+            self.assertEqual([t["bytes"] for t in got.timings["shards"]], sh.sizes)
+            self.assertEqual([len(w) for w in CLIENT.who_has(sh.srcs).values()], [2, 2, 2])   # two copies each
+            token = m.token
+
+            def held(src):                                               # on a worker: what a shard holds
+                db = lmdask._open_ro(token, lmdask._shard_path(token, src, "a test"))
+                return [db.count(k) for k in ("problem", "achievement", "expert")], \
+                    [i.decode() for i in lmdask._ids(db, A)]
+            for j, src in enumerate(sh.srcs):
+                counts, ids = CLIENT.submit(held, src, pure=False).result()
+                self.assertEqual(counts, [43, 15, 0])
+                self.assertEqual(ids, m.ids("achievement")[15 * j:15 * (j + 1)])
+
+            # queries split: a block of the queries and every candidate
+            got = m.batch_match("problem", to="expert", k=5, split="queries", shards=2)
+            self.assertSameBatch(got, self.db.batch_match("problem", to="expert", k=5))
+            sq = m._batch[(P, E, P, 2)]
+            self.assertEqual([CLIENT.submit(held, src, pure=False).result()[0] for src in sq.srcs],
+                             [[21, 0, 29], [22, 0, 29]])
+            # one kind against itself: a file of that kind only
+            got = m.batch_match("achievement", to="achievement", k=5)
+            self.assertSameBatch(got, self.db.batch_match("achievement", to="achievement", k=5))
+            self.assertEqual(CLIENT.submit(held, m._batch[(A, A, A, 1)].srcs[0], pure=False).result()[0], [0, 45, 0])
+            self.assertIsNone(m._src)
+
+            def whole():                                                 # on each worker: every file it holds
+                st = lmdask._STATE.get(token)
+                out = []
+                for path, _ in (st.files.values() if st else []):
+                    with libmatch.open(path, readonly=True) as db:
+                        out.append([db.count(k) for k in ("problem", "achievement", "expert")])
+                return out
+            held_by = CLIENT.run(whole)
+            self.assertEqual(len(held_by), 2)
+            for files in held_by.values():
+                self.assertTrue(files)                                  # both workers hold shards
+                for counts in files:
+                    self.assertNotEqual(counts, [43, 45, 29])           # never the whole database
+                    self.assertLess(counts[1] + counts[2], 45 + 29)      # and never every candidate of a batch
+
     def test_worker_killed_during_queries(self):
         """Each query shard lives on two workers: one killed in the middle of
         the queries is replaced and its tasks re-run, with the same results."""
@@ -331,8 +385,23 @@ class TestGenerated(DaskCase):
         with DaskMatcher(CLIENT, GEN) as m:
             got = m.batch_match("problem", to="achievement", k=10)
             self.assertEqual(got.shards, 2)
-            self.assertGreater(got.resolved, 0)                     # the exact tie pass ran
+            self.assertGreater(got.resolved, 0)                     # the exact tie pass ran (on the client)
+            self.assertIn("resolve_s", got.timings)
             self.assertSameBatch(got, self.want)
+            self.assertIsNone(m._src)                               # shards only, never the snapshot
+            sh = m._batch[(libmatch.KINDS["problem"], libmatch.KINDS["achievement"], libmatch.KINDS["achievement"], 2)]
+            self.assertEqual(sh.bounds, [0, 2000, 4000])
+            self.assertTrue(all(size < m.snapshot_bytes for size in sh.sizes))
+            token = m.token
+
+            def held(src):
+                db = lmdask._open_ro(token, lmdask._shard_path(token, src, "a test"))
+                return [db.count(k) for k in ("problem", "achievement", "expert")]
+            self.assertEqual([CLIENT.submit(held, src, pure=False).result() for src in sh.srcs],
+                             [[16000, 2000, 0], [16000, 2000, 0]])
+            again = m.batch_match("problem", to="achievement", k=10)   # the shards are reused
+            self.assertEqual([t["cut_s"] for t in again.timings["shards"]], [0.0, 0.0])
+            self.assertSameBatch(again, self.want)
             self.assertSameBatch(m.batch_match("problem", to="achievement", k=10, split="queries"), self.want)
 
     def test_queries_equal_on_shards(self):
