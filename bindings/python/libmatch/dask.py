@@ -23,22 +23,28 @@ ids, scores and order.  How (see README.md, "Dask"):
   shard answers its part, and a merge task ranks the parts as one database
   does: the library's own results to the bit.
 - Batch matching (``lm_batch_match``, cosines in the built-in semantic
-  space) needs a replica: a snapshot (SQLite's online backup) is scattered
-  compressed to every worker on the first batch (or read from
-  ``shared_dir=``).  Shard j is cut from it on the worker (the candidates
-  outside block j deleted: every stored vector stays, so cosines are
-  comparable); every shard answers top-k for every query and a tree of
-  merge tasks keeps the k best.  Equal float32 scores across shards whose
-  order only the exact double cosine decides are flagged and recomputed by
-  the library on a replica reduced to those queries' shard hits: exact.
-  ``split="queries"`` cuts the query side instead (nothing to merge).
+  space) is sharded by candidates too, and no worker receives the whole
+  database: the client cuts shard j from its snapshot (SQLite's online
+  backup) with lm_dfs_cut -- a copy keeping block j of the candidates'
+  kind in storage order and every query record, nothing of the third
+  kind, vacuumed; every stored vector stays, so cosines are the library's
+  own -- and ships it once, compressed, to two workers (or writes it to
+  ``shared_dir=``).  Every shard answers top-k for every query and a tree
+  of merge tasks keeps the k best.  Equal float32 scores across shards
+  whose order only the exact double cosine decides are flagged and
+  recomputed by the library on the client, on its snapshot cut to the
+  block of those queries and the block of their shards' hits: exact.
+  ``split="queries"`` cuts the query side instead (each shard keeps every
+  candidate; nothing to merge); a batch of one kind against itself runs
+  on one file holding that kind only.
 - Failures: every task is retried (``retries=``) and Dask re-runs the tasks
   of a worker that died; any task can run on any worker (Dask moves a
-  shard's data; a worker cuts a batch shard from its replica).
-- Progress: tasks are named ``libmatch-batch-shard``, ``libmatch-merge``,
-  ``libmatch-resolve``, ``libmatch-dfs-probe``, ``libmatch-dfs-context``,
-  ``libmatch-dfs-part``, ``libmatch-dfs-merge`` in Dask's dashboard;
-  ``progress=True`` shows distributed's progress bar.
+  shard's data; each shard is held by two workers).
+- Progress: tasks are named ``libmatch-batch-shard``,
+  ``libmatch-batch-qshard``, ``libmatch-batch-whole``, ``libmatch-merge``,
+  ``libmatch-rows``, ``libmatch-dfs-stats``, ``libmatch-dfs-probe``,
+  ``libmatch-dfs-context``, ``libmatch-dfs-part``, ``libmatch-dfs-merge``
+  in Dask's dashboard; ``progress=True`` shows distributed's progress bar.
 
 Needs the ``dask``, ``distributed`` and ``numpy`` packages (Debian:
 python3-dask, python3-distributed, python3-numpy) on the client and on
@@ -142,15 +148,14 @@ def _uri_path(p: str) -> str:
 # ---- worker side ----------------------------------------------------------------------
 #
 # State of this process for each DaskMatcher (token): a directory with the
-# replica and the shards cut from it, and the read-only handles opened on
-# them.  Built lazily by whichever task needs it first, so that a task can
+# shards it was given (cut on the client), and the read-only handles opened
+# on them.  Built lazily by whichever task needs it first, so that a task can
 # run on any worker (a retry, a worker that replaced a dead one).
 
 
 class _Local:
     def __init__(self, root: str) -> None:
         self.root = root
-        self.replica: Optional[str] = None
         self.files: Dict[Any, Tuple[str, Any]] = {}     # key -> (path, extra)
         self.dbs: Dict[str, Database] = {}
 
@@ -630,7 +635,7 @@ class DaskMatcher:
     # ---- lifecycle ----
 
     def close(self) -> None:
-        """Remove the snapshot and every worker's replica and shards (idempotent)."""
+        """Remove the snapshot, the shards and every worker's copies (idempotent)."""
         if self._closed:
             return
         self._closed = True
