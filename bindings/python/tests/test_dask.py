@@ -318,6 +318,33 @@ class TestSample(DaskCase):
                     self.assertNotEqual(counts, [43, 45, 29])           # never the whole database
                     self.assertLess(counts[1] + counts[2], 45 + 29)      # and never every candidate of a batch
 
+    def test_tie_pass_on_the_client_is_exact(self):
+        """The exact tie pass alone, for a few queries spread over the storage
+        order with k=3: on the snapshot cut to the block of those queries
+        and the block of their shards' hits (holding many candidates that
+        are no hit of theirs), it gives the one-process lists."""
+        want = self.db.batch_match("problem", to="achievement", k=3)
+        bounds = [0, 15, 30, 45]
+        rows = np.array([5, 17, 30])
+        keep = set()
+        with DaskMatcher(CLIENT, SAMPLE) as m:
+            ach, prob = m.ids("achievement"), m.ids("problem")
+            for j in range(3):                                # each shard's hits, computed here
+                path = os.path.join(TMP, "tieshard-%d.db" % j)
+                shutil.copyfile(SAMPLE, path)
+                with libmatch.open(path) as db:
+                    libmatch.dfs.cut(db, "achievement", bounds[j], bounds[j + 1])
+                    hits = db.batch_match("problem", to="achievement", k=3)
+                os.remove(path)
+                keep |= {ach.index(a) for r in rows for a, _ in hits[prob[r]]}
+            keep = np.array(sorted(keep))
+            self.assertLess(len(keep), keep[-1] - keep[0] + 1)       # the block holds candidates outside keep
+            s, g = m._resolve(libmatch.KINDS["problem"], libmatch.KINDS["achievement"], 3, rows, keep)
+            self.assertEqual(s.shape[0], 3)
+            for i, r in enumerate(rows.tolist()):
+                self.assertEqual([(ach[p], x) for p, x in zip(g[i].tolist(), s[i].tolist()) if p >= 0],
+                                 want[prob[r]])
+
     def test_worker_killed_during_queries(self):
         """Each query shard lives on two workers: one killed in the middle of
         the queries is replaced and its tasks re-run, with the same results."""
