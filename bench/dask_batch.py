@@ -213,10 +213,11 @@ def main(argv=None):
           % (nq, nc, pairs, args.k, dim, platform.machine(), os.cpu_count() or 0, platform.python_version(),
              distributed.__version__))
     print("load average (1 min) %.2f before, %.2f after: other processes share the cores" % (load0, load1))
-    print("snapshot %d bytes (stays on the client); %s's shards (cut on the client, each sent once, "
-          "copied to a second worker if any): %s bytes, %s bytes zlib"
-          % (base["snapshot_bytes"], base["label"], "+".join(str(b) for b in base["shard_bytes"]),
-             "+".join(str(b) for b in base["shard_shipped_bytes"])))
+    print("snapshot %d bytes, stays on the client; shards cut there, each sent once, compressed, and "
+          "copied to a second worker if any:" % base["snapshot_bytes"])
+    for r in dask_rows:
+        print("  %s: %s bytes, %s bytes zlib" % (r["label"], " + ".join(str(b) for b in r["shard_bytes"]),
+                                                 " + ".join(str(b) for b in r["shard_shipped_bytes"])))
     print("shard time = a*Q + c*Q*Cshard fitted on %s's shards of %d and %d candidates (worker clock):"
           % (base["label"], nc, nc // 4))
     print("  c = %.3g s per pair, a = %.3g s per query per shard; outside the shards (merge, scheduling,"
