@@ -11,9 +11,10 @@ Data: generated records recombining the sentences of examples/data/
 (simplified and traditional Chinese, mixed terms), loaded into one database
 whose semantic vectors are built once.  For each worker count W, a
 LocalCluster of W processes (one thread each) runs DaskMatcher.batch_match()
-with one candidate shard per worker: a first call ships the snapshot and
-cuts the shards (setup, once per database), then --repeat timed calls (the
-best is kept).  One process running Database.batch_match() on the same file
+with one candidate shard per worker: a first call cuts the shards on the
+client (each: one block of the candidates and every query), ships each,
+compressed, to two workers (setup, once per database and shard count;
+their sizes are printed), then --repeat timed calls (the best is kept).  One process running Database.batch_match() on the same file
 is the baseline, and every Dask result is checked equal to it.
 
 Projection (printed under the table): lm_batch_match compares every query
@@ -150,9 +151,12 @@ def main(argv=None):
                 match_s = sum(s["match_s"] for s in shards)
                 row = {"workers": w, "label": "Dask, %d worker%s" % (w, "s" if w > 1 else ""), "wall_s": wall,
                        "pairs_per_s": pairs / wall, "speedup": best / wall, "setup_s": setup,
-                       "snapshot_bytes": m.snapshot_bytes, "shipped_bytes_per_worker": m.shipped_bytes,
+                       "snapshot_bytes": m.snapshot_bytes,
+                       "shard_bytes": [s["bytes"] for s in first.timings["shards"]],
+                       "shard_shipped_bytes": [s["shipped_bytes"] for s in first.timings["shards"]],
                        "shard_match_s": [s["match_s"] for s in shards],
                        "shard_cut_s": [s["cut_s"] for s in first.timings["shards"]],
+                       "shard_load_s": [s["load_s"] for s in first.timings["shards"]],
                        "cost_per_pair_s": match_s / match_pairs,
                        "overhead_s": wall - max(s["match_s"] for s in shards),
                        "resolved": r.resolved}
@@ -209,8 +213,11 @@ def main(argv=None):
           % (nq, nc, pairs, args.k, dim, platform.machine(), os.cpu_count() or 0, platform.python_version(),
              distributed.__version__))
     print("load average (1 min) %.2f before, %.2f after: other processes share the cores" % (load0, load1))
-    print("snapshot %d bytes, %d bytes (zlib) sent to each worker"
-          % (base["snapshot_bytes"], base["shipped_bytes_per_worker"]))
+    print("snapshot %d bytes, stays on the client; shards cut there, each sent once, compressed, and "
+          "copied to a second worker if any:" % base["snapshot_bytes"])
+    for r in dask_rows:
+        print("  %s: %s bytes, %s bytes zlib" % (r["label"], " + ".join(str(b) for b in r["shard_bytes"]),
+                                                 " + ".join(str(b) for b in r["shard_shipped_bytes"])))
     print("shard time = a*Q + c*Q*Cshard fitted on %s's shards of %d and %d candidates (worker clock):"
           % (base["label"], nc, nc // 4))
     print("  c = %.3g s per pair, a = %.3g s per query per shard; outside the shards (merge, scheduling,"

@@ -54,7 +54,7 @@ def main(argv=None):
     ap.add_argument("--split", choices=("candidates", "queries"), default="candidates",
                     help="which side is sharded (default candidates)")
     ap.add_argument("--shared-dir", metavar="DIR",
-                    help="a directory every worker reads: the snapshot goes there instead of through Dask")
+                    help="a directory every worker reads: the batch shards go there instead of through Dask")
     ap.add_argument("--progress", action="store_true", help="show distributed's progress bar")
     ap.add_argument("--show", type=int, default=3, help="queries printed (default 3)")
     ap.add_argument("--check", action="store_true", help="compare with Database.batch_match() in this process")
@@ -90,10 +90,12 @@ def main(argv=None):
                       % (len(res), args.frm, len(m.ids(args.to)), args.to, res.scores.shape[1], wall,
                          res.shards, res.resolved))
                 for t in res.timings.get("shards", []):
-                    print("  shard [%d, %d): cut %.2f s, match %.2f s on %s"
-                          % (t["lo"], t["hi"], t["cut_s"], t["match_s"], t["worker"]))
-                print("snapshot %d bytes, %d sent to each worker%s"
-                      % (m.snapshot_bytes, m.shipped_bytes, " (shared dir)" if args.shared_dir else " (zlib)"))
+                    print("  shard [%d, %d): %d bytes (%s), cut %.2f s, match %.2f s on %s"
+                          % (t["lo"], t["hi"], t["bytes"],
+                             "shared dir" if args.shared_dir else "%d zlib" % t["shipped_bytes"],
+                             t["cut_s"], t["match_s"], t["worker"]))
+                print("snapshot %d bytes, kept on the client; %d bytes sent through Dask"
+                      % (m.snapshot_bytes, m.shipped_bytes))
                 if args.check:
                     with libmatch.open(path, readonly=True) as db:
                         kwargs = {} if args.k is None else {"k": args.k}

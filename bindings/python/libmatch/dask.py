@@ -23,22 +23,28 @@ ids, scores and order.  How (see README.md, "Dask"):
   shard answers its part, and a merge task ranks the parts as one database
   does: the library's own results to the bit.
 - Batch matching (``lm_batch_match``, cosines in the built-in semantic
-  space) needs a replica: a snapshot (SQLite's online backup) is scattered
-  compressed to every worker on the first batch (or read from
-  ``shared_dir=``).  Shard j is cut from it on the worker (the candidates
-  outside block j deleted: every stored vector stays, so cosines are
-  comparable); every shard answers top-k for every query and a tree of
-  merge tasks keeps the k best.  Equal float32 scores across shards whose
-  order only the exact double cosine decides are flagged and recomputed by
-  the library on a replica reduced to those queries' shard hits: exact.
-  ``split="queries"`` cuts the query side instead (nothing to merge).
+  space) is sharded by candidates too, and no worker receives the whole
+  database: the client cuts shard j from its snapshot (SQLite's online
+  backup) with lm_dfs_cut -- a copy keeping block j of the candidates'
+  kind in storage order and every query record, nothing of the third
+  kind, vacuumed; every stored vector stays, so cosines are the library's
+  own -- and ships it once, compressed, to two workers (or writes it to
+  ``shared_dir=``).  Every shard answers top-k for every query and a tree
+  of merge tasks keeps the k best.  Equal float32 scores across shards
+  whose order only the exact double cosine decides are flagged and
+  recomputed by the library on the client, on its snapshot cut to the
+  block of those queries and the block of their shards' hits: exact.
+  ``split="queries"`` cuts the query side instead (each shard keeps every
+  candidate; nothing to merge); a batch of one kind against itself runs
+  on one file holding that kind only.
 - Failures: every task is retried (``retries=``) and Dask re-runs the tasks
   of a worker that died; any task can run on any worker (Dask moves a
-  shard's data; a worker cuts a batch shard from its replica).
-- Progress: tasks are named ``libmatch-batch-shard``, ``libmatch-merge``,
-  ``libmatch-resolve``, ``libmatch-dfs-probe``, ``libmatch-dfs-context``,
-  ``libmatch-dfs-part``, ``libmatch-dfs-merge`` in Dask's dashboard;
-  ``progress=True`` shows distributed's progress bar.
+  shard's data; each shard is held by two workers).
+- Progress: tasks are named ``libmatch-batch-shard``,
+  ``libmatch-batch-qshard``, ``libmatch-batch-whole``, ``libmatch-merge``,
+  ``libmatch-rows``, ``libmatch-dfs-stats``, ``libmatch-dfs-probe``,
+  ``libmatch-dfs-context``, ``libmatch-dfs-part``, ``libmatch-dfs-merge``
+  in Dask's dashboard; ``progress=True`` shows distributed's progress bar.
 
 Needs the ``dask``, ``distributed`` and ``numpy`` packages (Debian:
 python3-dask, python3-distributed, python3-numpy) on the client and on
@@ -142,15 +148,14 @@ def _uri_path(p: str) -> str:
 # ---- worker side ----------------------------------------------------------------------
 #
 # State of this process for each DaskMatcher (token): a directory with the
-# replica and the shards cut from it, and the read-only handles opened on
-# them.  Built lazily by whichever task needs it first, so that a task can
+# shards it was given (cut on the client), and the read-only handles opened
+# on them.  Built lazily by whichever task needs it first, so that a task can
 # run on any worker (a retry, a worker that replaced a dead one).
 
 
 class _Local:
     def __init__(self, root: str) -> None:
         self.root = root
-        self.replica: Optional[str] = None
         self.files: Dict[Any, Tuple[str, Any]] = {}     # key -> (path, extra)
         self.dbs: Dict[str, Database] = {}
 
@@ -193,13 +198,17 @@ def _maybe_crash() -> None:
         os._exit(70)
 
 
-def _replica(token: str, src: Any) -> str:
-    """The path of this worker's replica of the snapshot (made on first use)."""
-    with _key_lock((token, "replica")):
-        st = _local(token)
-        if st.replica and os.path.exists(st.replica):
-            return st.replica
-        path = os.path.join(st.root, "replica.db")
+def _shard_path(token: str, src: Any, what: str) -> str:
+    """The path of this worker's copy of a shard cut on the client (written
+    on first use from the scattered payload or the shared file, its sha256
+    checked)."""
+    st = _local(token)
+    name = ("shard", src.sha256)
+    with _key_lock((token, name)):
+        got = st.files.get(name)
+        if got and os.path.exists(got[0]):
+            return got[0]
+        path = os.path.join(st.root, "shard-%s.db" % src.sha256[:24])
         part = path + ".part"
         h = hashlib.sha256()
         with open(part, "wb") as out:
@@ -222,11 +231,11 @@ def _replica(token: str, src: Any) -> str:
                 raise TypeError("libmatch.dask: unknown source %r" % type(src).__name__)
         if h.hexdigest() != src.sha256:
             os.remove(part)
-            where = src.path if isinstance(src, _SharedFile) else "the scattered snapshot"
-            raise IOError("libmatch.dask: the copy of %s on this worker differs from the client's snapshot "
-                          "(sha256 %s, expected %s)" % (where, h.hexdigest(), src.sha256))
+            where = src.path if isinstance(src, _SharedFile) else "the scattered payload"
+            raise IOError("libmatch.dask: the copy of %s (%s) on this worker differs from the client's "
+                          "(sha256 %s, expected %s)" % (what, where, h.hexdigest(), src.sha256))
         os.replace(part, path)
-        st.replica = path
+        st.files[name] = (path, None)
         return path
 
 
@@ -254,51 +263,10 @@ def _ids(db: Database, kind: int) -> List[bytes]:
     return out
 
 
-def _delete_all(db: Database, kind: int, ids: Iterable[bytes]) -> None:
-    with db._lock:
-        h = db._handle()
-        for i in ids:
-            db._check(lib.lm_delete(h, kind, i))
-
-
-def _cut_file(token: str, src: Any, to: int, nexpect: int, keep: Any) -> Tuple[str, List[bytes]]:
-    """A copy of the replica keeping, of the records of kind `to`, only those
-    whose position p in storage order has keep(p) true (the others are
-    deleted; every stored vector stays as it was).  Returns its path and
-    the ids of `to` in the replica's storage order."""
-    st = _local(token)
-    rep = _replica(token, src)
-    path = os.path.join(st.root, "%s.db" % uuid.uuid4().hex)
-    shutil.copyfile(rep, path)
-    try:
-        with Database(path) as db:
-            ids = _ids(db, to)
-            if len(ids) != nexpect:
-                raise RuntimeError("libmatch.dask: the replica holds %d records of kind %s, the client "
-                                   "counted %d" % (len(ids), KIND_NAMES[to], nexpect))
-            _delete_all(db, to, (i for p, i in enumerate(ids) if not keep(p)))
-    except BaseException:
-        _remove_db(path)
-        raise
-    return path, ids
-
-
 def _remove_db(path: str) -> None:
     for suffix in ("", "-wal", "-shm"):
         with contextlib.suppress(OSError):
             os.remove(path + suffix)
-
-
-def _shard_file(token: str, src: Any, to: int, lo: int, hi: int, nexpect: int) -> Tuple[str, List[bytes]]:
-    """Shard [lo, hi) of the candidates of kind `to`, cut once per worker."""
-    st = _local(token)
-    name = ("shard", to, lo, hi, nexpect)
-    with _key_lock((token, name)):
-        got = st.files.get(name)
-        if got and os.path.exists(got[0]):
-            return got
-        got = st.files[name] = _cut_file(token, src, to, nexpect, lambda p: lo <= p < hi)
-        return got
 
 
 def _batch_arrays(db: Database, frm: int, to: int, k: int, gmap: Mapping[bytes, int], width: int,
@@ -342,40 +310,47 @@ def _check_queries(qids: Sequence[bytes], nfrom: int, qsig: str, frm: int) -> No
                            "storage order" % (len(qids), KIND_NAMES[frm], nfrom))
 
 
-def _task_batch_shard(token: str, src: Any, frm: int, to: int, k: int, lo: int, hi: int, nto: int,
+def _check_kind(ids: Sequence[bytes], n: int, sig: str, kind: int, what: str) -> None:
+    if len(ids) != n or _qsig(ids) != sig:
+        raise RuntimeError("libmatch.dask: %s holds %d records of kind %s, not the client's %d in storage order"
+                           % (what, len(ids), KIND_NAMES[kind], n))
+
+
+def _task_batch_shard(token: str, src: Any, frm: int, to: int, k: int, lo: int, hi: int, csig: str,
                       nfrom: int, qsig: str) -> Dict[str, Any]:
-    """One shard: every query against the candidates [lo, hi) of the storage order."""
+    """One candidate shard (cut on the client: the candidates [lo, hi) of
+    the storage order and every query): every query against them."""
     _maybe_crash()
     t0 = time.perf_counter()
-    path, ids = _shard_file(token, src, to, lo, hi, nto)
+    path = _shard_path(token, src, "candidate shard [%d, %d) of kind %s" % (lo, hi, KIND_NAMES[to]))
     t1 = time.perf_counter()
     db = _open_ro(token, path)
-    gmap = {ids[p]: p for p in range(lo, hi)}
+    ids = _ids(db, to)
+    _check_kind(ids, hi - lo, csig, to, "the candidate shard [%d, %d)" % (lo, hi))
+    gmap = {i: lo + p for p, i in enumerate(ids)}
     qids, s, g = _batch_arrays(db, frm, to, k, gmap, min(k, hi - lo))
     _check_queries(qids, nfrom, qsig, frm)
     t2 = time.perf_counter()
     return {"S": s, "G": g, "flag": np.zeros(len(qids), dtype=bool),
-            "t": [{"lo": lo, "hi": hi, "cut_s": t1 - t0, "match_s": t2 - t1,
-                   "worker": _worker_address()}]}
+            "t": [{"lo": lo, "hi": hi, "load_s": t1 - t0, "match_s": t2 - t1, "worker": _worker_address()}]}
 
 
-def _task_batch_qshard(token: str, src: Any, frm: int, to: int, k: int, lo: int, hi: int, nfrom: int,
-                       nto: int, qsig: str) -> Dict[str, Any]:
-    """One query shard: the queries [lo, hi) of the storage order against
-    every candidate (the library's own answer for each: nothing to merge)."""
+def _task_batch_qshard(token: str, src: Any, frm: int, to: int, k: int, lo: int, hi: int, qsig: str,
+                       nto: int, csig: str) -> Dict[str, Any]:
+    """One query shard (cut on the client: the queries [lo, hi) of the
+    storage order and every candidate): the library's own answer for each,
+    nothing to merge."""
     _maybe_crash()
     t0 = time.perf_counter()
-    path, _ = _shard_file(token, src, frm, lo, hi, nfrom)
+    path = _shard_path(token, src, "query shard [%d, %d) of kind %s" % (lo, hi, KIND_NAMES[frm]))
     t1 = time.perf_counter()
     db = _open_ro(token, path)
     ids = _ids(db, to)
-    if len(ids) != nto:
-        raise RuntimeError("libmatch.dask: the shard holds %d records of kind %s, the client counted %d"
-                           % (len(ids), KIND_NAMES[to], nto))
+    _check_kind(ids, nto, csig, to, "the query shard [%d, %d)" % (lo, hi))
     qids, s, g = _batch_arrays(db, frm, to, k, {i: p for p, i in enumerate(ids)}, min(k, nto))
     _check_queries(qids, hi - lo, qsig, frm)
     t2 = time.perf_counter()
-    return {"S": s, "G": g, "t": [{"lo": lo, "hi": hi, "cut_s": t1 - t0, "match_s": t2 - t1,
+    return {"S": s, "G": g, "t": [{"lo": lo, "hi": hi, "load_s": t1 - t0, "match_s": t2 - t1,
                                    "worker": _worker_address()}]}
 
 
@@ -417,36 +392,21 @@ def _task_rows(part: Dict[str, Any], rows: np.ndarray) -> np.ndarray:
     return part["G"][rows]
 
 
-def _task_resolve(token: str, src: Any, frm: int, to: int, k: int, keep: List[int], nto: int, nfrom: int,
-                  qsig: str, rows: List[int]) -> Dict[str, Any]:
-    """The flagged queries, recomputed by the library on the replica with the
-    candidates reduced to `keep` (storage positions): the union of their
-    shard hits, which holds each one's true top k."""
-    _maybe_crash()
-    keepset = set(keep)
-    path, ids = _cut_file(token, src, to, nto, keepset.__contains__)
-    try:
-        with Database(path, readonly=True) as db:
-            gmap = {ids[p]: p for p in keep}
-            qids, s, g = _batch_arrays(db, frm, to, k, gmap, min(k, len(keep)), set(rows))
-            _check_queries(qids, nfrom, qsig, frm)
-    finally:
-        _remove_db(path)
-    return {"S": s, "G": g}
-
-
-def _task_batch_whole(token: str, src: Any, frm: int, to: int, k: int, nto: int, nfrom: int,
-                      qsig: str) -> Dict[str, Any]:
-    """Unsharded batch on the replica (same kind on both sides)."""
+def _task_batch_whole(token: str, src: Any, kind: int, k: int, n: int, sig: str) -> Dict[str, Any]:
+    """A batch of one kind against itself, unsharded, on a file holding
+    that kind only (cut on the client)."""
     _maybe_crash()
     t0 = time.perf_counter()
-    db = _open_ro(token, _replica(token, src))
-    ids = _ids(db, to)
+    path = _shard_path(token, src, "the records of kind %s" % KIND_NAMES[kind])
+    t1 = time.perf_counter()
+    db = _open_ro(token, path)
+    ids = _ids(db, kind)
+    _check_kind(ids, n, sig, kind, "the file of one kind")
     gmap = {i: p for p, i in enumerate(ids)}
-    qids, s, g = _batch_arrays(db, frm, to, k, gmap, min(k, max(nto - 1, 0)) if frm == to else min(k, nto))
-    _check_queries(qids, nfrom, qsig, frm)
+    qids, s, g = _batch_arrays(db, kind, kind, k, gmap, min(k, max(n - 1, 0)))
+    _check_queries(qids, n, sig, kind)
     return {"S": s, "G": g, "flag": np.zeros(len(qids), dtype=bool),
-            "t": [{"lo": 0, "hi": nto, "cut_s": 0.0, "match_s": time.perf_counter() - t0,
+            "t": [{"lo": 0, "hi": n, "load_s": t1 - t0, "match_s": time.perf_counter() - t1,
                    "worker": _worker_address()}]}
 
 
@@ -458,6 +418,18 @@ def _task_batch_whole(token: str, src: Any, frm: int, to: int, k: int, nto: int,
 # runs in two phases on every shard (dfs.probe, dfs.part) with a context
 # made from all probes between them (dfs.context), and the parts are merged
 # (dfs.merge).
+
+
+class _BatchShards:
+    """The client's view of the files of one batch: block j of the kind
+    `split` in each; their sources (futures of the scattered payloads, or
+    shared files), sizes (bytes of each file, and compressed as shipped)
+    and the seconds it took to cut each here."""
+
+    def __init__(self, split: int, bounds: List[int], srcs: List[Any], sizes: List[int], shipped: List[int],
+                 cut_s: List[float]) -> None:
+        self.split, self.bounds, self.srcs, self.sizes, self.shipped, self.cut_s = (
+            split, bounds, srcs, sizes, shipped, cut_s)
 
 
 class _DfsShards:
@@ -552,9 +524,13 @@ class BatchResult(Mapping[str, List[Tuple[str, float]]]):
     resolved           number of queries whose order was decided by the
                        exact tie pass (equal float scores across shards)
     shards             number of candidate shards
-    timings            seconds per phase (client wall time) and per shard
-                       (cut_s: cutting the shard from the replica, match_s:
-                       the batch on it, worker: where it ran)
+    timings            seconds per phase (client wall time: batch_s, and
+                       resolve_s for the exact tie pass) and per shard
+                       (lo, hi: its block; cut_s: cutting it on the client,
+                       0 when an earlier batch made it; bytes and
+                       shipped_bytes: its file and what crossed the network,
+                       0 with shared_dir; load_s: writing it on the worker,
+                       match_s: the batch on it; worker: where it ran)
     """
 
     def __init__(self, query_ids: List[str], cand_ids: List[str], scores: np.ndarray, positions: np.ndarray,
@@ -596,14 +572,23 @@ class DaskMatcher:
                 or a scheduler address ("tcp://host:8786"): a Client is then
                 made here and closed by close()
     path        the libmatch database; a snapshot is taken now (later writes
-                to the file are not seen: make a new DaskMatcher)
+                to the file are not seen: make a new DaskMatcher).  It
+                stays on the client: shards are cut from it here, and the
+                exact tie pass of batch matching runs on it.
     shared_dir  a directory every worker can read at the same path (NFS, a
-                LocalCluster's machine): the snapshot is written there and
-                workers copy it from there.  None (default): the snapshot
-                is sent through Dask, compressed, once to every worker.
+                LocalCluster's machine): the snapshot and the batch shards
+                are written there and workers copy a batch shard from
+                there.  None (default): each batch shard is sent through
+                Dask, compressed, to one worker and copied to a second.
+                (The shards of record and text queries always go through
+                Dask.)
     retries     how often Dask re-runs a task that raised (a worker that
                 died is handled by Dask's own rescheduling as well)
-    compress    zlib level of the scattered snapshot (0: none)
+    compress    zlib level of the shards sent (0: none)
+
+    snapshot_bytes is the size of the snapshot; shipped_bytes what has
+    been sent through Dask so far (compressed shards, each counted once,
+    not its second copy).
 
     Use it as a context manager, or call close(): it removes the snapshot
     and every worker's files.
@@ -630,25 +615,16 @@ class DaskMatcher:
         self._tmp = tempfile.mkdtemp(prefix="libmatch-dask-")
         base = shared_dir if shared_dir is not None else self._tmp
         self._snap = os.path.join(base, "libmatch-snapshot-%s.db" % self.token)
-        self._src_future: Any = None
+        self._shared = os.path.abspath(shared_dir) if shared_dir is not None else None
+        self._src: Any = None                        # no replica of the whole snapshot is ever sent
+        self._batch: Dict[Tuple[int, int, int, int], _BatchShards] = {}
+        self._dfs: Dict[int, _DfsShards] = {}
+        self._compress = max(0, min(int(compress), 9))
+        self.shipped_bytes = 0
         try:
             _snapshot(self.path, self._snap)
-            self.db = Database(self._snap, readonly=True)   # the client's view: counts, ids, checks
-            size = os.path.getsize(self._snap)
-            sha = _sha256_file(self._snap)
-            self.snapshot_bytes = size
-            self._dfs: Dict[int, _DfsShards] = {}
-            self._compress = max(0, min(int(compress), 9))
-            if shared_dir is not None:
-                self._src: Any = _SharedFile(os.path.abspath(self._snap), size, sha)
-                self._payload = None
-                self.shipped_bytes = 0
-            else:
-                parts = [_compress_file(self._snap, self._compress)]
-                self._payload = _Payload(b"".join(parts), size, sha)
-                del parts
-                self.shipped_bytes = len(self._payload.data)   # to each worker, when a batch first needs it
-                self._src = None
+            self.db = Database(self._snap, readonly=True)   # the client's view: counts, ids, checks, shards, ties
+            self.snapshot_bytes = os.path.getsize(self._snap)
         except BaseException:
             self._cleanup_local()
             if self._own_client:
@@ -659,15 +635,20 @@ class DaskMatcher:
     # ---- lifecycle ----
 
     def close(self) -> None:
-        """Remove the snapshot and every worker's replica and shards (idempotent)."""
+        """Remove the snapshot, the shards and every worker's copies (idempotent)."""
         if self._closed:
             return
         self._closed = True
         with contextlib.suppress(Exception):
             self.client.run(_task_drop, self.token)
-        if self._src_future is not None:
-            with contextlib.suppress(Exception):
-                self._src_future.release()
+        for bs in self._batch.values():
+            for f in bs.srcs:
+                if isinstance(f, _SharedFile):
+                    _remove_db(f.path)
+                else:
+                    with contextlib.suppress(Exception):
+                        f.release()
+        self._batch.clear()
         for sh in self._dfs.values():
             for f in sh.payloads + [sh.stats]:
                 with contextlib.suppress(Exception):
@@ -705,14 +686,70 @@ class DaskMatcher:
     def _submit(self, fn: Any, *args: Any, key: str) -> "distributed.Future":
         return self.client.submit(fn, *args, key=key, retries=self.retries, pure=False)
 
-    def _source(self) -> Any:
-        """The snapshot for the tasks that read a whole replica (batch
-        matching): broadcast to every worker on first use."""
-        if self._src is None:
-            assert self._payload is not None
-            self._src_future = self.client.scatter(self._payload, broadcast=True, hash=False)
-            self._src = self._src_future
-        return self._src
+    def _cut(self, path: str, keep: Dict[int, Tuple[int, int]], kinds: Sequence[int], vacuum: bool = True) -> None:
+        """path: a copy of the snapshot made here, cut to the blocks `keep`
+        {kind: (lo, hi)} of the storage order; of the other kinds only those
+        in `kinds` stay (whole); VACUUMed (deleted records leave the file,
+        row ids stay) and in rollback-journal mode (read-only opens make no
+        -wal beside it)."""
+        shutil.copyfile(self._snap, path)
+        with Database(path) as db:
+            for kind, (lo, hi) in keep.items():
+                dfs.cut(db, KIND_NAMES[kind], lo, hi)
+            for kind in KIND_NAMES:
+                if kind not in keep and kind not in kinds:
+                    dfs.cut(db, KIND_NAMES[kind], 0, 0)
+        if not vacuum:
+            return
+        c = sqlite3.connect(path)
+        try:
+            c.execute("VACUUM")
+            c.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            c.close()
+
+    def _batch_shards_for(self, frm: int, to: int, split: int, n: int) -> "_BatchShards":
+        """The files of a batch of `frm` against `to`, cut here from the
+        snapshot: shard j keeps block j of the kind `split` in storage order
+        and every record of the other side (no third kind); compressed and
+        scattered to one worker and copied to a second (or, with shared_dir,
+        written there).  Made once per (frm, to, split, n)."""
+        key = (frm, to, split, n)
+        got = self._batch.get(key)
+        if got is not None:
+            return got
+        nrec = len(self._ids_raw(split))
+        bounds = [nrec * j // n for j in range(n + 1)]
+        srcs: List[Any] = []
+        sizes: List[int] = []
+        shipped: List[int] = []
+        cut_s: List[float] = []
+        for j in range(n):
+            t0 = time.perf_counter()
+            name = "libmatch-batch-%s-%d-%d-%d-%d-%d.db" % (self.token, frm, to, split, n, j)
+            path = os.path.join(self._shared or self._tmp, name)
+            try:
+                self._cut(path, {split: (bounds[j], bounds[j + 1])}, (frm, to))
+                sizes.append(os.path.getsize(path))
+                sha = _sha256_file(path)
+                if self._shared is not None:
+                    srcs.append(_SharedFile(path, sizes[-1], sha))
+                    shipped.append(0)
+                else:
+                    payload = _Payload(_compress_file(path, self._compress), sizes[-1], sha)
+                    shipped.append(len(payload.data))
+                    srcs.append(self.client.scatter(payload, hash=False))
+                    del payload
+            finally:
+                if self._shared is None:
+                    _remove_db(path)
+            cut_s.append(time.perf_counter() - t0)
+        futures = [f for f in srcs if not isinstance(f, _SharedFile)]
+        if futures and self.workers() > 1:         # a second copy: a lost worker loses no shard
+            self.client.replicate(futures, n=2)
+        self.shipped_bytes += sum(shipped)
+        got = self._batch[key] = _BatchShards(split, bounds, srcs, sizes, shipped, cut_s)
+        return got
 
     def _ids_raw(self, kind: int) -> List[bytes]:
         if kind not in self._raw_ids:
@@ -748,12 +785,20 @@ class DaskMatcher:
         returns, as a BatchResult mapping.
 
         split "candidates" (default) cuts the records of kind `to` into
-        `shards` blocks of the storage order (None: one per worker) and
-        merges each query's k best over the shards; "queries" cuts the
-        records of `kind` instead, and each shard answers its queries
-        against every candidate (no merge; every worker holds all the
-        candidate vectors).  A batch of one kind against itself runs
-        unsharded on one replica (see README).  progress=True shows
+        `shards` blocks of the storage order (None: one per worker), here on
+        the client: each shard is a copy of the snapshot keeping block j of
+        `to` and every record of `kind` (nothing of the third kind), sent
+        once, compressed, to two workers; each worker answers top-k for
+        every query on its shard and a tree of merge tasks keeps each
+        query's k best.  Queries whose order between shards only the exact
+        double cosines decide (equal float scores) are recomputed here by
+        the library on the snapshot reduced to their shards' hits.  No
+        worker ever holds the whole database or every candidate.
+        split "queries" cuts the records of `kind` instead: each shard
+        keeps block j of the queries and every candidate of kind `to`
+        (every worker holds all the candidate vectors; nothing to merge).
+        A batch of one kind against itself runs unsharded, on a file
+        holding that kind only (see README).  progress=True shows
         distributed's progress bar."""
         self._check_open()
         frm, dst = kind_code(kind), kind_code(to)
@@ -780,29 +825,34 @@ class DaskMatcher:
         if nfrom == 0 or nto == 0:
             return BatchResult(self.ids(kind), self.ids(to), np.zeros((nfrom, 0), np.float32),
                                np.zeros((nfrom, 0), np.int64), 0, 0, timings)
+        csig = _qsig(craw)
         if frm != dst and split == "queries":
             nshards = min(shards or max(1, self.workers()), nfrom)
-            bounds = [nfrom * j // nshards for j in range(nshards + 1)]
-            futs = [self._submit(_task_batch_qshard, self.token, self._source(), frm, dst, k, bounds[j], bounds[j + 1],
-                                 nfrom, nto, _qsig(qraw[bounds[j]:bounds[j + 1]]),
+            sh = self._batch_shards_for(frm, dst, frm, nshards)
+            bounds = sh.bounds
+            futs = [self._submit(_task_batch_qshard, self.token, sh.srcs[j], frm, dst, k, bounds[j], bounds[j + 1],
+                                 _qsig(qraw[bounds[j]:bounds[j + 1]]), nto, csig,
                                  key=self._key("batch-qshard", run, j))
                     for j in range(nshards)]
             if progress:
                 distributed.progress(futs)
             parts = self.client.gather(futs)
             timings["batch_s"] = time.perf_counter() - t0
-            timings["shards"] = [p["t"][0] for p in parts]
+            timings["shards"] = [self._shard_timing(p["t"][0], sh, j) for j, p in enumerate(parts)]
             return BatchResult(self.ids(kind), self.ids(to), np.concatenate([p["S"] for p in parts]),
                                np.concatenate([p["G"] for p in parts]), 0, nshards, timings)
         if frm == dst:
             nshards = 1
-            leaves = [self._submit(_task_batch_whole, self.token, self._source(), frm, dst, k, nto, nfrom, qsig,
+            sh = self._batch_shards_for(frm, dst, dst, 1)
+            leaves = [self._submit(_task_batch_whole, self.token, sh.srcs[0], frm, k, nto, qsig,
                                    key=self._key("batch-whole", run))]
         else:
             nshards = min(shards or max(1, self.workers()), nto)
-            bounds = [nto * j // nshards for j in range(nshards + 1)]
-            leaves = [self._submit(_task_batch_shard, self.token, self._source(), frm, dst, k, bounds[j], bounds[j + 1],
-                                   nto, nfrom, qsig, key=self._key("batch-shard", run, j))
+            sh = self._batch_shards_for(frm, dst, dst, nshards)
+            bounds = sh.bounds
+            leaves = [self._submit(_task_batch_shard, self.token, sh.srcs[j], frm, dst, k, bounds[j], bounds[j + 1],
+                                   _qsig(craw[bounds[j]:bounds[j + 1]]), nfrom, qsig,
+                                   key=self._key("batch-shard", run, j))
                       for j in range(nshards)]
         level, tasks, n = leaves, list(leaves), 0
         while len(level) > 1:                         # a tree of merges, on the workers
@@ -819,7 +869,7 @@ class DaskMatcher:
             distributed.progress(tasks)
         final = level[0].result()
         timings["batch_s"] = time.perf_counter() - t0
-        timings["shards"] = sorted(final["t"], key=lambda d: d["lo"])
+        timings["shards"] = [self._shard_timing(t, sh, j) for j, t in enumerate(sorted(final["t"], key=lambda d: d["lo"]))]
         S, G, flag = final["S"], final["G"], final["flag"]
         rows = np.nonzero(flag)[0]
         resolved = 0
@@ -828,14 +878,9 @@ class DaskMatcher:
             parts = self.client.gather([self._submit(_task_rows, leaf, rows, key=self._key("rows", run, j))
                                         for j, leaf in enumerate(leaves)])
             keep = np.unique(np.concatenate([p.ravel() for p in parts]))
-            keep = keep[keep >= 0].tolist()
-            fut = self._submit(_task_resolve, self.token, self._source(), frm, dst, k, keep, nto, nfrom, qsig,
-                               rows.tolist(), key=self._key("resolve", run))
-            if progress:
-                distributed.progress(fut)
-            res = fut.result()
+            keep = keep[keep >= 0]
+            rs, rg = self._resolve(frm, dst, k, rows, keep)
             width = S.shape[1]
-            rs, rg = res["S"], res["G"]
             S = S.copy()
             G = G.copy()
             S[rows, :] = -np.inf
@@ -846,6 +891,35 @@ class DaskMatcher:
             timings["resolve_s"] = time.perf_counter() - t1
         del leaves, tasks, level
         return BatchResult(self.ids(kind), self.ids(to), S, G, resolved, nshards, timings)
+
+    @staticmethod
+    def _shard_timing(t: Dict[str, Any], sh: "_BatchShards", j: int) -> Dict[str, Any]:
+        d = dict(t)
+        d.update(cut_s=sh.cut_s[j], bytes=sh.sizes[j], shipped_bytes=sh.shipped[j])
+        sh.cut_s[j] = 0.0                              # cut once: later batches reuse the shard
+        return d
+
+    def _resolve(self, frm: int, to: int, k: int, rows: np.ndarray, keep: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """The flagged queries `rows`, recomputed by the library here on a
+        copy of the snapshot cut to the block of queries from the first to
+        the last of them and the block of candidates from the first to the
+        last of `keep` (the union of their shards' hits, storage positions).
+        Exact: every query's true top k is in `keep`, and a candidate in the
+        block but not in `keep` is beaten by the k hits of its own shard,
+        which are in `keep`; cutting keeps the storage order (row ids)."""
+        qraw, craw = self._ids_raw(frm), self._ids_raw(to)
+        qlo, qhi = int(rows[0]), int(rows[-1]) + 1
+        clo, chi = int(keep[0]), int(keep[-1]) + 1
+        path = os.path.join(self._tmp, "resolve-%s.db" % uuid.uuid4().hex)
+        try:
+            self._cut(path, {frm: (qlo, qhi), to: (clo, chi)}, (), vacuum=False)
+            with Database(path, readonly=True) as db:
+                gmap = {craw[p]: p for p in range(clo, chi)}
+                qids, s, g = _batch_arrays(db, frm, to, k, gmap, min(k, chi - clo), set((rows - qlo).tolist()))
+                _check_queries(qids, qhi - qlo, _qsig(qraw[qlo:qhi]), frm)
+        finally:
+            _remove_db(path)
+        return s, g
 
     # ---- record and text queries ----
 
@@ -884,6 +958,7 @@ class DaskMatcher:
                     c.close()
                 sizes.append(os.path.getsize(path))
                 payload = _Payload(_compress_file(path, self._compress), sizes[-1], _sha256_file(path))
+                self.shipped_bytes += len(payload.data)
             finally:
                 _remove_db(path)
             payloads.append(self.client.scatter(payload, hash=False))

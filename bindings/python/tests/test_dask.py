@@ -264,6 +264,87 @@ class TestSample(DaskCase):
             whole = json.loads(self.db.export_stats("achievement"))["kinds"]["achievement"]
             self.assertEqual(stats, whole)
 
+    def test_batch_ships_shards_not_the_snapshot(self):
+        """A candidate-split batch cuts its shards on the client: each holds
+        one block of the candidates and every query (nothing of the third
+        kind), lives on two workers, and no worker holds the whole database
+        or every candidate; results equal one process."""
+        P, A, E = (libmatch.KINDS[k] for k in ("problem", "achievement", "expert"))
+        with DaskMatcher(CLIENT, SAMPLE) as m:
+            got = m.batch_match("problem", to="achievement", k=10, shards=3)
+            self.assertSameBatch(got, self.db.batch_match("problem", to="achievement", k=10))
+            self.assertIsNone(m._src)                                   # no replica was sent
+            sh = m._batch[(P, A, A, 3)]
+            self.assertEqual(sh.bounds, [0, 15, 30, 45])
+            self.assertTrue(all(size < m.snapshot_bytes for size in sh.sizes))
+            self.assertEqual(m.shipped_bytes, sum(sh.shipped))
+            self.assertEqual([t["bytes"] for t in got.timings["shards"]], sh.sizes)
+            self.assertEqual([len(w) for w in CLIENT.who_has(sh.srcs).values()], [2, 2, 2])   # two copies each
+            token = m.token
+
+            def held(src):                                               # on a worker: what a shard holds
+                db = lmdask._open_ro(token, lmdask._shard_path(token, src, "a test"))
+                return [db.count(k) for k in ("problem", "achievement", "expert")], \
+                    [i.decode() for i in lmdask._ids(db, A)]
+            for j, src in enumerate(sh.srcs):
+                counts, ids = CLIENT.submit(held, src, pure=False).result()
+                self.assertEqual(counts, [43, 15, 0])
+                self.assertEqual(ids, m.ids("achievement")[15 * j:15 * (j + 1)])
+
+            # queries split: a block of the queries and every candidate
+            got = m.batch_match("problem", to="expert", k=5, split="queries", shards=2)
+            self.assertSameBatch(got, self.db.batch_match("problem", to="expert", k=5))
+            sq = m._batch[(P, E, P, 2)]
+            self.assertEqual([CLIENT.submit(held, src, pure=False).result()[0] for src in sq.srcs],
+                             [[21, 0, 29], [22, 0, 29]])
+            # one kind against itself: a file of that kind only
+            got = m.batch_match("achievement", to="achievement", k=5)
+            self.assertSameBatch(got, self.db.batch_match("achievement", to="achievement", k=5))
+            self.assertEqual(CLIENT.submit(held, m._batch[(A, A, A, 1)].srcs[0], pure=False).result()[0], [0, 45, 0])
+            self.assertIsNone(m._src)
+
+            def whole():                                                 # on each worker: every file it holds
+                st = lmdask._STATE.get(token)
+                out = []
+                for path, _ in (st.files.values() if st else []):
+                    with libmatch.open(path, readonly=True) as db:
+                        out.append([db.count(k) for k in ("problem", "achievement", "expert")])
+                return out
+            held_by = CLIENT.run(whole)
+            self.assertEqual(len(held_by), 2)
+            for files in held_by.values():
+                self.assertTrue(files)                                  # both workers hold shards
+                for counts in files:
+                    self.assertNotEqual(counts, [43, 45, 29])           # never the whole database
+                    self.assertLess(counts[1] + counts[2], 45 + 29)      # and never every candidate of a batch
+
+    def test_tie_pass_on_the_client_is_exact(self):
+        """The exact tie pass alone, for a few queries spread over the storage
+        order with k=3: on the snapshot cut to the block of those queries
+        and the block of their shards' hits (holding many candidates that
+        are no hit of theirs), it gives the one-process lists."""
+        want = self.db.batch_match("problem", to="achievement", k=3)
+        bounds = [0, 15, 30, 45]
+        rows = np.array([5, 17, 30])
+        keep = set()
+        with DaskMatcher(CLIENT, SAMPLE) as m:
+            ach, prob = m.ids("achievement"), m.ids("problem")
+            for j in range(3):                                # each shard's hits, computed here
+                path = os.path.join(TMP, "tieshard-%d.db" % j)
+                shutil.copyfile(SAMPLE, path)
+                with libmatch.open(path) as db:
+                    libmatch.dfs.cut(db, "achievement", bounds[j], bounds[j + 1])
+                    hits = db.batch_match("problem", to="achievement", k=3)
+                os.remove(path)
+                keep |= {ach.index(a) for r in rows for a, _ in hits[prob[r]]}
+            keep = np.array(sorted(keep))
+            self.assertLess(len(keep), keep[-1] - keep[0] + 1)       # the block holds candidates outside keep
+            s, g = m._resolve(libmatch.KINDS["problem"], libmatch.KINDS["achievement"], 3, rows, keep)
+            self.assertEqual(s.shape[0], 3)
+            for i, r in enumerate(rows.tolist()):
+                self.assertEqual([(ach[p], x) for p, x in zip(g[i].tolist(), s[i].tolist()) if p >= 0],
+                                 want[prob[r]])
+
     def test_worker_killed_during_queries(self):
         """Each query shard lives on two workers: one killed in the middle of
         the queries is replaced and its tasks re-run, with the same results."""
@@ -331,8 +412,23 @@ class TestGenerated(DaskCase):
         with DaskMatcher(CLIENT, GEN) as m:
             got = m.batch_match("problem", to="achievement", k=10)
             self.assertEqual(got.shards, 2)
-            self.assertGreater(got.resolved, 0)                     # the exact tie pass ran
+            self.assertGreater(got.resolved, 0)                     # the exact tie pass ran (on the client)
+            self.assertIn("resolve_s", got.timings)
             self.assertSameBatch(got, self.want)
+            self.assertIsNone(m._src)                               # shards only, never the snapshot
+            sh = m._batch[(libmatch.KINDS["problem"], libmatch.KINDS["achievement"], libmatch.KINDS["achievement"], 2)]
+            self.assertEqual(sh.bounds, [0, 2000, 4000])
+            self.assertTrue(all(size < m.snapshot_bytes for size in sh.sizes))
+            token = m.token
+
+            def held(src):
+                db = lmdask._open_ro(token, lmdask._shard_path(token, src, "a test"))
+                return [db.count(k) for k in ("problem", "achievement", "expert")]
+            self.assertEqual([CLIENT.submit(held, src, pure=False).result() for src in sh.srcs],
+                             [[16000, 2000, 0], [16000, 2000, 0]])
+            again = m.batch_match("problem", to="achievement", k=10)   # the shards are reused
+            self.assertEqual([t["cut_s"] for t in again.timings["shards"]], [0.0, 0.0])
+            self.assertSameBatch(again, self.want)
             self.assertSameBatch(m.batch_match("problem", to="achievement", k=10, split="queries"), self.want)
 
     def test_queries_equal_on_shards(self):
@@ -430,12 +526,14 @@ class TestLifecycle(DaskCase):
     def test_no_vectors_and_bad_files(self):
         path = make_db(os.path.join(TMP, "novec.db"), sample_records(), vectors=False)
         with DaskMatcher(CLIENT, path) as m:
-            self.assertGreater(m.shipped_bytes, 0)
+            self.assertEqual(m.shipped_bytes, 0)                      # nothing is sent before it is needed
             with self.assertRaises(libmatch.InvalidArgument) as cm:
                 m.batch_match("problem", to="achievement")
             self.assertIn("vectors", str(cm.exception))
+            self.assertEqual(m.shipped_bytes, 0)
             with libmatch.open(path, readonly=True) as db:            # queries need no vectors
                 self.assertSameMatches(m.query_many(["储能"], to="expert"), [db.query("储能", to="expert")])
+            self.assertGreater(m.shipped_bytes, 0)
         with self.assertRaises(FileNotFoundError):
             DaskMatcher(CLIENT, os.path.join(TMP, "missing.db"))
         junk = os.path.join(TMP, "junk.db")
