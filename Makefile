@@ -28,7 +28,7 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DLM_BUILDING $(WARN) $(CFLAGS) \
              -Ilibmatch/include -Ilibmatch/src $(DEP_CFLAGS)
 
 SRC     := $(wildcard libmatch/src/*.c)
-HDR     := libmatch/include/libmatch.h $(wildcard libmatch/src/*.h)
+HDR     := $(wildcard libmatch/include/*.h) $(wildcard libmatch/src/*.h)
 OBJ     := $(SRC:libmatch/src/%.c=$(B)/obj/%.o)
 ASAN_OBJ:= $(SRC:libmatch/src/%.c=$(B)/asan/obj/%.o)
 
@@ -148,7 +148,7 @@ $(B)/bench/%: bench/%.c $(SHLIB)
 
 install: $(SHLIB) $(STLIB) $(CLI) $(PC) $(INSTALL_EXTRA)
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR) $(DESTDIR)$(BINDIR)
-	install -m 644 libmatch/include/libmatch.h $(DESTDIR)$(INCDIR)/
+	install -m 644 libmatch/include/libmatch.h libmatch/include/libmatch_dfs.h $(DESTDIR)$(INCDIR)/
 	install -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/
 	ln -sf libmatch.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libmatch.so
@@ -157,7 +157,7 @@ install: $(SHLIB) $(STLIB) $(CLI) $(PC) $(INSTALL_EXTRA)
 	    -e 's|@VERSION@|$(VERSION)|' libmatch/libmatch.pc.in > $(DESTDIR)$(PCDIR)/libmatch.pc
 
 uninstall:
-	rm -f $(DESTDIR)$(INCDIR)/libmatch.h $(DESTDIR)$(LIBDIR)/libmatch.so* \
+	rm -f $(DESTDIR)$(INCDIR)/libmatch.h $(DESTDIR)$(INCDIR)/libmatch_dfs.h $(DESTDIR)$(LIBDIR)/libmatch.so* \
 	      $(DESTDIR)$(LIBDIR)/libmatch.a $(DESTDIR)$(PCDIR)/libmatch.pc $(DESTDIR)$(BINDIR)/lmatch
 
 clean:

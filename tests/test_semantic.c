@@ -340,6 +340,109 @@ static void test_too_little_text(void)
     lm_close(db);
 }
 
+
+/* ---- batch matching within a memory bound ------------------------------------------ */
+
+typedef struct { int n; char *line[1400]; } batchlog;
+
+/* Every call as one line: query, hits with their scores' exact bits. */
+static int log_cb(void *p, const char *from_id, int n, const char *const *ids, const float *scores)
+{
+    batchlog *l = p;
+    char buf[2048];
+    int w = snprintf(buf, sizeof buf, "%s:", from_id);
+    for (int i = 0; i < n && w < (int)sizeof buf - 40; i++) {
+        uint32_t bits;
+        memcpy(&bits, &scores[i], sizeof bits);
+        w += snprintf(buf + w, sizeof buf - (size_t)w, " %s=%08x", ids[i], bits);
+    }
+    if (l->n < 1400) l->line[l->n++] = strdup(buf);
+    return 0;
+}
+
+static void log_free(batchlog *l)
+{
+    for (int i = 0; i < l->n; i++) free(l->line[i]);
+    l->n = 0;
+}
+
+static int progress_calls;
+static int count_progress(void *ctx, const char *stage, int64_t done, int64_t total)
+{
+    (void)ctx;
+    if (!strcmp(stage, "batch") && done <= total) progress_calls++;
+    return 0;
+}
+
+/* A bound far below the vectors' size: the same hits and scores, bit for
+   bit, in both directions (blocks of queries, shards of candidates), ties
+   included; the bound's limits are checked. */
+static void test_batch_within_memory(void)
+{
+    static const char *const words[] = {
+        "锂电池", "储能", "热失控", "猕猴桃", "溃疡病", "小麦", "抗旱", "育种", "5G基站", "PEM燃料电池",
+        "碳化硅", "功率器件", "光伏", "氢能", "果园", "病害", "电站", "新品种", "隧道", "掘进",
+    };
+    lm_db *db = NULL;
+    CHECK_EQ_INT(lm_open(&db, ":memory:", 0), LM_OK);
+    uint64_t x = 12345;
+    char rec[512];
+    for (int i = 0; i < 1200; i++) {
+        int kind = i < 1000 ? 2 : 1;
+        int w = snprintf(rec, sizeof rec, "{\"id\":\"%c%04d\",\"kind\":\"%s\",\"title\":\"", kind == 2 ? 'A' : 'P', i,
+                         kind == 2 ? "achievement" : "problem");
+        for (int j = 0; j < 4; j++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            w += snprintf(rec + w, sizeof rec - (size_t)w, "%s", words[(x >> 33) % 20]);
+        }
+        snprintf(rec + w, sizeof rec - (size_t)w, "\"}");
+        CHECK_EQ_INT(lm_put(db, rec, LM_NUL_TERMINATED), LM_OK);
+    }
+    /* Two records with the same text: their scores tie for every query. */
+    CHECK_EQ_INT(lm_put(db, "{\"id\":\"T1\",\"kind\":\"achievement\",\"title\":\"锂电池储能热失控\"}", LM_NUL_TERMINATED), LM_OK);
+    CHECK_EQ_INT(lm_put(db, "{\"id\":\"T2\",\"kind\":\"achievement\",\"title\":\"锂电池储能热失控\"}", LM_NUL_TERMINATED), LM_OK);
+    CHECK_EQ_INT(lm_vectors_build(db, 12), LM_OK);
+    static batchlog a, b;
+    const int dirs[2][2] = { { LM_ACHIEVEMENT, LM_ACHIEVEMENT }, { LM_PROBLEM, LM_ACHIEVEMENT } };
+    for (int t = 0; t < 2; t++) {
+        CHECK_EQ_INT(lm_set_batch_memory(db, 0), LM_OK);
+        CHECK_EQ_INT(lm_batch_match(db, dirs[t][0], dirs[t][1], 7, log_cb, &a), LM_OK);
+        CHECK_EQ_INT(lm_set_batch_memory(db, LM_MIN_BATCH_MEMORY), LM_OK);
+        CHECK_EQ_INT(lm_set_progress(db, count_progress, NULL), LM_OK);
+        progress_calls = 0;
+        CHECK_EQ_INT(lm_batch_match(db, dirs[t][0], dirs[t][1], 7, log_cb, &b), LM_OK);
+        CHECK_EQ_INT(lm_set_progress(db, NULL, NULL), LM_OK);
+        CHECK(progress_calls > 2);                 /* several blocks and shards */
+        CHECK_EQ_INT(b.n, a.n);
+        CHECK_EQ_INT(a.n, t == 0 ? 1002 : 200);
+        int same = 0;
+        for (int i = 0; i < a.n && i < b.n; i++) same += !strcmp(a.line[i], b.line[i]);
+        CHECK_EQ_INT(same, a.n);
+        log_free(&a);
+        log_free(&b);
+    }
+    /* The tie: T1 before T2 wherever both are hits. */
+    CHECK_EQ_INT(lm_batch_match(db, LM_ACHIEVEMENT, LM_ACHIEVEMENT, 7, log_cb, &b), LM_OK);
+    int ordered = 0;
+    for (int i = 0; i < b.n; i++) {
+        const char *t1 = strstr(b.line[i], " T1="), *t2 = strstr(b.line[i], " T2=");
+        if (!strncmp(b.line[i], "T1:", 3)) CHECK(t2 != NULL);
+        if (t1 && t2) ordered += t1 < t2 ? 1 : -1000;
+    }
+    CHECK(ordered > 0);
+    log_free(&b);
+    /* A callback's stop and the bound's limits. */
+    CHECK_EQ_INT(lm_batch_match(db, LM_PROBLEM, LM_ACHIEVEMENT, 3, stop_cb, NULL), 7);
+    CHECK_CONTAINS(lm_errmsg(db), "stopped by the callback");
+    CHECK_EQ_INT(lm_set_batch_memory(db, LM_MIN_BATCH_MEMORY - 1), LM_ERANGE);
+    CHECK_CONTAINS(lm_errmsg(db), "65535 bytes");
+    CHECK_EQ_INT(lm_set_batch_memory(db, -5), LM_ERANGE);
+    CHECK_EQ_INT(lm_set_batch_memory(NULL, 0), LM_EINVAL);
+    CHECK_EQ_INT(lm_batch_match(db, LM_EXPERT, LM_ACHIEVEMENT, 3, log_cb, &b), LM_OK);   /* no experts: no call */
+    CHECK_EQ_INT(b.n, 0);
+    lm_close(db);
+}
+
 int main(void)
 {
     if (lmt_tmpdir_init("semantic")) return 1;
@@ -349,5 +452,6 @@ int main(void)
     RUN(test_fold_in_equals_build);
     RUN(test_external_vectors);
     RUN(test_batch_equals_one_by_one);
+    RUN(test_batch_within_memory);
     return lmt_done();
 }

@@ -122,6 +122,26 @@ long long cli_parse_int(const cli_command *c, const char *opt, const char *s, lo
     return v;
 }
 
+long long cli_parse_size(const cli_command *c, const char *opt, const char *s)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10), mul = 1;
+    if (end != s && !errno && !isspace((unsigned char)*s) && v >= 0) {
+        switch (*end) {
+        case 'k': case 'K': mul = 1LL << 10; end++; break;
+        case 'm': case 'M': mul = 1LL << 20; end++; break;
+        case 'g': case 'G': mul = 1LL << 30; end++; break;
+        default: break;
+        }
+        if (mul > 1 && (*end == 'i' || *end == 'I') && (end[1] == 'B' || end[1] == 'b')) end += 2;
+        else if (mul > 1 && (*end == 'B' || *end == 'b')) end++;
+        if (!*end && v <= (1LL << 50) / mul) return v * mul;
+    }
+    cli_usage(c, "%s: '%s' is not a size (bytes, or a number with K, M or G: 512M, 2G)", opt, s);
+    return 0;
+}
+
 /* ---- the argument cursor -------------------------------------------------- */
 
 void cli_args_init(cli_args *a, int argc, char **argv, const cli_command *cmd)

@@ -136,6 +136,9 @@ CLI_NORETURN void cli_args_unknown(const cli_args *a);
 void cli_args_positional(const cli_args *a, int min, int max, const char *names);
 /* Parse an integer in [lo, hi] for option `opt`; usage error otherwise. */
 long long cli_parse_int(const cli_command *c, const char *opt, const char *s, long long lo, long long hi);
+/* A size in bytes: a whole number with an optional K, M or G (KiB, MB...:
+   powers of 1024); usage error otherwise. */
+long long cli_parse_size(const cli_command *c, const char *opt, const char *s);
 
 /* Registry options: if the current option is --NAME for a registry option
    NAME ('-' for '_'; -k is k), or --opt NAME=VALUE, set it on o through

@@ -15,7 +15,7 @@ CLI_LIBS  := $(CLI_XLSX_LIBS) $(shell pkg-config --libs libcjson 2>/dev/null || 
 MANDIR    ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
-$(CLI): $(CLI_SRC) $(CLI_HDR) libmatch/include/libmatch.h $(SHLIB)
+$(CLI): $(CLI_SRC) $(CLI_HDR) $(wildcard libmatch/include/*.h) $(SHLIB)
 	$(CC) $(ALL_CFLAGS) $(CLI_CFLAGS) -o $@ $(CLI_SRC) -L$(B) -lmatch $(CLI_LIBS) -Wl,-rpath,'$$ORIGIN'
 
 INSTALL_EXTRA += install-cli

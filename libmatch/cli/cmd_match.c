@@ -429,10 +429,16 @@ int cmd_batch(int argc, char **argv)
     cli_args_init(&a, argc, argv, c);
     lm_opts *o = new_opts();
     int from = 0, to = 0;
+    long long memory = 0;
     cli_output out = { CLI_FMT_TABLE, NULL };
     while (cli_args_next(&a)) {
         if (cli_args_is(&a, "from", 0)) from = cli_kind(c, "--from", cli_args_value(&a));
         else if (cli_args_is(&a, "to", 0)) to = cli_kind(c, "--to", cli_args_value(&a));
+        else if (cli_args_is(&a, "memory", 0)) {
+            memory = cli_parse_size(c, "--memory", cli_args_value(&a));
+            if (memory != 0 && memory < LM_MIN_BATCH_MEMORY)
+                cli_usage(c, "--memory: %lld bytes is neither 0 (no bound) nor at least %d", memory, LM_MIN_BATCH_MEMORY);
+        }
         else if (cli_output_opt(&a, &out, CLI_FMT_TABLE | CLI_FMT_JSON | CLI_FMT_JSONL | CLI_FMT_CSV | CLI_FMT_XLSX)) ;
         else if (cli_args_is(&a, "k", 'k')) cli_registry_opt(&a, o, CLI_OPTS_MATCH);
         else {
@@ -453,6 +459,8 @@ int cmd_batch(int argc, char **argv)
     lm_opts_get_int(o, LM_OPT_K, &k);
     lm_opts_free(o);
     lm_db *db = cli_open(a.pos[0], 1, 0);
+    int rc0 = memory ? lm_set_batch_memory(db, memory) : LM_OK;
+    if (rc0) return cli_fail(db, rc0);
     batch_ctx b;
     memset(&b, 0, sizeof b);
     b.out = &out;

@@ -99,7 +99,7 @@ _lmatch()
         export) flags="--kind --format --csv -o --output" ;;
         match) flags="--problem --achievement --expert --to --json --csv --format --xlsx --opt" ;;
         query) flags="--to --json --csv --format --xlsx --opt" ;;
-        batch) flags="--from --to -k --json --csv --format --xlsx" ;;
+        batch) flags="--from --to -k --memory --json --csv --format --xlsx" ;;
         allocate) flags="--to --problems --candidates --json --csv --format --xlsx --opt" ;;
         feedback) flags="--problem --achievement --expert --to --id --grade --delete --file --json" ;;
         learn) flags="--show --reset --json --opt" ;;

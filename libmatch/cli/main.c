@@ -87,7 +87,7 @@ static const cli_command commands[] = {
       "  --to KIND              what to rank: problem, achievement, expert\n"
       OUTPUT_OPTS,
       CLI_OPTS_MATCH, "to json csv format xlsx opt" },
-    { "batch", cmd_batch, "DB --from KIND --to KIND [-k N] [--json|--format jsonl|--csv|--xlsx FILE]",
+    { "batch", cmd_batch, "DB --from KIND --to KIND [-k N] [--memory SIZE] [--json|--format jsonl|--csv|--xlsx FILE]",
       "match every record of one kind against another (semantic vectors)",
       "Match every record of one kind against every record of another in the\n"
       "built-in semantic space (cosine, computed in blocks); needs `lmatch vectors`\n"
@@ -96,6 +96,9 @@ static const cli_command commands[] = {
       "  --from KIND            the query records\n"
       "  --to KIND              the records ranked for each\n"
       "  -k, --k N              hits per record (the registry's k: default 10)\n"
+      "  --memory SIZE          hold at most about SIZE of vectors (512M, 2G; 0: no\n"
+      "                         bound): beyond it they are read in ranges, the same\n"
+      "                         results with more passes over the database\n"
       "  --json                 one JSON document {\"from\",\"to\",\"k\",\"results\":[{\"id\",\n"
       "                         \"label\",\"results\":[{\"id\",\"label\",\"score\"}]}]}\n"
       "  --format jsonl         one JSON object per query record and line\n"

@@ -65,6 +65,21 @@ static int batch_match_locked(lm_db *db, int from, int to, int k, lm_batch_fn cb
     return rc ? rc : lmx_ok(db);
 }
 
+static int set_batch_memory_locked(lm_db *db, int64_t bytes)
+{
+    if (!db) return LM_EINVAL;
+    if (bytes != 0 && bytes < LM_MIN_BATCH_MEMORY)
+        return lmx_err(db, LM_ERANGE, "batch memory %lld bytes is neither 0 (no bound) nor at least %d",
+                       (long long)bytes, LM_MIN_BATCH_MEMORY);
+    db->sem.batch_budget = bytes;
+    return lmx_ok(db);
+}
+
+LM_API int lm_set_batch_memory(lm_db *db, int64_t bytes)
+{
+    LMX_GUARDED(db, set_batch_memory_locked(db, bytes));
+}
+
 LM_API int lm_match_batch(lm_db *db, int from, int to, int k, lm_batch_fn cb, void *ctx)
 {
     return lm_batch_match(db, from, to, k, cb, ctx);

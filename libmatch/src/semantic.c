@@ -500,7 +500,7 @@ static int matrix(lmx_semantic *sem, lmx_store *st, int space, int kind, int d, 
     if (!(c = calloc(1, sizeof *c))) return lmx_error_set(st->err, LM_ENOMEM, "out of memory loading vectors");
     c->d = d;
     c->stamp = now;
-    int rc = lmx_store_vec_scan(st, space, kind, d, matrix_row, c);
+    int rc = lmx_store_vec_scan(st, space, kind, d, INT64_MIN, matrix_row, c);
     if (rc == LM_ENOMEM) rc = lmx_error_set(st->err, rc, "out of memory loading vectors");
     if (!rc && (rc = lmx_dense_init(&c->D, c->M, c->n, d)))
         rc = lmx_error_set(st->err, rc, "stored vectors are out of range");
@@ -673,6 +673,24 @@ int lmx_semantic_batch(lmx_semantic *sem, lmx_store *st, int from, int to, int k
 {
     int d = lmx_semantic_dim(st);
     if (d <= 0) return lmx_error_set(st->err, LM_ESTATE, "no semantic vectors: call lm_vectors_build() first");
+    if (sem->batch_budget > 0) {
+        /* Whole matrices when both fit (or are loaded already), else
+           streamed: the cached ones are dropped, not kept beside. */
+        int64_t nq = 0, nm = 0;
+        int rc = lmx_store_count(st, from, &nq);
+        if (!rc) rc = lmx_store_count(st, to, &nm);
+        if (rc) return rc;
+        lmx_densecache *cq = sem->m[LMX_SPACE_BUILTIN][from], *cm = sem->m[LMX_SPACE_BUILTIN][to];
+        int64_t need = (cq ? 0 : nq) + (cm ? 0 : nm);
+        int64_t held = (cq ? cq->n : 0) + (cm && cm != cq ? cm->n : 0);
+        if ((need + held) * (int64_t)(sizeof(float) * (size_t)d + 48) > sem->batch_budget) {
+            for (int k2 = 0; k2 <= LMX_NKINDS; k2++) {
+                cache_free(sem->m[LMX_SPACE_BUILTIN][k2]);
+                sem->m[LMX_SPACE_BUILTIN][k2] = NULL;
+            }
+            return lmx_semantic_batch_budget(st, d, from, to, k, sem->batch_budget, cb, ctx, pg);
+        }
+    }
     lmx_densecache *Q, *M;
     int rc = matrix(sem, st, LMX_SPACE_BUILTIN, to, d, &M);
     if (!rc) rc = matrix(sem, st, LMX_SPACE_BUILTIN, from, d, &Q);

@@ -16,7 +16,10 @@
 
 typedef struct lmx_densecache lmx_densecache;
 /* Per handle: the loaded matrices, by space and kind. */
-typedef struct lmx_semantic { lmx_densecache *m[LMX_NSPACES][LMX_NKINDS + 1]; } lmx_semantic;
+typedef struct lmx_semantic {
+    lmx_densecache *m[LMX_NSPACES][LMX_NKINDS + 1];
+    int64_t batch_budget;      /* bytes batch matching may hold (0: no bound), lm_set_batch_memory() */
+} lmx_semantic;
 void lmx_semantic_free(lmx_semantic *sem);
 
 typedef struct { int64_t rid; float cosine; } lmx_dense_hit;
@@ -54,9 +57,19 @@ int lmx_external_query(lmx_semantic *sem, lmx_store *st, const char *model, cons
 
 /* Every record of kind `from` against every record of kind `to` in the
    built-in space, exact top-k each (lmx_dense_topk_batch); cb as
-   lm_batch_fn; a record is never its own match. */
+   lm_batch_fn; a record is never its own match.  Within sem->batch_budget
+   when the two kinds' matrices would not fit in it (then without loading
+   them: lmx_semantic_batch_budget). */
 int lmx_semantic_batch(lmx_semantic *sem, lmx_store *st, int from, int to, int k,
                        int (*cb)(void *ctx, const char *from_id, int n, const char *const *ids, const float *scores),
                        void *ctx, const lmx_progress *pg);
+
+/* The same within `budget` bytes (semantic_batch.c): vectors of dimension
+   d read in row ranges, each query's top k merged over candidate shards; the
+   results of the in-memory batch, hit for hit. */
+int lmx_semantic_batch_budget(lmx_store *st, int d, int from, int to, int k, int64_t budget,
+                              int (*cb)(void *ctx, const char *from_id, int n, const char *const *ids,
+                                        const float *scores),
+                              void *ctx, const lmx_progress *pg);
 
 #endif

@@ -139,7 +139,7 @@ static const char *const stmt_sql[LMX_NSTMT] = {
     [S_VEC_GET]       = "SELECT v FROM %s WHERE rid = ?",
     [S_VEC_DEL]       = "DELETE FROM %s WHERE rid=?",
     [S_VEC_SCAN]      = "SELECT v.rid, v.v, r.id FROM %s v JOIN record r ON r.rid = v.rid "
-                        "WHERE r.kind = ? ORDER BY v.rid",
+                        "WHERE r.kind = ?1 AND v.rid > ?2 ORDER BY v.rid",
 };
 
 /* The statement `id` (for `kind`'s table, or vector table `kind` - 1 for

@@ -296,9 +296,11 @@ int lmx_store_lsa_term(lmx_store *st, const char *term, int len, int d, double *
 int lmx_store_vec_put(lmx_store *st, int space, int64_t rid, const float *v, int d);
 /* A record's vector of dimension d: 1 when it has one, 0 when not. */
 int lmx_store_vec_get(lmx_store *st, int space, int64_t rid, int d, float *v);
-/* Every vector of dimension d of records of kind, in row order, with the
-   record id.  Vectors of another size, or that do not decode, are skipped. */
-int lmx_store_vec_scan(lmx_store *st, int space, int kind, int d,
+/* The vectors of dimension d of records of kind with row ids above `after`,
+   in row order, with the record id.  Vectors of another size, or that do not
+   decode, are skipped.  A non-zero return of cb stops the scan and is
+   returned. */
+int lmx_store_vec_scan(lmx_store *st, int space, int kind, int d, int64_t after,
                        int (*cb)(void *ctx, int64_t rid, const char *id, const float *v), void *ctx);
 
 #endif

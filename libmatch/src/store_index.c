@@ -694,13 +694,14 @@ int lmx_store_vec_get(lmx_store *st, int space, int64_t rid, int d, float *v)
     return found;
 }
 
-int lmx_store_vec_scan(lmx_store *st, int space, int kind, int d,
+int lmx_store_vec_scan(lmx_store *st, int space, int kind, int d, int64_t after,
                        int (*cb)(void *ctx, int64_t rid, const char *id, const float *v), void *ctx)
 {
     sqlite3_stmt *s = lmx_store_stmt(st, S_VEC_SCAN, 1 + space);
     float *v = malloc(sizeof(float) * (size_t)(d > 0 ? d : 1));
     if (!s || !v) { free(v); return s ? lmx_error_set(st->err, LM_ENOMEM, "out of memory") : st->err->code; }
     sqlite3_bind_int(s, 1, kind);
+    sqlite3_bind_int64(s, 2, after);
     int rc, stop = 0;
     while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         if (!unblob(sqlite3_column_blob(s, 1), sqlite3_column_bytes(s, 1), d, v)) continue;

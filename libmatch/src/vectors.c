@@ -60,7 +60,7 @@ static void axpy_any(float *restrict y, const float *restrict x, float a, size_t
 
 /* Fixed-order dot product in double: each float product is exact in double,
    so the result is the same on every path and every BLAS. */
-static double dot_exact(const float *a, const float *b, int d)
+double lmx_dot_exact(const float *a, const float *b, int d)
 {
     double s = 0;
     for (int i = 0; i < d; i++) s += (double)a[i] * (double)b[i];
@@ -69,7 +69,7 @@ static double dot_exact(const float *a, const float *b, int d)
 
 static double norm_exact(const float *v, int d)
 {
-    return sqrt(dot_exact(v, v, d));
+    return sqrt(lmx_dot_exact(v, v, d));
 }
 
 /* ---- reproducible Gaussian stream ----------------------------------------------- */
@@ -703,7 +703,7 @@ static int coll_finish(collector *c, const lmx_dense *D, const float *q, float m
     if (!sc) return LM_ENOMEM;
     int ns = 0;
     for (int r = 0; r < c->nc; r++) {
-        double e = dot_exact(D->M + (size_t)c->c[r].i * D->d, q, D->d);
+        double e = lmx_dot_exact(D->M + (size_t)c->c[r].i * D->d, q, D->d);
         if (e >= (double)min_score) {
             sc[ns].e = e;
             sc[ns].i = c->c[r].i;

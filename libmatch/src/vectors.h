@@ -242,6 +242,10 @@ typedef struct lmx_dense {
 */
 int lmx_dense_init(lmx_dense *out, const float *M, int n, int d);
 
+/* The score every exact top-k reports (as a float): a fixed-order dot
+   product in double, the same on every path and every BLAS. */
+double lmx_dot_exact(const float *a, const float *b, int d);
+
 /* Row filter: nonzero keeps row `row` for query `qrow` (0 for a single
    query).  Called at most once per (query, row), in ascending row order,
    and only for rows that pass the mask and could still enter the top k. */

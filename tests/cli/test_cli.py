@@ -567,6 +567,14 @@ class TablesAndBatch(Base):
         self.assertEqual(first["results"][0]["label"], "低熱阻碳化矽功率模組銀燒結封裝技術")
         jl = ok(self, "batch", self.db, "--from", "problem", "--to", "achievement", "-k", "2", "--format", "jsonl")[0]
         self.assertEqual([json.loads(l) for l in jl.splitlines()], js["results"])
+        for size in ("64K", "1MiB", "0"):             # a memory bound: the same results
+            jm = ok(self, "batch", self.db, "--from", "problem", "--to", "achievement", "-k", "2", "--format", "jsonl",
+                    "--memory", size)[0]
+            self.assertEqual(jm, jl)
+        for bad, why in (("12X", "is not a size"), ("1000", "nor at least 65536"), ("-1M", "is not a size")):
+            rc, out, err = run("batch", self.db, "--from", "problem", "--to", "achievement", "--memory", bad)
+            self.assertEqual(rc, 2, bad)
+            self.assertIn(why, err)
         c = ok(self, "batch", self.db, "--from", "problem", "--to", "achievement", "-k", "2", "--csv")[0]
         rows = list(csv.DictReader(io.StringIO(c)))
         self.assertEqual(len(rows), 86)

@@ -38,6 +38,7 @@ LM_MAX_K = 10000
 LM_MAX_DIM = 4096
 LM_BUSY_TIMEOUT_MS = 10000
 LM_MAX_BUSY_TIMEOUT_MS = 3600000
+LM_MIN_BATCH_MEMORY = 65536
 
 LM_OPEN_READONLY, LM_OPEN_REINDEX, LM_OPEN_NO_MMAP = 0x01, 0x02, 0x04
 LM_LOAD_ATOMIC, LM_LOAD_SKIP_BAD = 0, 1
@@ -125,6 +126,7 @@ _DECLS: Dict[str, Tuple[Any, ...]] = {
     "lm_vector_put": (c_int, [c_void_p, c_int, c_char_p, c_char_p, P(c_float), c_int], "optional"),
     "lm_match_vector": (c_int, [c_void_p, c_char_p, P(c_float), c_int, c_int, c_void_p, handle_p], "optional"),
     "lm_batch_match": (c_int, [c_void_p, c_int, c_int, c_int, BATCH_FN, c_void_p], "optional"),
+    "lm_set_batch_memory": (c_int, [c_void_p, c_int64], "optional"),
     # allocation (its parameters travel in the options handle)
     "lm_allocate_v2": (c_int, [c_void_p, c_int, P(c_char_p), c_int, P(c_char_p), P(c_int), c_int,
                                c_void_p, handle_p], "optional"),

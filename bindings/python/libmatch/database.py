@@ -53,6 +53,14 @@ def _check_int(name: str, v: object) -> int:
         raise ValueError("%s=%d does not fit in 64 bits" % (name, v))
     return v
 
+def _check_memory(nbytes: object) -> int:
+    """A batch memory bound: 0 (none) or at least LM_MIN_BATCH_MEMORY bytes."""
+    _check_int("memory", nbytes)
+    if nbytes != 0 and not N.LM_MIN_BATCH_MEMORY <= nbytes:  # type: ignore[operator]
+        raise ValueError("memory must be 0 (no bound) or at least %d bytes, not %d"
+                         % (N.LM_MIN_BATCH_MEMORY, nbytes))
+    return nbytes  # type: ignore[return-value]
+
 # ---- conversions of C result handles (each freed by the caller) --------------------
 
 
@@ -184,6 +192,7 @@ class Database:
         self._h = h
         self._finalizer = weakref.finalize(self, lib.lm_close, h)
         self._timeout = N.LM_BUSY_TIMEOUT_MS / 1000.0
+        self._batch_memory = 0
         if timeout is not None:
             try:
                 self.timeout = timeout
@@ -224,6 +233,21 @@ class Database:
         with self._lock:
             self._check(N.require("lm_set_busy_timeout")(self._handle(), int(round(seconds * 1000))))
             self._timeout = float(seconds)
+
+    @property
+    def batch_memory(self) -> int:
+        """Bytes batch_match() may hold (0: no bound, the default).  Beyond
+        the bound the vectors are read in ranges rather than loaded whole:
+        the same hits and scores, more passes over the database.  At least
+        LM_MIN_BATCH_MEMORY (64 KiB) when not 0 (lm_set_batch_memory)."""
+        return self._batch_memory
+
+    @batch_memory.setter
+    def batch_memory(self, nbytes: int) -> None:
+        _check_memory(nbytes)
+        with self._lock:
+            self._check(N.require("lm_set_batch_memory")(self._handle(), nbytes))
+            self._batch_memory = nbytes
 
     def __enter__(self) -> "Database":
         return self
@@ -570,14 +594,16 @@ class Database:
         return self._run(lambda h, o, out: fn(h, m, arr, n, dst, o, out), options)
 
     def batch_match(self, kind: Optional[str] = None, *, to: str, k: Optional[int] = None,
-                    progress: Optional[Progress] = None, frm: Optional[str] = _UNSET) -> Dict[str, List[Tuple[str, float]]]:
+                    progress: Optional[Progress] = None, memory: Optional[int] = None,
+                    frm: Optional[str] = _UNSET) -> Dict[str, List[Tuple[str, float]]]:
         """Every record of kind `kind` (the source kind, as count() and scan()
         take it; match() names it by its keyword) against every record of
         kind `to` in the built-in semantic space (needs build_vectors()):
         {from id: [(id, cosine), ...] best first}, in the library's order;
         k hits each (None: the default of the option "k").
-        progress: stage "batch" (see load_jsonl()).  `frm=` is the former
-        name of `kind` (deprecated)."""
+        progress: stage "batch" (see load_jsonl()).  memory: bytes this call
+        may hold (None: batch_memory).  `frm=` is the former name of `kind`
+        (deprecated)."""
         if frm is not _UNSET:
             warnings.warn("batch_match(frm=...) is deprecated; pass the source kind first: "
                           "batch_match(%r, to=...)" % (frm,), DeprecationWarning, stacklevel=2)
@@ -591,6 +617,8 @@ class Database:
         if k is None:
             k = int(REGISTRY["k"].default or 0)
         _check_int("k", k)
+        if memory is not None:
+            _check_memory(memory)
         out: Dict[str, List[Tuple[str, float]]] = {}
 
         with self._calling(progress) as (h, failure):
@@ -602,7 +630,14 @@ class Database:
                     failure.append(e)
                     return N.LM_ERROR
             cb = N.BATCH_FN(collect)
-            rc = fn(h, f, dst, k, cb, None)
+            setmem = N.require("lm_set_batch_memory") if memory is not None else None
+            if setmem is not None:
+                self._check(setmem(h, memory))
+            try:
+                rc = fn(h, f, dst, k, cb, None)
+            finally:
+                if setmem is not None:
+                    setmem(h, self._batch_memory)
             self._reraise(failure, rc)
         return out
 

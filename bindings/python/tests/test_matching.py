@@ -226,6 +226,35 @@ class TestVectors(Base):
         self.assertEqual(list(b), ["E1", "E2"])
         self.assertEqual(len(b["E1"]), 1)
 
+    def test_batch_within_memory(self):
+        words = ["锂电池", "储能", "热失控", "猕猴桃", "溃疡病", "小麦", "抗旱", "育种", "5G基站", "PEM燃料电池",
+                 "碳化硅", "功率器件", "光伏", "氢能", "果园", "病害", "電站", "新品種", "隧道", "掘进"]
+        with libmatch.Database(":memory:") as db:
+            x, recs = 7, []
+            for i in range(1100):
+                title = ""
+                for _ in range(4):
+                    x = (x * 1103515245 + 12345) % (1 << 31)
+                    title += words[(x >> 8) % len(words)]
+                recs.append({"id": "A%04d" % i, "kind": "achievement", "title": title})
+            db.add_many(recs)
+            db.build_vectors(12)
+            whole = db.batch_match("achievement", to="achievement", k=5)
+            seen = []
+            part = db.batch_match("achievement", to="achievement", k=5, memory=libmatch.LM_MIN_BATCH_MEMORY,
+                                  progress=lambda stage, done, total: seen.append(done))
+            self.assertEqual(part, whole)                      # ids and scores, in the same order
+            self.assertEqual(list(part), list(whole))
+            self.assertGreater(len(seen), 2)                   # blocks and shards report progress
+            self.assertEqual(db.batch_memory, 0)               # memory= is for the one call
+            db.batch_memory = 1 << 16
+            self.assertEqual(db.batch_match("achievement", to="achievement", k=5), whole)
+            with self.assertRaises(ValueError):
+                db.batch_memory = 1000
+            with self.assertRaises(TypeError):
+                db.batch_match("achievement", to="achievement", memory=1.5)
+            self.assertEqual(db.batch_memory, 1 << 16)
+
     def test_batch_match_old_keyword_is_deprecated(self):
         self.db.build_vectors(2)
         with warnings.catch_warnings(record=True) as w:
