@@ -14,6 +14,11 @@
 **                                          same shape in the same process (the
 **                                          first call, which loads the vectors, is
 **                                          reported as cold_*)
+**   lm_speed batchmem DB K BYTES FROM      every FROM record (problem, achievement, ...)
+**                                          x all achievements, top-K, holding at most
+**                                          about BYTES (lm_set_batch_memory; 0: no
+**                                          bound): seconds, GFLOP/s, peak RSS of the
+**                                          process (a fresh handle: one cold call)
 ** Output: one line of "key=value" pairs.
 */
 #ifndef _GNU_SOURCE
@@ -131,7 +136,7 @@ int main(int argc, char **argv)
     lm_db *db = NULL;
     /* The vector jobs read the database without a memory map, so that their
        peak RSS is the memory they allocate, not mapped file pages. */
-    int vec = !strcmp(argv[1], "vectors") || !strcmp(argv[1], "batch");
+    int vec = !strcmp(argv[1], "vectors") || !strcmp(argv[1], "batch") || !strcmp(argv[1], "batchmem");
     if (lm_open(&db, argv[2], vec ? LM_OPEN_NO_MMAP : 0)) { fprintf(stderr, "%s\n", lm_errmsg(db)); return 1; }
     if (!strcmp(argv[1], "vectors")) {
         double tb = now();
@@ -207,6 +212,23 @@ int main(int argc, char **argv)
                build, cold, flops / cold / 1e9, dt, flops / dt / 1e9, dt2, flops / dt2 / 1e9, dt2 / dt, dt2 / cold,
                calls ? dt * (double)n / (double)calls : 0.0, batch_rss_mb, openblas_get_corename());
         free(A); free(B); free(C);
+        lm_close(db);
+        return 0;
+    }
+    if (!strcmp(argv[1], "batchmem") && argc >= 6) {
+        int k = atoi(argv[3]), from = lm_kind_from_name(argv[5]);
+        long long bytes = atoll(argv[4]);
+        if (!from || lm_set_batch_memory(db, bytes)) { fprintf(stderr, "bad kind or bound: %s\n", lm_errmsg(db)); return 1; }
+        int dim = (int)stats_int(db, "\"dim\":");
+        long long n = stats_int(db, "\"achievement\":");
+        counter c = { 0, 0 };
+        double t0 = now();
+        if (lm_batch_match(db, from, LM_ACHIEVEMENT, k, count_cb, &c)) { fprintf(stderr, "%s\n", lm_errmsg(db)); return 1; }
+        double dt = now() - t0;
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        printf("rows=%ld cols=%lld dim=%d bound_mb=%.0f seconds=%.3f gflops=%.2f batch_rss_mb=%.0f\n", c.calls, n, dim,
+               bytes / 1048576.0, dt, 2.0 * (double)c.calls * (double)n * dim / dt / 1e9, ru.ru_maxrss / 1024.0);
         lm_close(db);
         return 0;
     }

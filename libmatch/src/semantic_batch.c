@@ -146,21 +146,27 @@ int lmx_semantic_batch_budget(lmx_store *st, int d, int from, int to, int k, int
     if (!rc) rc = lmx_store_count(st, to, &nm_all);
     if (rc) return rc;
     if (nq_all == 0 || nm_all == 0) return LM_OK;
-    /* Queries get half of the budget (all of them when they fit), the
-       shards the rest, less the top-k's scratch (one block of scores). */
+    /* The top-k's scratch (a block of qb x rb scores) takes up to an
+       eighth of the budget: the in-memory batch's blocks when that fits
+       (so that sgemm runs as efficiently), smaller ones when not.  Then
+       queries get half of the rest (all of them when they fit), the
+       candidate shards what remains. */
     const size_t qc = query_cost(d, k), mc = cand_cost(d);
-    int64_t qrows = budget / 2 / (int64_t)qc;
+    int qb = 256, rb = 16384;
+    while ((int64_t)qb * rb * (int64_t)sizeof(float) > budget / 8 && rb > 256) rb /= 2;
+    while ((int64_t)qb * rb * (int64_t)sizeof(float) > budget / 8 && qb > 16) qb /= 2;
+    int64_t left = budget - (int64_t)qb * rb * (int64_t)sizeof(float);
+    int64_t qrows = left / 2 / (int64_t)qc;
     if (qrows > nq_all) qrows = nq_all;
     if (qrows > 1 << 20) qrows = 1 << 20;
     if (qrows < 1) qrows = 1;
-    int64_t rest = budget - qrows * (int64_t)qc;
-    int64_t mrows = rest / (int64_t)(mc + 16 * sizeof(float));   /* + a 16-query row of scratch scores */
+    int64_t mrows = (left - qrows * (int64_t)qc) / (int64_t)mc;
     if (mrows > nm_all) mrows = nm_all;
     if (mrows > 1 << 20) mrows = 1 << 20;
     if (mrows < 1) mrows = 1;
     lmx_topk_opts o = LMX_TOPK_OPTS_INIT;
-    o.qblock = 16;
-    o.rblock = mrows < 16384 ? (int)mrows : 16384;
+    o.qblock = qb;
+    o.rblock = mrows < rb ? (int)mrows : rb;
 
     rows Q, M;
     merged acc = { k, NULL, NULL };

@@ -138,8 +138,10 @@ static const char *const stmt_sql[LMX_NSTMT] = {
     [S_VEC_PUT]       = "INSERT OR REPLACE INTO %s(rid, v) VALUES(?, ?)",
     [S_VEC_GET]       = "SELECT v FROM %s WHERE rid = ?",
     [S_VEC_DEL]       = "DELETE FROM %s WHERE rid=?",
-    [S_VEC_SCAN]      = "SELECT v.rid, v.v, r.id FROM %s v JOIN record r ON r.rid = v.rid "
-                        "WHERE r.kind = ?1 AND v.rid > ?2 ORDER BY v.rid",
+    /* CROSS JOIN keeps the vectors the outer loop: a range of their row
+       ids in row order, without a sort of the whole kind. */
+    [S_VEC_SCAN]      = "SELECT v.rid, v.v, r.id FROM %s v CROSS JOIN record r ON r.rid = v.rid "
+                        "WHERE v.rid > ?2 AND r.kind = ?1 ORDER BY v.rid",
 };
 
 /* The statement `id` (for `kind`'s table, or vector table `kind` - 1 for
