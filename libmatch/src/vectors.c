@@ -26,6 +26,9 @@ extern void sgeqrf_(const int *m, const int *n, float *a, const int *lda, float 
                     const int *lwork, int *info);
 extern void sorgqr_(const int *m, const int *n, const int *k, float *a, const int *lda, const float *tau,
                     float *work, const int *lwork, int *info);
+extern void sgetrf_(const int *m, const int *n, float *a, const int *lda, int *ipiv, int *info);
+extern void slaswp_(const int *n, float *a, const int *lda, const int *k1, const int *k2, const int *ipiv,
+                    const int *incx);
 extern void sgesdd_(const char *jobz, const int *m, const int *n, float *a, const int *lda, float *s, float *u,
                     const int *ldu, float *vt, const int *ldvt, float *work, const int *lwork, int *iwork,
                     int *info);
@@ -353,6 +356,28 @@ static int orthonormalize(float *C, int rows, int l, qr_ws *w)
     return info ? LM_ERROR : LM_OK;
 }
 
+/*
+** The normalization between the products of a power iteration: C = P L U
+** (LU with partial pivoting, sgetrf) is replaced by P L, which spans the
+** same space, has entries of magnitude at most 1 and costs a quarter of a
+** Householder QR and its sorgqr (as Li, Linderman et al. do in the power
+** iterations of randomized PCA, ACM TOMS Algorithm 971).  The range Q the
+** model is computed from is still orthonormalized by QR.  ipiv: l ints.
+*/
+static int lu_normalize(float *C, int rows, int l, int *ipiv)
+{
+    int info = 0, one = 1, back = -1;
+    sgetrf_(&rows, &l, C, &rows, ipiv, &info);
+    if (info < 0) return LM_ERROR;      /* > 0: a zero pivot; L is still a basis of the columns' span */
+    for (int j = 0; j < l; j++) {
+        float *col = C + (size_t)j * rows;
+        memset(col, 0, sizeof(float) * (size_t)j);
+        col[j] = 1.0f;
+    }
+    slaswp_(&l, C, &rows, &one, &l, ipiv, &back);     /* P L: the rows back in their places */
+    return LM_OK;
+}
+
 /* ---- fold-in -------------------------------------------------------------------- */
 
 /* out = normalize(sum w[k] proj[terms[k]]) over 0 <= terms[k] < limit.  The
@@ -494,24 +519,30 @@ int lmx_lsa_fit(lmx_lsa *out, float **out_vecs, const lmx_csr *A, const lmx_lsa_
     float *Yc = malloc(sizeof(float) * (size_t)n * l);   /* nrows side, column-major: A X, then Q */
     float *P = malloc(sizeof(float) * (size_t)m * d);
     float *sigma = malloc(sizeof(float) * (size_t)d);
+    int *ipiv = malloc(sizeof(int) * (size_t)l);
     qr_ws ws = { 0 };
-    if (!Xr || !Xc || !Yc || !P || !sigma) { rc = LM_ENOMEM; goto fail; }
+    if (!Xr || !Xc || !Yc || !P || !sigma || !ipiv) { rc = LM_ENOMEM; goto fail; }
     if ((rc = qr_ws_init(&ws, l, n > m ? n : m))) goto fail;
 
     gaussian_fill(Xr, m, l, ld, o.seed);
     if ((rc = spmm_cm(A, Xr, l, ld, Yc))) goto fail;          /* Y = A Omega */
-    if ((rc = orthonormalize(Yc, n, l, &ws))) goto fail;
+    /* Normalized by LU between products, orthonormalized by QR last. */
+    rc = o.power_iters ? lu_normalize(Yc, n, l, ipiv) : orthonormalize(Yc, n, l, &ws);
+    if (rc) goto fail;
     for (int it = 0; it < o.power_iters; it++) {
-        if ((rc = spmm_t_cm(A, Yc, l, ld, Xr))) goto fail;    /* Z = A^T Q */
+        if ((rc = spmm_t_cm(A, Yc, l, ld, Xr))) goto fail;    /* Z = A^T Y */
         rm_to_cm(Xr, m, l, ld, Xc);
-        if ((rc = orthonormalize(Xc, m, l, &ws))) goto fail;
+        if ((rc = lu_normalize(Xc, m, l, ipiv))) goto fail;
         cm_to_rm(Xc, m, l, ld, Xr);
         if ((rc = spmm_cm(A, Xr, l, ld, Yc))) goto fail;      /* Y = A Z */
-        if ((rc = orthonormalize(Yc, n, l, &ws))) goto fail;
+        rc = it + 1 < o.power_iters ? lu_normalize(Yc, n, l, ipiv) : orthonormalize(Yc, n, l, &ws);
+        if (rc) goto fail;
     }
     if ((rc = spmm_t_cm(A, Yc, l, ld, Xr))) goto fail;        /* B^T = A^T Q */
     free(Yc);
     Yc = NULL;
+    free(ipiv);
+    ipiv = NULL;
     qr_ws_free(&ws);
     rm_to_cm(Xr, m, l, ld, Xc);
     free(Xr);
@@ -533,6 +564,7 @@ int lmx_lsa_fit(lmx_lsa *out, float **out_vecs, const lmx_csr *A, const lmx_lsa_
     return LM_OK;
 fail:
     qr_ws_free(&ws);
+    free(ipiv);
     free(Xr);
     free(Xc);
     free(Yc);

@@ -82,11 +82,12 @@ int lmx_csr_check(const lmx_csr *A);
 **   oversample   p extra random directions (l = d + p columns in the range
 **                finder); -1 = LMX_LSA_DEFAULT_OVERSAMPLE.  l is clipped to
 **                min(nrows, ncols) as well.
-**   power_iters  q subspace (power) iterations, each with QR
-**                re-orthonormalization; -1 = LMX_LSA_DEFAULT_POWER_ITERS.
-**                More iterations sharpen the trailing singular directions
-**                when the spectrum decays slowly (as TF-IDF spectra do);
-**                each one costs two sparse products and two QRs.
+**   power_iters  q subspace (power) iterations, normalized by LU between
+**                the products (the last range by QR);
+**                -1 = LMX_LSA_DEFAULT_POWER_ITERS.  More iterations sharpen
+**                the trailing singular directions when the spectrum decays
+**                slowly (as TF-IDF spectra do); each one costs two sparse
+**                products and two LU factorizations.
 **   seed         seed of the Gaussian test matrix.
 **   sigma_power  the projection is P = V_d * Sigma_d^sigma_power, in
 **                [-1, 1]; 0 (the default) or -1, see lmx_lsa_fit().
