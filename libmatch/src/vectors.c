@@ -53,6 +53,18 @@ static void axpy_chunks(float *restrict y, const float *restrict x, float a, siz
         for (int t = 0; t < CHUNK; t++) y[j + t] += a * x[j + t];
 }
 
+/* Ask for the cache lines of p[0..len) ahead of their use (rw 1: to be
+   written).  The sparse products touch one dense row per nonzero, at
+   random: without this each row is a chain of cache misses. */
+#define PREFETCH_AHEAD 6     /* nonzeros */
+static inline void prefetch_row(const float *p, size_t len, int rw)
+{
+    for (size_t j = 0; j < len; j += 16) {
+        if (rw) __builtin_prefetch(p + j, 1, 3);
+        else __builtin_prefetch(p + j, 0, 3);
+    }
+}
+
 /* y[0..len) += a * x[0..len), any len. */
 static void axpy_any(float *restrict y, const float *restrict x, float a, size_t len)
 {
@@ -203,8 +215,11 @@ static void spmm_rows(const spmm_job *j, int r0, int r1, float *blk)
         for (int i = 0; i < nb; i++) {
             float *y = blk + (size_t)i * ld;
             memset(y, 0, sizeof(float) * (size_t)ld);
-            for (int64_t k = A->rowptr[b0 + i]; k < A->rowptr[b0 + i + 1]; k++)
+            for (int64_t k = A->rowptr[b0 + i], end = A->rowptr[b0 + i + 1]; k < end; k++) {
+                if (k + PREFETCH_AHEAD < A->rowptr[A->nrows])
+                    prefetch_row(j->X + (size_t)A->colidx[k + PREFETCH_AHEAD] * ld, (size_t)ld, 0);
                 axpy_chunks(y, j->X + (size_t)A->colidx[k] * ld, A->val[k], (size_t)ld);
+            }
         }
         for (int c = 0; c < j->l; c++) {
             float *col = j->out + (size_t)c * n + b0;
@@ -267,8 +282,11 @@ static void spmm_t_part(void *ctx, int part, int nparts)
         }
         for (int i = 0; i < nb; i++) {
             const float *y = blk + (size_t)i * w;
-            for (int64_t k = A->rowptr[r0 + i]; k < A->rowptr[r0 + i + 1]; k++)
+            for (int64_t k = A->rowptr[r0 + i], end = A->rowptr[r0 + i + 1]; k < end; k++) {
+                if (k + PREFETCH_AHEAD < A->rowptr[n])
+                    prefetch_row(j->out + (size_t)A->colidx[k + PREFETCH_AHEAD] * ld + c0, (size_t)w, 1);
                 axpy_chunks(j->out + (size_t)A->colidx[k] * ld + c0, y, A->val[k], (size_t)w);
+            }
         }
     }
     free(blk);
@@ -392,6 +410,10 @@ static int fold_row(const float *proj, int d, int limit, const int *terms, const
     int any = 0;
     for (int64_t k = 0; k < nnz; k++) {
         int t = terms[k];
+        if (k + PREFETCH_AHEAD < nnz) {
+            int tn = terms[k + PREFETCH_AHEAD];
+            if (tn >= 0 && tn < limit) prefetch_row(proj + (size_t)tn * d, (size_t)d, 0);
+        }
         if (t < 0 || t >= limit || w[k] == 0) continue;
         axpy_any(out, proj + (size_t)t * d, w[k], (size_t)d);
         any = 1;
