@@ -125,6 +125,8 @@ static int dict_add_word(dict_t *d, const char *w, size_t n, double freq)
 
 /* ---- process-wide state -------------------------------------------------- */
 
+#define STEM_SLOTS 8
+
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t g_path_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *g_dict_path;
@@ -271,8 +273,13 @@ struct lmx_analyzer {
     dict_t user;             /* user words: word -> log probability */
     uint32_t user_hash;
     char id[128];
-    struct sb_stemmer *stem;
-    pthread_mutex_t stem_lock;
+    /* Snowball stemmers are not thread-safe: one per slot, each behind
+       its lock; a thread uses its own slot (stem_slot()), so that threads
+       analyzing at once (the vector build's workers, a service's) do not
+       queue on one lock per English word.  Slots past 0 are made on first
+       use. */
+    struct sb_stemmer *stem[STEM_SLOTS];
+    pthread_mutex_t stem_lock[STEM_SLOTS];
 };
 
 static void make_id(lmx_analyzer *a)
@@ -302,9 +309,9 @@ int lmx_analyzer_new(lmx_analyzer **out, int mode, char *errbuf, size_t errlen)
     lmx_analyzer *a = calloc(1, sizeof *a);
     if (!a) return LM_ENOMEM;
     a->mode = mode ? mode : LMX_DEFAULT_MODE;
-    a->stem = sb_stemmer_new("english", "UTF_8");
-    if (!a->stem) { free(a); return LM_ENOMEM; }
-    pthread_mutex_init(&a->stem_lock, NULL);
+    a->stem[0] = sb_stemmer_new("english", "UTF_8");
+    if (!a->stem[0]) { free(a); return LM_ENOMEM; }
+    for (int i = 0; i < STEM_SLOTS; i++) pthread_mutex_init(&a->stem_lock[i], NULL);
     make_id(a);
     *out = a;
     return LM_OK;
@@ -314,8 +321,10 @@ void lmx_analyzer_free(lmx_analyzer *a)
 {
     if (!a) return;
     dict_free(&a->user);
-    sb_stemmer_delete(a->stem);
-    pthread_mutex_destroy(&a->stem_lock);
+    for (int i = 0; i < STEM_SLOTS; i++) {
+        if (a->stem[i]) sb_stemmer_delete(a->stem[i]);
+        pthread_mutex_destroy(&a->stem_lock[i]);
+    }
     free(a);
 }
 
@@ -467,6 +476,30 @@ static int emit(emitter *e, int flags, const char *t, int n, int s, int end)
     return e->rc;
 }
 
+/* Lock and return this thread's stemmer slot (another free one when it is
+   busy, e.g. more threads than slots), its stemmer made on first use (slot
+   0's when that fails: every slot stems alike). */
+static unsigned g_thread_seq;
+static _Thread_local int tl_stem_home = -1;
+
+static int stem_slot(lmx_analyzer *a)
+{
+    if (tl_stem_home < 0) tl_stem_home = (int)(__atomic_fetch_add(&g_thread_seq, 1, __ATOMIC_RELAXED) % STEM_SLOTS);
+    int slot = tl_stem_home;
+    for (int i = 0; i < STEM_SLOTS; i++) {
+        int s = (tl_stem_home + i) % STEM_SLOTS;
+        if (pthread_mutex_trylock(&a->stem_lock[s]) == 0) { slot = s; goto locked; }
+    }
+    pthread_mutex_lock(&a->stem_lock[slot]);
+locked:
+    if (!a->stem[slot] && !(a->stem[slot] = sb_stemmer_new("english", "UTF_8"))) {
+        pthread_mutex_unlock(&a->stem_lock[slot]);          /* out of memory: slot 0's, made with the analyzer */
+        pthread_mutex_lock(&a->stem_lock[0]);
+        slot = 0;
+    }
+    return slot;
+}
+
 /* Latin token: stem words without digits. */
 static int emit_latin(emitter *e, char *t, int n, int s, int end)
 {
@@ -474,13 +507,14 @@ static int emit_latin(emitter *e, char *t, int n, int s, int end)
     for (int i = 0; i < n; i++) if (t[i] >= '0' && t[i] <= '9') digit = 1;
     if (!digit && n > 2) {
         if (lmx_is_stopword(t, n)) return 0;
-        pthread_mutex_lock((pthread_mutex_t *)&e->a->stem_lock);
-        const sb_symbol *st = sb_stemmer_stem(e->a->stem, (const sb_symbol *)t, n);
-        int sl = sb_stemmer_length(e->a->stem);
+        lmx_analyzer *a = (lmx_analyzer *)e->a;          /* the slots are the only mutable part */
+        int slot = stem_slot(a);
+        const sb_symbol *st = sb_stemmer_stem(a->stem[slot], (const sb_symbol *)t, n);
+        int sl = sb_stemmer_length(a->stem[slot]);
         char buf[256];
         if (st && sl > 0 && sl < (int)sizeof buf) memcpy(buf, st, (size_t)sl);
         else sl = 0;
-        pthread_mutex_unlock((pthread_mutex_t *)&e->a->stem_lock);
+        pthread_mutex_unlock(&a->stem_lock[slot]);
         if (sl > 0) return emit(e, 0, buf, sl, s, end);
     }
     return emit(e, 0, t, n, s, end);
