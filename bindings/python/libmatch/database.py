@@ -285,6 +285,27 @@ class Database:
         assert report is not None
         return report
 
+    def _with_report(self, opts: MatchOptions, call: Callable[[c_void_p, c_void_p, Any], int], to_json: str,
+                free: str) -> Dict[str, Any]:
+        """One C call that fills a report handle (allocation, learning):
+        call(handle, options, &out); the report as a dict from its JSON
+        (lib.<to_json>), the handle and the options freed (lib.<free>)."""
+        with self._lock:
+            h = self._handle()
+            oh = opts.new_handle()
+            out = c_void_p()
+            try:
+                self._check(call(h, oh, ctypes.byref(out)))
+                js = c_char_ptr()
+                rc = getattr(lib, to_json)(out, ctypes.byref(js))
+                if rc:
+                    raise error_for(rc, to_json + ": " + errstr(rc))
+                d: Dict[str, Any] = json.loads(N.take_bytes(js))
+                return d
+            finally:
+                getattr(lib, free)(out)
+                lib.lm_opts_free(oh)
+
     @contextlib.contextmanager
     def _calling(self, progress: Optional[Progress] = None) -> Iterator[Tuple[c_void_p, List[BaseException]]]:
         """Hold the lock for one C call that may call back into Python: yields
@@ -668,20 +689,8 @@ class Database:
             if candidates is None or len(capacities) != nca:
                 raise ValueError("capacities must come with a candidates list of the same length")
             caps = (c_int * max(nca, 1))(*[_check_int("capacity", c) for c in capacities])
-        with self._lock:
-            h = self._handle()
-            oh = opts.new_handle()
-            out = c_void_p()
-            try:
-                self._check(fn(h, dst, pa, npr, ca, caps, nca, oh, ctypes.byref(out)))
-                js = c_char_ptr()
-                rc = lib.lm_allocation_json(out, ctypes.byref(js))
-                if rc:
-                    raise error_for(rc, "lm_allocation_json: " + errstr(rc))
-                d = json.loads(N.take_bytes(js))
-            finally:
-                lib.lm_allocation_free(out)
-                lib.lm_opts_free(oh)
+        d = self._with_report(opts, lambda h, oh, out: fn(h, dst, pa, npr, ca, caps, nca, oh, out),
+                         "lm_allocation_json", "lm_allocation_free")
         return Allocation(float(d["total"]),
                           [(p["problem"], p["candidate"], float(p["score"])) for p in d["pairs"]])
 
@@ -737,20 +746,8 @@ class Database:
         """
         fn = N.require("lm_learn")
         opts = MatchOptions(**options)
-        with self._lock:
-            h = self._handle()
-            oh = opts.new_handle()
-            rep = c_void_p()
-            try:
-                self._check(fn(h, oh, ctypes.byref(rep)))
-                js = c_char_ptr()
-                rc = lib.lm_learn_report_json(rep, ctypes.byref(js))
-                if rc:
-                    raise error_for(rc, "lm_learn_report_json: " + errstr(rc))
-                d = json.loads(N.take_bytes(js))
-            finally:
-                lib.lm_learn_report_free(rep)
-                lib.lm_opts_free(oh)
+        d = self._with_report(opts, lambda h, oh, out: fn(h, oh, out), "lm_learn_report_json",
+                              "lm_learn_report_free")
         return LearnReport(bool(d["adopted"]), int(d["pairs"]), int(d["relevant"]), int(d["queries"]),
                            int(d["skipped"]), float(d["ndcg_before"]), float(d["ndcg_after"]),
                            float(d["logloss_before"]), float(d["logloss_after"]), d["reason"], d.get("model") or {})
