@@ -681,7 +681,7 @@ int lmx_semantic_batch(lmx_semantic *sem, lmx_store *st, int from, int to, int k
         if (!rc) rc = lmx_store_count(st, to, &nm);
         if (rc) return rc;
         lmx_densecache *cq = sem->m[LMX_SPACE_BUILTIN][from], *cm = sem->m[LMX_SPACE_BUILTIN][to];
-        int64_t need = (cq ? 0 : nq) + (cm ? 0 : nm);
+        int64_t need = (cq ? 0 : nq) + (cm || to == from ? 0 : nm);     /* one matrix when from == to */
         int64_t held = (cq ? cq->n : 0) + (cm && cm != cq ? cm->n : 0);
         if ((need + held) * (int64_t)(sizeof(float) * (size_t)d + 48) > sem->batch_budget) {
             for (int k2 = 0; k2 <= LMX_NKINDS; k2++) {

@@ -79,6 +79,11 @@ final class C {
         int invoke(Pointer ctx, Pointer stage, long done, long total);
     }
 
+    /** lm_batch_fn: one source record's hits (ids and cosines, best first; borrowed for the call). */
+    public interface BatchFn extends Callback {
+        int invoke(Pointer ctx, Pointer fromId, int n, Pointer ids, Pointer scores);
+    }
+
     // ---- version, errors, kinds, configuration ----
     static native Pointer lm_version();
     static native int lm_version_number();
@@ -161,6 +166,8 @@ final class C {
     static native int lm_vector_put(Pointer db, int kind, byte[] id, byte[] model, float[] v, int dim);
     static native int lm_match_vector(Pointer db, byte[] model, float[] q, int dim, int to, Pointer opts,
                                       PointerByReference out);
+    static native int lm_batch_match(Pointer db, int from, int to, int k, BatchFn cb, Pointer ctx);
+    static native int lm_set_batch_memory(Pointer db, long bytes);
 
     // ---- allocation ----
     static native int lm_allocate_v2(Pointer db, int to, Pointer problems, int nproblems,

@@ -177,8 +177,11 @@ public final class Database implements AutoCloseable {
     public static final Duration DEFAULT_BUSY_TIMEOUT = Duration.ofMillis(10000);
     /** The longest busy timeout (LM_MAX_BUSY_TIMEOUT_MS). */
     public static final Duration MAX_BUSY_TIMEOUT = Duration.ofHours(1);
+    /** The smallest memory bound of batch matching other than 0 (LM_MIN_BATCH_MEMORY), 64 KiB. */
+    public static final long MIN_BATCH_MEMORY = 65536;
 
     private Duration busyTimeout = DEFAULT_BUSY_TIMEOUT;
+    private long batchMemory;                      // guarded by lock
 
     /**
      * How long a call waits for a database another connection has locked (a
@@ -205,6 +208,32 @@ public final class Database implements AutoCloseable {
     public Duration busyTimeout() {
         synchronized (lock) {
             return busyTimeout;
+        }
+    }
+
+    /**
+     * Bound the memory {@link #batchMatch(Kind, Kind, int)} holds on this
+     * handle to about `bytes`: 0 (the default) for no bound, else at least
+     * {@link #MIN_BATCH_MEMORY}.  Beyond the bound the vectors are read in
+     * ranges rather than loaded whole: the same hits and scores, more passes
+     * over the database (lm_set_batch_memory).
+     *
+     * @throws OutOfRangeException   neither 0 nor at least {@link #MIN_BATCH_MEMORY}
+     *                               (the bound in use stays)
+     * @throws InvalidStateException closed
+     */
+    public void setBatchMemory(long bytes) {
+        with(h -> {
+            check(h, C.lm_set_batch_memory(h, bytes));
+            batchMemory = bytes;
+            return null;
+        });
+    }
+
+    /** The memory bound of batch matching in bytes, 0 for none ({@link #setBatchMemory(long)}). */
+    public long batchMemory() {
+        synchronized (lock) {
+            return batchMemory;
         }
     }
 
@@ -243,13 +272,21 @@ public final class Database implements AutoCloseable {
 
     /** Throw the exception for a failed call (rc != 0) with the handle's message. */
     private void check(Pointer h, int rc) {
+        check(rc, rc != 0 ? Text.str(C.lm_errmsg(h)) : null);
+    }
+
+    /**
+     * {@link #check(Pointer, int)} with the message read already: first what
+     * the progress listener threw, then the exception for rc.
+     */
+    private void check(int rc, String message) {
         RuntimeException pf = progressFailure;
         Error pe = progressError;
         progressFailure = null;
         progressError = null;
         if (pe != null) throw pe;
         if (pf != null) throw pf;
-        if (rc != 0) throw LibmatchException.of(rc, Text.str(C.lm_errmsg(h)));
+        if (rc != 0) throw LibmatchException.of(rc, message);
     }
 
     // ---- records ------------------------------------------------------------------------------
@@ -520,7 +557,7 @@ public final class Database implements AutoCloseable {
 
     /**
      * Report the progress of long calls on this database (loads,
-     * re-indexing, vectors) to `listener`, on the calling thread; null turns
+     * re-indexing, vectors, batch matching) to `listener`, on the calling thread; null turns
      * it off.  A listener returning false interrupts the call, which then
      * fails with {@link InvalidStateException} and changes nothing; an
      * exception thrown by the listener interrupts it too and is rethrown.
@@ -699,6 +736,74 @@ public final class Database implements AutoCloseable {
     public MatchList matchVector(String model, float[] vector, Kind to, MatchOptions opts) {
         byte[] m = Text.cstr(model, "model");
         return run(opts, (h, o, out) -> C.lm_match_vector(h, m, vector, vector.length, to.code, o, out));
+    }
+
+    /**
+     * Batch matching in the built-in semantic space (needs
+     * {@link #buildVectors(int)}): every record of kind `from` against every
+     * record of kind `to`, the `k` best of each by cosine (same kind: the
+     * record itself excluded).  Returns an unmodifiable map from each source
+     * record's id, in the library's order, to its hits, best first.  The
+     * progress listener ({@link #setProgressListener}) sees stage "batch".
+     * The memory it holds is bounded by {@link #batchMemory()}.
+     *
+     * @throws InvalidStateException no semantic vectors built yet, or
+     *                               interrupted by the progress listener
+     * @throws OutOfRangeException   k not in 1..10000
+     */
+    public Map<String, List<BatchHit>> batchMatch(Kind from, Kind to, int k) {
+        return batch(from, to, k, null);
+    }
+
+    /**
+     * {@link #batchMatch(Kind, Kind, int)} within a memory bound of its own:
+     * `memory` bytes (0: no bound, else at least {@link #MIN_BATCH_MEMORY})
+     * for this call only; {@link #batchMemory()} is in force again after it.
+     * The hits and scores are the same under any bound.
+     *
+     * @throws OutOfRangeException `memory` neither 0 nor at least {@link #MIN_BATCH_MEMORY}, or k
+     *                             not in 1..10000
+     */
+    public Map<String, List<BatchHit>> batchMatch(Kind from, Kind to, int k, long memory) {
+        return batch(from, to, k, memory);
+    }
+
+    private Map<String, List<BatchHit>> batch(Kind from, Kind to, int k, Long memory) {
+        Objects.requireNonNull(from, "from");
+        Objects.requireNonNull(to, "to");
+        Map<String, List<BatchHit>> out = new LinkedHashMap<>();
+        Throwable[] failure = new Throwable[1];
+        C.BatchFn fn = (ctx, fromId, n, ids, scores) -> {
+            try {
+                BatchHit[] hits = new BatchHit[Math.max(n, 0)];
+                if (n > 0) {
+                    Pointer[] is = ids.getPointerArray(0, n);
+                    float[] sc = scores.getFloatArray(0, n);
+                    for (int i = 0; i < n; i++) hits[i] = new BatchHit(Text.str(is[i]), sc[i]);
+                }
+                out.put(Text.str(fromId), List.of(hits));
+                return 0;
+            } catch (Throwable t) {        // never let an exception cross C
+                failure[0] = t;
+                return 1;
+            }
+        };
+        return with(h -> {
+            if (memory != null) check(h, C.lm_set_batch_memory(h, memory));
+            int rc;
+            String message = null;
+            try {
+                rc = C.lm_batch_match(h, from.code, to.code, k, fn, null);
+                if (rc != 0) message = Text.str(C.lm_errmsg(h));   // before the next call replaces it
+            } finally {
+                if (memory != null) C.lm_set_batch_memory(h, batchMemory);
+                Reference.reachabilityFence(fn);
+            }
+            if (failure[0] instanceof RuntimeException) throw (RuntimeException) failure[0];
+            if (failure[0] instanceof Error) throw (Error) failure[0];
+            check(rc, message);
+            return Collections.unmodifiableMap(out);
+        });
     }
 
     // ---- allocation ---------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 package cn.libmatch;
 
 /**
- * Progress of long calls (bulk loads, re-indexing, building vectors),
- * called on the calling thread now and then (about every 1,000 records).
+ * Progress of long calls (bulk loads, re-indexing, building vectors, batch
+ * matching), called on the calling thread now and then (about every 1,000
+ * records or block).
  */
 @FunctionalInterface
 public interface ProgressListener {
