@@ -72,7 +72,7 @@ import distributed
 from . import _native as N
 from . import dfs
 from ._native import lib
-from .database import Database, Record, kind_code
+from .database import Database, Record, _check_memory, kind_code
 from .errors import InvalidArgument
 from .registry import REGISTRY, MatchOptions
 from .types import MatchList
@@ -317,7 +317,7 @@ def _check_kind(ids: Sequence[bytes], n: int, sig: str, kind: int, what: str) ->
 
 
 def _task_batch_shard(token: str, src: Any, frm: int, to: int, k: int, lo: int, hi: int, csig: str,
-                      nfrom: int, qsig: str) -> Dict[str, Any]:
+                      nfrom: int, qsig: str, memory: int = 0) -> Dict[str, Any]:
     """One candidate shard (cut on the client: the candidates [lo, hi) of
     the storage order and every query): every query against them."""
     _maybe_crash()
@@ -325,6 +325,7 @@ def _task_batch_shard(token: str, src: Any, frm: int, to: int, k: int, lo: int, 
     path = _shard_path(token, src, "candidate shard [%d, %d) of kind %s" % (lo, hi, KIND_NAMES[to]))
     t1 = time.perf_counter()
     db = _open_ro(token, path)
+    db.batch_memory = memory                 # the bound of this worker's batch (0: none)
     ids = _ids(db, to)
     _check_kind(ids, hi - lo, csig, to, "the candidate shard [%d, %d)" % (lo, hi))
     gmap = {i: lo + p for p, i in enumerate(ids)}
@@ -332,11 +333,12 @@ def _task_batch_shard(token: str, src: Any, frm: int, to: int, k: int, lo: int, 
     _check_queries(qids, nfrom, qsig, frm)
     t2 = time.perf_counter()
     return {"S": s, "G": g, "flag": np.zeros(len(qids), dtype=bool),
-            "t": [{"lo": lo, "hi": hi, "load_s": t1 - t0, "match_s": t2 - t1, "worker": _worker_address()}]}
+            "t": [{"lo": lo, "hi": hi, "load_s": t1 - t0, "match_s": t2 - t1, "worker": _worker_address(),
+                   "memory": memory}]}
 
 
 def _task_batch_qshard(token: str, src: Any, frm: int, to: int, k: int, lo: int, hi: int, qsig: str,
-                       nto: int, csig: str) -> Dict[str, Any]:
+                       nto: int, csig: str, memory: int = 0) -> Dict[str, Any]:
     """One query shard (cut on the client: the queries [lo, hi) of the
     storage order and every candidate): the library's own answer for each,
     nothing to merge."""
@@ -345,13 +347,14 @@ def _task_batch_qshard(token: str, src: Any, frm: int, to: int, k: int, lo: int,
     path = _shard_path(token, src, "query shard [%d, %d) of kind %s" % (lo, hi, KIND_NAMES[frm]))
     t1 = time.perf_counter()
     db = _open_ro(token, path)
+    db.batch_memory = memory                 # the bound of this worker's batch (0: none)
     ids = _ids(db, to)
     _check_kind(ids, nto, csig, to, "the query shard [%d, %d)" % (lo, hi))
     qids, s, g = _batch_arrays(db, frm, to, k, {i: p for p, i in enumerate(ids)}, min(k, nto))
     _check_queries(qids, hi - lo, qsig, frm)
     t2 = time.perf_counter()
     return {"S": s, "G": g, "t": [{"lo": lo, "hi": hi, "load_s": t1 - t0, "match_s": t2 - t1,
-                                   "worker": _worker_address()}]}
+                                   "worker": _worker_address(), "memory": memory}]}
 
 
 def _worker_address() -> str:
@@ -392,7 +395,8 @@ def _task_rows(part: Dict[str, Any], rows: np.ndarray) -> np.ndarray:
     return part["G"][rows]
 
 
-def _task_batch_whole(token: str, src: Any, kind: int, k: int, n: int, sig: str) -> Dict[str, Any]:
+def _task_batch_whole(token: str, src: Any, kind: int, k: int, n: int, sig: str,
+                      memory: int = 0) -> Dict[str, Any]:
     """A batch of one kind against itself, unsharded, on a file holding
     that kind only (cut on the client)."""
     _maybe_crash()
@@ -400,6 +404,7 @@ def _task_batch_whole(token: str, src: Any, kind: int, k: int, n: int, sig: str)
     path = _shard_path(token, src, "the records of kind %s" % KIND_NAMES[kind])
     t1 = time.perf_counter()
     db = _open_ro(token, path)
+    db.batch_memory = memory                 # the bound of this worker's batch (0: none)
     ids = _ids(db, kind)
     _check_kind(ids, n, sig, kind, "the file of one kind")
     gmap = {i: p for p, i in enumerate(ids)}
@@ -407,7 +412,7 @@ def _task_batch_whole(token: str, src: Any, kind: int, k: int, n: int, sig: str)
     _check_queries(qids, n, sig, kind)
     return {"S": s, "G": g, "flag": np.zeros(len(qids), dtype=bool),
             "t": [{"lo": 0, "hi": n, "load_s": t1 - t0, "match_s": time.perf_counter() - t1,
-                   "worker": _worker_address()}]}
+                   "worker": _worker_address(), "memory": memory}]}
 
 
 # ---- distributed queries (DFS query-then-fetch, libmatch.dfs) ------------------------------
@@ -779,7 +784,7 @@ class DaskMatcher:
     # ---- batch matching ----
 
     def batch_match(self, kind: str, *, to: str, k: Optional[int] = None, shards: Optional[int] = None,
-                    split: str = "candidates", progress: bool = False) -> BatchResult:
+                    split: str = "candidates", progress: bool = False, memory: int = 0) -> BatchResult:
         """Every record of `kind` against every record of kind `to` in the
         built-in semantic space, top k each: what Database.batch_match()
         returns, as a BatchResult mapping.
@@ -799,7 +804,8 @@ class DaskMatcher:
         (every worker holds all the candidate vectors; nothing to merge).
         A batch of one kind against itself runs unsharded, on a file
         holding that kind only (see README).  progress=True shows
-        distributed's progress bar."""
+        distributed's progress bar.  memory: the bytes each task's batch
+        may hold (Database.batch_memory; 0: no bound), the same results."""
         self._check_open()
         frm, dst = kind_code(kind), kind_code(to)
         opt = REGISTRY["k"]
@@ -813,6 +819,7 @@ class DaskMatcher:
             raise ValueError("shards must be a positive int, not %r" % (shards,))
         if split not in ("candidates", "queries"):
             raise ValueError("split must be 'candidates' or 'queries', not %r" % (split,))
+        _check_memory(memory)
         if not (self.db.stats().get("vectors") or {}).get("dim"):
             raise InvalidArgument(N.LM_ESTATE, "no semantic vectors in %r: build them first "
                                   "(Database.build_vectors(), lmatch vectors)" % (self.path,))
@@ -831,7 +838,7 @@ class DaskMatcher:
             sh = self._batch_shards_for(frm, dst, frm, nshards)
             bounds = sh.bounds
             futs = [self._submit(_task_batch_qshard, self.token, sh.srcs[j], frm, dst, k, bounds[j], bounds[j + 1],
-                                 _qsig(qraw[bounds[j]:bounds[j + 1]]), nto, csig,
+                                 _qsig(qraw[bounds[j]:bounds[j + 1]]), nto, csig, memory,
                                  key=self._key("batch-qshard", run, j))
                     for j in range(nshards)]
             if progress:
@@ -844,14 +851,14 @@ class DaskMatcher:
         if frm == dst:
             nshards = 1
             sh = self._batch_shards_for(frm, dst, dst, 1)
-            leaves = [self._submit(_task_batch_whole, self.token, sh.srcs[0], frm, k, nto, qsig,
+            leaves = [self._submit(_task_batch_whole, self.token, sh.srcs[0], frm, k, nto, qsig, memory,
                                    key=self._key("batch-whole", run))]
         else:
             nshards = min(shards or max(1, self.workers()), nto)
             sh = self._batch_shards_for(frm, dst, dst, nshards)
             bounds = sh.bounds
             leaves = [self._submit(_task_batch_shard, self.token, sh.srcs[j], frm, dst, k, bounds[j], bounds[j + 1],
-                                   _qsig(craw[bounds[j]:bounds[j + 1]]), nfrom, qsig,
+                                   _qsig(craw[bounds[j]:bounds[j + 1]]), nfrom, qsig, memory,
                                    key=self._key("batch-shard", run, j))
                       for j in range(nshards)]
         level, tasks, n = leaves, list(leaves), 0

@@ -192,6 +192,16 @@ class TestSample(DaskCase):
         with self.assertRaises(ValueError):
             self.m.batch_match("problem", to="expert", split="both")
 
+    def test_batch_within_a_memory_bound(self):
+        for split, frm, to in (("candidates", "problem", "achievement"), ("queries", "problem", "expert"),
+                               ("candidates", "achievement", "achievement")):
+            with self.subTest(split=split, frm=frm, to=to):
+                got = self.m.batch_match(frm, to=to, k=5, split=split, memory=libmatch.LM_MIN_BATCH_MEMORY)
+                self.assertEqual({t["memory"] for t in got.timings["shards"]}, {libmatch.LM_MIN_BATCH_MEMORY})
+                self.assertSameBatch(got, self.db.batch_match(frm, to=to, k=5))
+        with self.assertRaises(ValueError):
+            self.m.batch_match("problem", to="achievement", memory=1000)
+
     def test_more_shards_than_workers(self):
         got = self.m.batch_match("problem", to="achievement", k=7, shards=5)
         self.assertEqual(got.shards, 5)
