@@ -656,10 +656,14 @@ class Database:
                 self._check(setmem(h, memory))
             try:
                 rc = fn(h, f, dst, k, cb, None)
+                err = None if failure or not rc else error_for(rc, N.borrowed(lib.lm_errmsg(h)))
             finally:
                 if setmem is not None:
-                    setmem(h, self._batch_memory)
-            self._reraise(failure, rc)
+                    setmem(h, self._batch_memory)   # resets the handle's message: read it before
+            if failure:
+                raise failure[0]
+            if err is not None:
+                raise err
         return out
 
     # ---- allocation ----

@@ -210,6 +210,8 @@ class TestVectors(Base):
     def test_built_in_space_and_batch(self):
         with self.assertRaises(libmatch.InvalidArgument):
             self.db.batch_match("problem", to="achievement")            # no vectors built yet
+        with self.assertRaisesRegex(libmatch.InvalidArgument, "lm_vectors_build"):   # the call's own message
+            self.db.batch_match("problem", to="achievement", memory=1 << 20)
         self.db.build_vectors(4)
         self.assertEqual(self.db.stats()["vectors"]["dim"], 4)
         res = self.db.match(problem="P1", to="achievement", weights={"cosine": 1.0})
