@@ -5,7 +5,7 @@
 const native = require('./lib/native.cjs');
 const errors = require('./lib/errors.cjs');
 const { describeOptions } = require('./lib/options.cjs');
-const { Database, open, analyze, setDictionary, AnalyzeMode } = require('./lib/database.cjs');
+const { Database, open, analyze, setDictionary, AnalyzeMode, MIN_BATCH_MEMORY } = require('./lib/database.cjs');
 const { Pool, openPool } = require('./lib/pool.cjs');
 
 /** The version of the loaded C library, e.g. "1.0.0". */
@@ -22,6 +22,7 @@ module.exports = {
   libraryVersion,
   libraryPath: native.libraryPath,
   AnalyzeMode,
+  MIN_BATCH_MEMORY,
   LibraryNotFoundError: native.LibraryNotFoundError,
   LibmatchError: errors.LibmatchError,
   OutOfMemoryError: errors.OutOfMemoryError,

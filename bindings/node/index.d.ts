@@ -112,6 +112,25 @@ export interface AllocateOptions {
   [name: string]: number | bigint | string | readonly string[] | readonly number[] | Int32Array | null | undefined;
 }
 
+/** Batch matching: Database.batchMatch(from, to, options). */
+export interface BatchMatchOptions {
+  /** Hits per source record, 1..10000 (default: the option registry's "k"). */
+  k?: number;
+  /** Bytes this call may hold: 0 for no bound, else at least MIN_BATCH_MEMORY (default: db.batchMemory). */
+  memory?: number;
+  /** Progress (stage 'batch', done, total); return false to stop the batch (StateError). */
+  onProgress?: (stage: string, done: number, total: number) => boolean | void;
+}
+
+/** One hit of a batch: a record of the target kind and its cosine with the source record. */
+export interface BatchHit {
+  readonly id: string;
+  readonly score: number;
+}
+
+/** Each source record's id, in the library's order, to its hits (frozen, best first). */
+export type BatchResults = ReadonlyMap<string, readonly BatchHit[]>;
+
 export interface AllocationPair {
   readonly problem: string;
   readonly candidate: string;
@@ -179,6 +198,8 @@ export declare class Database {
   readonly closed: boolean;
   /** Milliseconds a call waits on a locked database before BusyError (0..3600000; lm_set_busy_timeout). */
   timeout: number;
+  /** Bytes batchMatch() may hold: 0 (default) for no bound, else at least MIN_BATCH_MEMORY (lm_set_batch_memory). */
+  batchMemory: number;
   readonly analyzerId: string;
   close(): void;
   [Symbol.dispose](): void;
@@ -203,6 +224,8 @@ export declare class Database {
   query(text: Text, to: Kind, options?: MatchOptions): MatchResults;
   matchRecord(record: RecordInput, to: Kind, options?: MatchOptions): MatchResults;
   allocate(to: Kind, options?: AllocateOptions): Allocation;
+  /** Every record of kind `from` against every record of kind `to` in the built-in semantic space (needs buildVectors()). */
+  batchMatch(from: Kind, to: Kind, options?: BatchMatchOptions): BatchResults;
 
   analyze(text: Text, options?: AnalyzeOptions): readonly Token[];
   setAnalyzerMode(mode: AnalyzeModeName | readonly AnalyzeModeName[] | number): void;
@@ -229,6 +252,7 @@ export declare class Pool {
   query(text: Text, to: Kind, options?: MatchOptions): Promise<MatchResults>;
   matchRecord(record: RecordInput, to: Kind, options?: MatchOptions): Promise<MatchResults>;
   allocate(to: Kind, options?: AllocateOptions): Promise<Allocation>;
+  batchMatch(from: Kind, to: Kind, options?: Omit<BatchMatchOptions, 'onProgress'>): Promise<BatchResults>;
   analyze(text: Text, options?: AnalyzeOptions): Promise<readonly Token[]>;
   put(record: RecordInput): Promise<void>;
   get(kind: Kind, id: string): Promise<StoredRecord>;
@@ -262,6 +286,8 @@ export declare function libraryVersion(): string;
 /** The path (or soname) the C library was loaded from. */
 export declare const libraryPath: string;
 export declare const AnalyzeMode: Readonly<{ words: number; subwords: number; bigrams: number; all: number }>;
+/** The smallest memory bound of batch matching other than 0: 65536 bytes (LM_MIN_BATCH_MEMORY). */
+export declare const MIN_BATCH_MEMORY: number;
 
 /** The shared library could not be loaded (thrown when the package is loaded). */
 export declare class LibraryNotFoundError extends Error {
@@ -329,6 +355,7 @@ declare const libmatch: {
   libraryVersion: typeof libraryVersion;
   libraryPath: typeof libraryPath;
   AnalyzeMode: typeof AnalyzeMode;
+  MIN_BATCH_MEMORY: typeof MIN_BATCH_MEMORY;
   LibraryNotFoundError: typeof LibraryNotFoundError;
   LibmatchError: typeof LibmatchError;
   OutOfMemoryError: typeof OutOfMemoryError;

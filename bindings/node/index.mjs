@@ -15,6 +15,7 @@ export const {
   libraryVersion,
   libraryPath,
   AnalyzeMode,
+  MIN_BATCH_MEMORY,
   LibraryNotFoundError,
   LibmatchError,
   OutOfMemoryError,

@@ -4,9 +4,9 @@
 
 const fs = require('node:fs');
 const { fileURLToPath } = require('node:url');
-const { koffi, C, withLength, cstr, takeString, describe } = require('./native.cjs');
-const { makeError, StateError, InvalidArgumentError } = require('./errors.cjs');
-const { makeOpts } = require('./options.cjs');
+const { koffi, C, withLength, cstr, takeString, describe, decodeStrings, decodeFloats } = require('./native.cjs');
+const { makeError, StateError, InvalidArgumentError, OutOfRangeError } = require('./errors.cjs');
+const { makeOpts, describeOptions } = require('./options.cjs');
 
 // Flags and policies of libmatch.h (stable ABI constants).
 const LM_OPEN_READONLY = 0x01;
@@ -15,6 +15,8 @@ const LM_OPEN_NO_MMAP = 0x04;
 const LM_BUSY_TIMEOUT_MS = 10000;
 const LM_LOAD_ATOMIC = 0;
 const LM_LOAD_SKIP_BAD = 1;
+/** The smallest memory bound of batch matching other than 0 (LM_MIN_BATCH_MEMORY). */
+const LM_MIN_BATCH_MEMORY = 65536;
 
 /** Analyzer modes (LM_ANALYZE_* of libmatch.h). */
 const AnalyzeMode = Object.freeze({ words: 0x01, subwords: 0x02, bigrams: 0x04, all: 0x07 });
@@ -166,6 +168,21 @@ function analyze(text, options) {
   return analyzeWith(null, text, options);
 }
 
+/** A memory bound in bytes: an integer (its range is the library's to check). */
+function memoryOf(bytes, what) {
+  if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes)) {
+    throw new TypeError(`${what}: expected an integer number of bytes (0: no bound, else at least ${LM_MIN_BATCH_MEMORY}), got ${describe(bytes)}${typeof bytes === 'number' ? ` ${bytes}` : ''}`);
+  }
+  return bytes;
+}
+
+/** The option "k" of the registry (its default and bounds). */
+function kOption() {
+  return describeOptions().find((d) => d.name === 'k');
+}
+
+const BATCH_OPTIONS = new Set(['k', 'memory', 'onProgress']);
+
 // A forgotten Database closes its handle when it is garbage collected.
 const finalizer = new FinalizationRegistry((handle) => { C.lm_close(handle); });
 
@@ -176,6 +193,7 @@ class Database {
   #path;
   #flags;
   #timeout = LM_BUSY_TIMEOUT_MS;
+  #batchMemory = 0;
 
   /**
    * Open (creating if needed) the database at `path` (or ':memory:').
@@ -233,6 +251,21 @@ class Database {
     // Out of 0..LM_MAX_BUSY_TIMEOUT_MS: the library's OutOfRangeError.
     this.#check(C.lm_set_busy_timeout(h, Math.abs(ms) > 2 ** 31 - 1 ? -1 : ms));
     this.#timeout = ms;
+  }
+
+  /**
+   * Bytes batchMatch() may hold on this handle: 0 (the default) for no
+   * bound, else at least 65536 (LM_MIN_BATCH_MEMORY; OutOfRangeError
+   * otherwise, the bound in use stays).  Beyond the bound the vectors are
+   * read in ranges rather than loaded whole: the same hits and scores
+   * (lm_set_batch_memory).
+   */
+  get batchMemory() { return this.#batchMemory; }
+  set batchMemory(bytes) {
+    memoryOf(bytes, 'batchMemory');
+    const h = this.#live();
+    this.#check(C.lm_set_batch_memory(h, bytes));
+    this.#batchMemory = bytes;
   }
 
   /** Close the handle; later calls throw StateError.  Idempotent. */
@@ -388,15 +421,17 @@ class Database {
     return this.#load(options, (h, policy, out) => C.lm_load_jsonl_buffer(h, buf, len, policy, out));
   }
 
-  #load(options, call) {
-    const h = this.#live();
-    const policy = options.skipBad ? LM_LOAD_SKIP_BAD : LM_LOAD_ATOMIC;
-    const out = [null];
+  /**
+   * Run call(h) with onProgress (when a function) installed as the handle's
+   * progress callback for the call (lm_set_progress), removed after.
+   * Returns [rc, what onProgress threw or null].
+   */
+  #withProgress(h, onProgress, call) {
     let rc, thrown = null, cb = null;
-    if (typeof options.onProgress === 'function') {
+    if (typeof onProgress === 'function') {
       cb = koffi.register((ctx, stage, done, total) => {
         try {
-          return options.onProgress(stage, Number(done), Number(total)) === false ? 1 : 0;
+          return onProgress(stage, Number(done), Number(total)) === false ? 1 : 0;
         } catch (e) {
           thrown = thrown || e;
           return 1;
@@ -405,10 +440,18 @@ class Database {
       C.lm_set_progress(h, cb, null);
     }
     try {
-      rc = call(h, policy, out);
+      rc = call(h);
     } finally {
       if (cb) { C.lm_set_progress(h, null, null); koffi.unregister(cb); }
     }
+    return [rc, thrown];
+  }
+
+  #load(options, call) {
+    const h = this.#live();
+    const policy = options.skipBad ? LM_LOAD_SKIP_BAD : LM_LOAD_ATOMIC;
+    const out = [null];
+    const [rc, thrown] = this.#withProgress(h, options.onProgress, () => call(h, policy, out));
     let report;
     try {
       report = toReport(out[0]);
@@ -536,6 +579,65 @@ class Database {
     }
   }
 
+  /**
+   * Batch matching in the built-in semantic space (needs buildVectors()):
+   * every record of kind `from` against every record of kind `to`, the k
+   * best of each by cosine (same kind: the record itself excluded).  Returns
+   * a Map from each source id, in the library's order, to its hits
+   * [{id, score}] (frozen, best first).  options: k (default: the option
+   * registry's "k"), memory (bytes this call may hold, as `batchMemory`, for
+   * this call only), onProgress(stage 'batch', done, total) (return false
+   * to stop: StateError).  StateError before buildVectors().
+   */
+  batchMatch(from, to, options = {}) {
+    const h = this.#live();
+    const f = kindOf(from, 'from'), t = kindOf(to, 'to');
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`options: expected an object, got ${describe(options)}`);
+    }
+    for (const name of Object.keys(options)) {
+      if (!BATCH_OPTIONS.has(name)) {
+        throw new TypeError(`batchMatch: unknown option '${name}' (${[...BATCH_OPTIONS].join(', ')})`);
+      }
+    }
+    const k = options.k === undefined ? kOption().default : options.k;
+    if (typeof k !== 'number' || !Number.isInteger(k)) throw new TypeError(`k: expected an integer, got ${describe(k)}`);
+    if (Math.abs(k) > 2 ** 31 - 1) {         // not a C int; the library checks the others
+      throw new OutOfRangeError(`k ${k} is not in ${kOption().min}..${kOption().max}`);
+    }
+    const memory = options.memory === undefined ? undefined : memoryOf(options.memory, 'memory');
+    const onProgress = options.onProgress;
+    if (onProgress !== undefined && typeof onProgress !== 'function') {
+      throw new TypeError(`onProgress: expected a function, got ${describe(onProgress)}`);
+    }
+
+    const result = new Map();
+    let thrown = null;
+    const each = (ctx, fromId, n, ids, scores) => {
+      try {
+        const hitIds = decodeStrings(ids, n), sc = decodeFloats(scores, n);
+        const hits = new Array(n);
+        for (let i = 0; i < n; i++) hits[i] = Object.freeze({ id: hitIds[i], score: sc[i] });
+        result.set(fromId, Object.freeze(hits));
+        return 0;
+      } catch (e) {                 // never let an exception cross C
+        thrown = thrown || e;
+        return 1;
+      }
+    };
+    if (memory !== undefined) this.#check(C.lm_set_batch_memory(h, memory));
+    let rc, failed, message = null;
+    try {
+      [rc, failed] = this.#withProgress(h, onProgress, () => C.lm_batch_match(h, f, t, k, each, null));
+      if (rc !== 0) message = C.lm_errmsg(h);      // before the next call replaces it
+    } finally {
+      if (memory !== undefined) C.lm_set_batch_memory(h, this.#batchMemory);
+    }
+    if (thrown || failed) throw thrown || failed;
+    if (rc !== 0) throw makeError(rc, message);
+    return result;
+  }
+
   // ---- analyzer and vocabulary ----
 
   /** Tokens of `text` as this database indexes it (its user words apply).
@@ -598,4 +700,5 @@ function setDictionary(path) {
 
 module.exports = {
   Database, open, analyze, setDictionary, AnalyzeMode, toResults, kResultsJSON,
+  MIN_BATCH_MEMORY: LM_MIN_BATCH_MEMORY,
 };

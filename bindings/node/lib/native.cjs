@@ -76,6 +76,8 @@ koffi.opaque('lm_allocation');
 koffi.opaque('lm_tokens');
 koffi.proto('int lm_record_fn(void *ctx, int kind, const char *id, const char *json, size_t len)');
 koffi.proto('int lm_progress_fn(void *ctx, const char *stage, int64_t done, int64_t total)');
+// ids and scores arrive as pointers (decoded by the caller for n hits).
+koffi.proto('int lm_batch_fn(void *ctx, const char *from_id, int n, const void *ids, const void *scores)');
 
 // Text that has an explicit length is passed as bytes (`const uint8_t *`, a
 // Buffer) with its byte length; NUL-terminated text (ids, paths, option
@@ -131,6 +133,8 @@ const DECLS = [
   'void lm_results_free(lm_results *r)',
 
   'int lm_vectors_build(lm_db *db, int dim)',
+  'int lm_batch_match(lm_db *db, int from, int to, int k, lm_batch_fn *cb, void *ctx)',
+  'int lm_set_batch_memory(lm_db *db, int64_t bytes)',
 
   'int lm_allocate_v2(lm_db *db, int to, const char **problems, int nproblems, ' +
       'const char **candidates, const int *capacities, int ncandidates, ' +
@@ -213,6 +217,20 @@ function takeString(ptr) {
   }
 }
 
+const POINTER_SIZE = koffi.sizeof('void *');
+
+/** The n strings of a C array `const char *const *`, borrowed for a callback. */
+function decodeStrings(ptr, n) {
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = koffi.decode(ptr, i * POINTER_SIZE, 'const char *');
+  return out;
+}
+
+/** The n values of a C array `const float *`, as numbers. */
+function decodeFloats(ptr, n) {
+  return n > 0 ? Array.from(koffi.decode(ptr, 'float', n)) : [];
+}
+
 function describe(v) {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
@@ -221,5 +239,5 @@ function describe(v) {
 
 module.exports = {
   koffi, C, libraryPath, LibraryNotFoundError,
-  bytes, withLength, cstr, takeString, describe,
+  bytes, withLength, cstr, takeString, describe, decodeStrings, decodeFloats,
 };

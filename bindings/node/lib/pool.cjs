@@ -112,6 +112,7 @@ class Pool {
   query(text, to, options) { return this.#call('query', [text, to, options], toResults); }
   matchRecord(record, to, options) { return this.#call('matchRecord', [record, to, options], toResults); }
   allocate(to, options) { return this.#call('allocate', [to, options]); }
+  batchMatch(from, to, options = {}) { return this.#call('batchMatch', [from, to, noCallbacks(options)], freezeBatch); }
   analyze(text, options) { return this.#call('analyze', [text, options]); }
   put(record) { return this.#call('put', [record]); }
   get(kind, id) { return this.#call('get', [kind, id]); }
@@ -146,6 +147,12 @@ if (typeof Symbol.asyncDispose === 'symbol') {
   Object.defineProperty(Pool.prototype, Symbol.asyncDispose, {
     value: function asyncDispose() { return this.close(); }, writable: true, configurable: true,
   });
+}
+
+/** A batch's Map as the worker sent it, its hit lists frozen as Database.batchMatch() gives them. */
+function freezeBatch(m) {
+  for (const hits of m.values()) deepFreeze(hits);
+  return m;
 }
 
 function noCallbacks(options) {

@@ -8,7 +8,7 @@ const { Database, kResultsJSON } = require('./database.cjs');
 
 const MATCHES = new Set(['match', 'query', 'matchRecord']);
 const CALLS = new Set(['put', 'get', 'getJSON', 'delete', 'count', 'stats', 'load', 'loadFile',
-  'loadBuffer', 'export', 'allocate', 'analyze', 'addWord', 'addSynonym', 'loadSynonyms']);
+  'loadBuffer', 'export', 'allocate', 'batchMatch', 'analyze', 'addWord', 'addSynonym', 'loadSynonyms']);
 
 function serializeError(e) {
   return {

@@ -5,6 +5,7 @@ import libmatch, {
   open, openPool, analyze, describeOptions, libraryVersion, libraryPath, AnalyzeMode, setDictionary,
   Database, Pool, LibmatchError, NotFoundError, InvalidRecordError, NotADatabaseError, MisuseError,
   type Match, type MatchResults, type LoadReport, type OptionDescription, type Token, type Allocation,
+  type BatchHit, type BatchResults, MIN_BATCH_MEMORY,
 } from 'libmatch';
 
 const version: string = libraryVersion();
@@ -29,6 +30,13 @@ if (top) {
 const q: MatchResults = db.query(Buffer.from('碳化硅'), 'achievement');
 const r: MatchResults = db.matchRecord({ kind: 'problem', title: 'x' }, 'expert');
 const a: Allocation = db.allocate('expert', { problems: ['P-1'], capacity: 2, per_problem: 1, min_score: 0 });
+db.buildVectors(4);
+db.batchMemory = MIN_BATCH_MEMORY;
+const bound: number = db.batchMemory;
+const batch: BatchResults = db.batchMatch('problem', 'achievement', { k: 2, memory: 0, onProgress: (stage, done, total) => done <= total });
+const firstHits: readonly BatchHit[] | undefined = batch.get('P-1');
+const cos: number | undefined = firstHits?.[0]?.score;
+for (const [fromId, list] of db.batchMatch('expert', 'achievement')) void [fromId.length, list.map((h) => h.id)];
 const tokens: readonly Token[] = db.analyze('5G基站', { mode: ['words', 'bigrams'] });
 const t2: readonly Token[] = analyze('x', { mode: 'all' });
 const opts: readonly OptionDescription[] = describeOptions();
@@ -55,6 +63,10 @@ async function pooled(): Promise<void> {
   const h: MatchResults = await pool.match('problem', 'P-1', 'achievement', { k: 3 });
   const c: number = await pool.count();
   const rep: LoadReport = await pool.load('/tmp/x.jsonl', { skipBad: true });
+  const pb: BatchResults = await pool.batchMatch('problem', 'expert', { k: 1, memory: MIN_BATCH_MEMORY });
+  // @ts-expect-error: no progress callback on a pool
+  await pool.batchMatch('problem', 'expert', { onProgress: () => false });
+  void pb;
   await pool.close();
   await pool[Symbol.asyncDispose]();
   void [h, c, rep];
@@ -65,7 +77,14 @@ const same: typeof Database = libmatch.Database;
 db.match('problem', 'P-1', 'patent');
 // @ts-expect-error: results are read-only
 hits[0].score = 1;
+// @ts-expect-error: batch results are read-only
+batch.set('P-2', []);
+// @ts-expect-error: a batch hit is read-only
+if (firstHits?.[0]) firstHits[0].score = 1;
+// @ts-expect-error: batch options are k, memory, onProgress
+db.batchMatch('problem', 'achievement', { region: '陕西省' });
 // @ts-expect-error: an option value is a number, string or string list
 db.match('problem', 'P-1', 'achievement', { k: { n: 1 } });
 
+void [bound, cos];
 void [version, where, words, n, terms, q, r, a, tokens, t2, opts, visited, text, written, count, ctorCode, pooled, same];

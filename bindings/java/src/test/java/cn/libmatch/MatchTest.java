@@ -4,9 +4,11 @@ import static cn.libmatch.Check.eq;
 import static cn.libmatch.Check.near;
 import static cn.libmatch.Check.ok;
 import static cn.libmatch.Check.raises;
+import static cn.libmatch.Check.raisesExactly;
 
 import cn.libmatch.TestRunner.Test;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -14,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** Matching in every direction, options by name, allocation. */
+/** Matching in every direction, options by name, allocation, batch matching. */
 public class MatchTest {
 
     static Database sample() {
@@ -184,5 +186,140 @@ public class MatchTest {
         ok(Double.isNaN(p[1]), "hit 1 has none");
         String labelOnly = "{\"query_terms\":[],\"results\":[{\"id\":\"A\",\"label\":\"\\\"probability\\\"\",\"score\":1}]}";
         eq(null, Database.probabilities(labelOnly, 1), "the word inside a label is not a key");
+    }
+
+    /** The ids of the stored records of `kind`, in storage order. */
+    static List<String> ids(Database db, Kind kind) {
+        List<String> ids = new ArrayList<>();
+        for (StoredRecord r : db.records(kind)) ids.add(r.id());
+        return ids;
+    }
+
+    /** Every source has `k` hits (fewer only when there are fewer targets), best first, with cosines. */
+    static void checkBatch(Map<String, List<BatchHit>> batch, int k, String what) {
+        for (Map.Entry<String, List<BatchHit>> e : batch.entrySet()) {
+            List<BatchHit> hits = e.getValue();
+            eq(k, hits.size(), what + ": hits of " + e.getKey());
+            for (int i = 0; i < hits.size(); i++) {
+                BatchHit h = hits.get(i);
+                ok(h.score() == (float) h.score(), "a float score: " + h);
+                ok(h.score() >= -1.0001 && h.score() <= 1.0001, "a cosine: " + h);
+                ok(i == 0 || hits.get(i - 1).score() >= h.score(), what + ": best first");
+            }
+        }
+    }
+
+    @Test(7)
+    void batchMatchInTheBuiltInSpace() {
+        try (Database db = Database.openInMemory()) {
+            Fixtures.loadSample(db);
+            InvalidStateException e = raisesExactly(InvalidStateException.class, LibmatchException.LM_ESTATE,
+                () -> db.batchMatch(Kind.PROBLEM, Kind.ACHIEVEMENT, 2));      // no vectors built yet
+            Check.contains(e.getMessage(), "no semantic vectors", "the library's message");
+            db.buildVectors(4);
+            Map<String, List<BatchHit>> batch = db.batchMatch(Kind.PROBLEM, Kind.ACHIEVEMENT, 2);
+            eq(ids(db, Kind.PROBLEM), new ArrayList<>(batch.keySet()), "every problem, in the library's order");
+            checkBatch(batch, 2, "problem -> achievement k=2");
+            Set<String> achievements = new HashSet<>(ids(db, Kind.ACHIEVEMENT));
+            for (List<BatchHit> hits : batch.values())
+                for (BatchHit h : hits) ok(achievements.contains(h.id()), "an achievement: " + h);
+            eq(batch, db.batchMatch(Kind.PROBLEM, Kind.ACHIEVEMENT, 2), "the same again");
+            raises(UnsupportedOperationException.class, () -> batch.put("x", List.of()));
+            raises(UnsupportedOperationException.class, () -> batch.values().iterator().next().clear());
+            raisesExactly(OutOfRangeException.class, LibmatchException.LM_ERANGE,
+                          () -> db.batchMatch(Kind.PROBLEM, Kind.ACHIEVEMENT, 0));
+            raisesExactly(OutOfRangeException.class, LibmatchException.LM_ERANGE,
+                          () -> db.batchMatch(Kind.PROBLEM, Kind.ACHIEVEMENT, 10001));
+            raises(NullPointerException.class, () -> db.batchMatch(null, Kind.ACHIEVEMENT, 2));
+            db.buildVectors(2);
+            Map<String, List<BatchHit>> b = db.batchMatch(Kind.EXPERT, Kind.ACHIEVEMENT, 1);
+            eq(ids(db, Kind.EXPERT), new ArrayList<>(b.keySet()), "every expert");
+            checkBatch(b, 1, "expert -> achievement k=1");
+            Map<String, List<BatchHit>> self = db.batchMatch(Kind.ACHIEVEMENT, Kind.ACHIEVEMENT, 3);
+            for (Map.Entry<String, List<BatchHit>> en : self.entrySet())
+                for (BatchHit h : en.getValue()) ok(!h.id().equals(en.getKey()), "same kind: the record itself excluded");
+        }
+        Database closed = Database.openInMemory();
+        closed.close();
+        raises(InvalidStateException.class, () -> closed.batchMatch(Kind.PROBLEM, Kind.EXPERT, 1));
+    }
+
+    @Test(8)
+    void batchMatchWithinMemory() {
+        String[] words = {"锂电池", "储能", "热失控", "猕猴桃", "溃疡病", "小麦", "抗旱", "育种", "5G基站", "PEM燃料电池",
+                          "碳化硅", "功率器件", "光伏", "氢能", "果园", "病害", "電站", "新品種", "隧道", "掘进"};
+        try (Database db = Database.openInMemory()) {
+            long x = 7;
+            List<String> recs = new ArrayList<>();
+            for (int i = 0; i < 1100; i++) {
+                StringBuilder title = new StringBuilder();
+                for (int j = 0; j < 4; j++) {
+                    x = (x * 1103515245L + 12345) % (1L << 31);
+                    title.append(words[(int) ((x >> 8) % words.length)]);
+                }
+                recs.add(Json.write(Map.of("id", String.format("A%04d", i), "kind", "achievement",
+                                           "title", title.toString())));
+            }
+            eq(1100L, db.loadRecords(recs, LoadPolicy.ATOMIC).loaded(), "loaded");
+            db.buildVectors(12);
+            eq(0L, db.batchMemory(), "no bound by default");
+            Map<String, List<BatchHit>> whole = db.batchMatch(Kind.ACHIEVEMENT, Kind.ACHIEVEMENT, 5);
+            eq(1100, whole.size(), "every achievement");
+            checkBatch(whole, 5, "whole");
+            List<Long> seen = new ArrayList<>();
+            db.setProgressListener((stage, done, total) -> {
+                eq("batch", stage, "stage");
+                seen.add(done);
+                return true;
+            });
+            Map<String, List<BatchHit>> part = db.batchMatch(Kind.ACHIEVEMENT, Kind.ACHIEVEMENT, 5,
+                                                             Database.MIN_BATCH_MEMORY);
+            db.setProgressListener(null);
+            eq(whole, part, "the same ids and scores within 64 KiB");
+            eq(new ArrayList<>(whole.keySet()), new ArrayList<>(part.keySet()), "in the same order");
+            ok(seen.size() > 2, "blocks and ranges report progress: " + seen);
+            eq(0L, db.batchMemory(), "the memory of one call is for that call");
+            db.setBatchMemory(65536);
+            eq(65536L, db.batchMemory(), "set");
+            eq(whole, db.batchMatch(Kind.ACHIEVEMENT, Kind.ACHIEVEMENT, 5), "the handle's bound");
+            OutOfRangeException e = raisesExactly(OutOfRangeException.class, LibmatchException.LM_ERANGE,
+                                                  () -> db.setBatchMemory(1000));
+            Check.contains(e.getMessage(), "batch memory 1000 bytes", "the library's message");
+            raisesExactly(OutOfRangeException.class, LibmatchException.LM_ERANGE,
+                          () -> db.batchMatch(Kind.ACHIEVEMENT, Kind.ACHIEVEMENT, 5, 1000));
+            raisesExactly(OutOfRangeException.class, LibmatchException.LM_ERANGE,
+                          () -> db.setBatchMemory(-1));
+            eq(65536L, db.batchMemory(), "unchanged by the refusals");
+            // A failing call under a memory bound of its own: the library's
+            // message, not the one of restoring the handle's bound.
+            OutOfRangeException badK = raisesExactly(OutOfRangeException.class, LibmatchException.LM_ERANGE,
+                () -> db.batchMatch(Kind.ACHIEVEMENT, Kind.ACHIEVEMENT, 0, 1L << 20));
+            Check.contains(badK.getMessage(), "k 0", "the batch's message");
+            eq(65536L, db.batchMemory(), "restored after a failure");
+            db.setBatchMemory(1L << 40);
+            eq(1L << 40, db.batchMemory(), "2^40");
+            db.setBatchMemory(0);
+            eq(0L, db.batchMemory(), "0: no bound again");
+        }
+    }
+
+    @Test(9)
+    void batchMatchProgressInterruptsAndRethrows() {
+        try (Database db = Database.openInMemory()) {
+            Fixtures.loadSample(db);
+            db.buildVectors(4);
+            db.setProgressListener((stage, done, total) -> false);
+            raisesExactly(InvalidStateException.class, LibmatchException.LM_ESTATE,
+                          () -> db.batchMatch(Kind.PROBLEM, Kind.ACHIEVEMENT, 2));
+            db.setProgressListener((stage, done, total) -> {
+                throw new UnsupportedOperationException("listener failed in " + stage);
+            });
+            UnsupportedOperationException u = raises(UnsupportedOperationException.class,
+                () -> db.batchMatch(Kind.PROBLEM, Kind.ACHIEVEMENT, 2, Database.MIN_BATCH_MEMORY));
+            eq("listener failed in batch", u.getMessage(), "the listener's exception comes back");
+            eq(0L, db.batchMemory(), "restored");
+            db.setProgressListener(null);
+            eq(ids(db, Kind.PROBLEM).size(), db.batchMatch(Kind.PROBLEM, Kind.ACHIEVEMENT, 2).size(), "usable afterwards");
+        }
     }
 }
