@@ -78,6 +78,8 @@ const char *lmx_fts_table(int kind)
 
 /* ---- named statements ------------------------------------------------------ */
 
+_Static_assert(LMX_NSTMT <= LMX_NSTMT_SLOTS, "lmx_store's statement slots (LMX_NSTMT_SLOTS) are fewer than the statements");
+
 /* The SQL of every named statement; "%s" is the kind's full-text table. */
 static const char *const stmt_sql[LMX_NSTMT] = {
     [S_DATA_VERSION]  = "PRAGMA data_version",

@@ -77,7 +77,7 @@
 /* Vector spaces: the built-in semantic space, external embeddings. */
 enum { LMX_SPACE_BUILTIN, LMX_SPACE_EXTERNAL, LMX_NSPACES };
 
-#define LMX_NSTMT_SLOTS 56      /* >= the number of named statements (store_sql.h) */
+#define LMX_NSTMT_SLOTS 64      /* >= the number of named statements (store_sql.h; checked in store.c) */
 #define LMX_NDYN        16      /* bm25 scan variants: one per filter combination */
 
 typedef struct lmx_store {
