@@ -180,7 +180,7 @@ static void test_feedback_errors(void)
     CHECK_EQ_INT(lm_stats_json(db, &js), LM_OK);
     CHECK_CONTAINS(js, "\"feedback\":2");
     CHECK_CONTAINS(js, "\"model\":\"default\"");
-    CHECK_CONTAINS(js, "\"schema_version\":4");
+    CHECK_CONTAINS(js, "\"schema_version\":3");
     lm_free(js);
     CHECK_EQ_INT(lm_feedback_put(db, LM_PROBLEM, "P-001", LM_EXPERT, "E-001", LM_GRADE_DELETE), LM_OK);
     CHECK_EQ_INT(lm_stats_json(db, &js), LM_OK);
@@ -326,8 +326,7 @@ static void test_migration_to_v3(void)
     lm_close(db);
     sqlite3 *raw;
     CHECK_EQ_INT(sqlite3_open(path, &raw), SQLITE_OK);
-    CHECK_EQ_INT(sqlite3_exec(raw, "DROP INDEX record_info;"
-                              "DROP TABLE feedback; DROP TABLE pst_term; DROP TABLE pst_block; DELETE FROM meta WHERE key LIKE 'pst%';"
+    CHECK_EQ_INT(sqlite3_exec(raw, "DROP TABLE feedback; DROP TABLE pst_term; DROP TABLE pst_block; DELETE FROM meta WHERE key LIKE 'pst%';"
                               "UPDATE meta SET value = '2' WHERE key = 'schema_version';",
                               0, 0, 0), SQLITE_OK);
     sqlite3_close(raw);
@@ -337,7 +336,7 @@ static void test_migration_to_v3(void)
     CHECK_EQ_INT(lm_feedback_put(db, LM_PROBLEM, "P-001", LM_EXPERT, "E-022", LM_GRADE_CONTACT), LM_OK);
     char *js = NULL;
     CHECK_EQ_INT(lm_stats_json(db, &js), LM_OK);
-    CHECK_CONTAINS(js, "\"schema_version\":4");
+    CHECK_CONTAINS(js, "\"schema_version\":3");
     CHECK_CONTAINS(js, "\"feedback\":1");
     lm_free(js);
     lm_close(db);

@@ -115,8 +115,7 @@ static void downgrade_to_v1(const char *path)
     /* Version 3's tables (the posting index) did not exist either. */
     CHECK_EQ_INT(sqlite3_exec(raw, "DROP TABLE pst_term; DROP TABLE pst_block; DELETE FROM meta WHERE key LIKE 'pst%';",
                               0, 0, 0), SQLITE_OK);
-    CHECK_EQ_INT(sqlite3_exec(raw, "DROP INDEX record_info;"     /* version 4's addition */
-                                   "ALTER TABLE record DROP COLUMN label; ALTER TABLE record DROP COLUMN tags;"
+    CHECK_EQ_INT(sqlite3_exec(raw, "ALTER TABLE record DROP COLUMN label; ALTER TABLE record DROP COLUMN tags;"
                                    "DROP TABLE feedback;"          /* version 3's addition */
                                    "UPDATE meta SET value = '1' WHERE key = 'schema_version';", 0, 0, 0), SQLITE_OK);
     /* DROP COLUMN rewrote the table's text: put back the text version 1

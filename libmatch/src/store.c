@@ -53,7 +53,6 @@ static const char *const additions[LMX_SCHEMA_VERSION + 1] = {
           "  from_kind INTEGER NOT NULL, from_id TEXT NOT NULL, to_kind INTEGER NOT NULL, to_id TEXT NOT NULL,"
           "  grade INTEGER NOT NULL, at INTEGER NOT NULL,"
           "  PRIMARY KEY(from_kind, from_id, to_kind, to_id)) WITHOUT ROWID;",
-    [4] = "CREATE INDEX IF NOT EXISTS record_info ON record(rid, kind, id, region, maturity, tags);",
 };
 
 /* The additions of versions from..to, concatenated (malloc'ed, "" if none). */
@@ -93,9 +92,6 @@ static const char *const stmt_sql[LMX_NSTMT] = {
     [S_COUNT_KIND]    = "SELECT count(*) FROM record WHERE kind=?",
     [S_COUNT_ALL]     = "SELECT count(*) FROM record",
     [S_INFO]          = "SELECT kind, id, region, maturity, tags FROM record WHERE rid=?",
-    /* The same from the covering index (version 4): its entries are a few
-       dozen bytes where a record's row holds its whole JSON. */
-    [S_INFO_IX]       = "SELECT kind, id, region, maturity, tags FROM record INDEXED BY record_info WHERE rid=?",
     [S_TAGS]          = "SELECT field FROM record_field WHERE rid=?",
     [S_LABEL]         = "SELECT label FROM record WHERE rid=?",
     [S_IDS]           = "SELECT id FROM record WHERE kind=? ORDER BY id",
@@ -351,19 +347,12 @@ static int ref_run(schema_ref *r, const char *sql, int as_alt)
     return rc == SQLITE_OK ? LM_OK : LM_ENOMEM;
 }
 
-/* Add the objects of `sql` (run on an empty database after the base
-   schema, which its indexes may refer to) that r does not hold yet. */
+/* Add the objects of `sql` (run alone on an empty database). */
 static int ref_run_more(schema_ref *r, const char *sql)
 {
     schema_ref extra = { .n = 0 };
-    size_t n = strlen(base_schema) + strlen(sql) + 1;
-    char *all = malloc(n);
-    if (!all) return LM_ENOMEM;
-    snprintf(all, n, "%s%s", base_schema, sql);
-    int rc = ref_run(&extra, all, 0);
-    free(all);
-    for (int i = 0; i < extra.n && !rc; i++)
-        if (!ref_find(r, extra.o[i].name)) ref_add(r, extra.o[i].type, extra.o[i].name, extra.o[i].sql);
+    int rc = ref_run(&extra, sql, 0);
+    for (int i = 0; i < extra.n && !rc; i++) ref_add(r, extra.o[i].type, extra.o[i].name, extra.o[i].sql);
     ref_free(&extra);
     return rc;
 }
@@ -842,15 +831,7 @@ static int split_tags(lmx_recinfo *out, const char *t)
 int lmx_store_info(lmx_store *st, int64_t rid, lmx_recinfo *out)
 {
     memset(out, 0, sizeof *out);
-    if (!st->info_ix) {
-        /* Looked up once: a version 3 file read as it is has no such index. */
-        sqlite3_stmt *q = NULL;
-        int found = sqlite3_prepare_v2(st->sql, "SELECT 1 FROM sqlite_master WHERE type='index' AND name='record_info'",
-                                       -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW;
-        sqlite3_finalize(q);
-        st->info_ix = found ? 2 : 1;
-    }
-    sqlite3_stmt *s = lmx_store_stmt(st, st->info_ix == 2 ? S_INFO_IX : S_INFO, 0);
+    sqlite3_stmt *s = lmx_store_stmt(st, S_INFO, 0);
     if (!s) return st->err->code;
     sqlite3_bind_int64(s, 1, rid);
     int rc = sqlite3_step(s);

@@ -12,7 +12,7 @@
 ** Errors: every call that can fail returns an LM_* status and records a
 ** message in *st->err (which the handle owns).
 **
-** Schema (LMX_SCHEMA_VERSION 4):
+** Schema (LMX_SCHEMA_VERSION 3):
 **   meta(key, value)                      schema_version, analyzer, mode,
 **                                         index_stale, lsa_*, ext_*, model
 **                                         (the learned match model, JSON)
@@ -39,13 +39,6 @@
 **                                         judged matches (version 3), by id
 **                                         so that they outlive a record's
 **                                         replacement
-**   record_info ON record(rid, kind, id, region, maturity, tags)
-**                                         (version 4) what a candidate's
-**                                         filters and features read, in a
-**                                         few pages instead of the records'
-**                                         rows (lmx_store_info); a read-only
-**                                         handle reads a version 3 file as it
-**                                         is, without it
 ** Vector blobs are "LMV1" + dimension + little-endian float32 (vectors.h);
 ** version 1 files stored bare host-endian floats and are migrated on the
 ** first writable open (read as they are when opened read-only).
@@ -61,8 +54,7 @@
 #include "record.h"
 #include "util.h"
 
-#define LMX_SCHEMA_VERSION 4
-#define LMX_SCHEMA_READ_AS_IS 3    /* the oldest version a read-only handle reads without an upgrade */
+#define LMX_SCHEMA_VERSION 3
 #define LMX_TAG_SEP '\x1f'     /* joins the tags column: tags hold no control characters */
 
 /* The name the analyzer's FTS5 tokenizer is registered under (tokenizer.c)
@@ -87,7 +79,6 @@ typedef struct lmx_store {
     int readonly;
     int stale;                          /* tokenization changed since indexing */
     int schema;                         /* schema version found */
-    int info_ix;                        /* the index record_info: 0 not looked up yet, 1 absent, 2 there */
     int fresh;                          /* the file held no schema at open */
     int immutable;                      /* read as an immutable file */
     int cleanup;                        /* remove the -wal/-shm reading made */

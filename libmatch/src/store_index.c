@@ -805,11 +805,11 @@ int lmx_store_init_index(lmx_store *st, const char *path, const char *analyzer_i
         return lmx_error_set(st->err, LM_EMISMATCH,
                              "database '%s' has schema version %d; this libmatch %s reads versions 1 to %d",
                              path, st->schema, LM_VERSION_STRING, LMX_SCHEMA_VERSION);
-    if (st->schema < LMX_SCHEMA_READ_AS_IS && st->readonly)
+    if (st->schema < LMX_SCHEMA_VERSION && st->readonly)
         return lmx_error_set(st->err, LM_EMISMATCH,
                              "database '%s' has schema version %d: open it once writable to upgrade it to version %d",
                              path, st->schema, LMX_SCHEMA_VERSION);
-    if (st->schema < LMX_SCHEMA_VERSION && !st->readonly) {
+    if (st->schema < LMX_SCHEMA_VERSION) {
         if ((rc = lmx_store_exec(st, "BEGIN IMMEDIATE", "starting a transaction"))) return rc;
         rc = lmx_store_migrate_tables(st);
         /* Version 3: the posting index of what is stored -- unless the
