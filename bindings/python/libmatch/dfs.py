@@ -132,14 +132,20 @@ def cut(db: Database, kind: str, lo: int, hi: int) -> None:
         db._check(N.require("lm_dfs_cut")(db._handle(), k, lo, hi))
 
 
-def merge_stats(parts: Sequence[str]) -> str:
-    """The sum of shards' statistics (Database.export_stats of each)."""
-    arr, n = _strings(parts, "statistics")
+def _combine(fn: str, items: Sequence[str], what: str) -> str:
+    """fn(handle, strings, n, &out) of the C library (lm_stats_merge,
+    lm_dfs_context) on the coordinator handle: the JSON it returns."""
+    arr, n = _strings(items, what)
     db = _coordinator()
     out = c_char_ptr()
     with db._lock:
-        db._check(N.require("lm_stats_merge")(db._handle(), arr, n, ctypes.byref(out)))
+        db._check(N.require(fn)(db._handle(), arr, n, ctypes.byref(out)))
     return N.take_string(out)
+
+
+def merge_stats(parts: Sequence[str]) -> str:
+    """The sum of shards' statistics (Database.export_stats of each)."""
+    return _combine("lm_stats_merge", parts, "statistics")
 
 
 def _phase(db: Database, query: Query, to: str, phase: int, ctx: Optional[str], options: Any) -> str:
@@ -179,12 +185,7 @@ def part(db: Database, query: Query, context: str, *, to: str, **options: Any) -
 
 def context(probes: Sequence[str]) -> str:
     """The query's context from every shard's probe."""
-    arr, n = _strings(probes, "probes")
-    db = _coordinator()
-    out = c_char_ptr()
-    with db._lock:
-        db._check(N.require("lm_dfs_context")(db._handle(), arr, n, ctypes.byref(out)))
-    return N.take_string(out)
+    return _combine("lm_dfs_context", probes, "probes")
 
 
 def merge(parts: Sequence[str], **options: Any) -> MatchList:
