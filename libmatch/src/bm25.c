@@ -31,7 +31,11 @@
 ** the non-essential terms' postings of those rows (blocks without a
 ** candidate row are not decoded) are added to them too, each posting with a
 ** bound of its contribution (its tf and length class), so that every
-** candidate gets a bound from all of its terms without a lookup per row.  A
+** candidate gets a bound from all of its terms without a lookup per row.
+** The non-essential terms come largest bound first, and before each a
+** candidate whose bound so far plus the bounds of the terms still to come
+** cannot beat the k-th score is dropped: it pulls in no more postings, and
+** a block left without candidates is not decoded.  A
 ** candidate whose bound cannot beat the k-th score is dropped, any other is
 ** scored exactly -- from the same postings, the terms added in query order
 ** with the very expression lm_bm25() uses -- and offered to the collector.
@@ -655,12 +659,27 @@ static int maxscore(tlist *L, int n, int nterms, const bm25p *P, const filterctx
         /* The essential terms' postings make the candidates; then the
            non-essential terms' postings of those rows. */
         int np = 0;
-        for (int pass = 1; pass >= 0; pass--)
-            for (int i = 0; i < n; i++) {
-                if (L[i].essential != pass) continue;
-                int g = gather(&L[i], pass, ws, we, bits, ubacc, head, &pool, &np, &pcap, P, prune);
-                if (g) { rc = g; goto done; }
-            }
+        for (int i = 0; i < n; i++) {
+            if (!L[i].essential) continue;
+            int g = gather(&L[i], 1, ws, we, bits, ubacc, head, &pool, &np, &pcap, P, prune);
+            if (g) { rc = g; goto done; }
+        }
+        /* The non-essential terms, the largest bound first; before each, a
+           candidate whose bound so far plus the bounds of the terms still
+           to come cannot beat the k-th score is dropped, so that it pulls
+           no more postings (nor blocks) in. */
+        for (int j = nne - 1; j >= 0; j--) {
+            double rest = 0;
+            for (int i = 0; i <= j; i++) rest += ord[i]->wub;
+            double limit = theta / MARGIN - rest;
+            for (int w = 0; w < WINDOW / 64; w++)
+                for (uint64_t m = bits[w]; m; m &= m - 1) {
+                    int d = w * 64 + __builtin_ctzll(m);
+                    if (ubacc[d] <= limit) bits[w] &= ~(1ull << (d & 63));
+                }
+            int g = gather(ord[j], 0, ws, we, bits, ubacc, head, &pool, &np, &pcap, P, prune);
+            if (g) { rc = g; goto done; }
+        }
         /* The candidates in row order: bounded from all their postings
            (each with its length class); only then scored exactly. */
         for (int w = 0; w < WINDOW / 64; w++) {

@@ -171,6 +171,17 @@ int lmx_pst_first(const unsigned char *b, int nb, int data_off, int64_t *rid)
     return LM_OK;
 }
 
+/* get_varint() with the one- and two-byte cases (a row id gap below 16384,
+   almost every posting) inline. */
+static inline int get_varint_fast(const unsigned char *p, const unsigned char *end, uint64_t *v)
+{
+    if (end - p >= 2) {
+        if (!(p[0] & 0x80)) { *v = p[0]; return 1; }
+        if (!(p[1] & 0x80)) { *v = (uint64_t)(p[0] & 0x7F) | (uint64_t)p[1] << 7; return 2; }
+    }
+    return get_varint(p, end, v);
+}
+
 int lmx_pst_decode(const unsigned char *b, int nb, int data_off, int n, lmx_posting *out)
 {
     const unsigned char *p = b + data_off, *end = b + nb;
@@ -178,22 +189,27 @@ int lmx_pst_decode(const unsigned char *b, int nb, int data_off, int n, lmx_post
     uint64_t v;
     int k;
     for (int i = 0; i < n; i++) {
-        if (!(k = get_varint(p, end, &v)) || (i > 0 && v == 0) || v > (uint64_t)INT64_MAX - (uint64_t)prev) return LM_EDB;
+        if (!(k = get_varint_fast(p, end, &v)) || (i > 0 && v == 0) || v > (uint64_t)INT64_MAX - (uint64_t)prev)
+            return LM_EDB;
         p += k;
         out[i].rid = prev + (int64_t)v;
         prev = out[i].rid;
-        if (p >= end) return LM_EDB;
+        if (end - p < 2) return LM_EDB;               /* the tf byte and the length byte at least */
         unsigned code = *p++;
-        for (int c = 0; c < LMX_NCOLS; c++) {
-            uint32_t t = (code >> (2 * c)) & 3;
-            if (t == 3) {
-                if (!(k = get_varint(p, end, &v)) || v > UINT32_MAX - 3) return LM_EDB;
-                p += k;
-                t = (uint32_t)v + 3;
+        if (!(code & (code >> 1) & 0x55)) {           /* no column at 3 (a varint follows): the common case */
+            for (int c = 0; c < LMX_NCOLS; c++) out[i].tf[c] = (code >> (2 * c)) & 3;
+        } else {
+            for (int c = 0; c < LMX_NCOLS; c++) {
+                uint32_t t = (code >> (2 * c)) & 3;
+                if (t == 3) {
+                    if (!(k = get_varint(p, end, &v)) || v > UINT32_MAX - 3) return LM_EDB;
+                    p += k;
+                    t = (uint32_t)v + 3;
+                }
+                out[i].tf[c] = t;
             }
-            out[i].tf[c] = t;
+            if (p >= end) return LM_EDB;
         }
-        if (p >= end) return LM_EDB;
         out[i].dlq = *p++;
     }
     return p == end ? LM_OK : LM_EDB;
