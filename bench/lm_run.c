@@ -81,7 +81,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--mode") && v) {
             mode = !strcmp(v, "words") ? LM_ANALYZE_WORDS
                  : !strcmp(v, "subwords") ? (LM_ANALYZE_WORDS | LM_ANALYZE_SUBWORDS)
-                 : !strcmp(v, "bigrams") ? LM_ANALYZE_BIGRAMS : !strcmp(v, "all") ? LM_ANALYZE_ALL : -1;
+                 : !strcmp(v, "bigrams") ? LM_ANALYZE_BIGRAMS : !strcmp(v, "all") ? LM_ANALYZE_ALL : !strcmp(v, "unigrams") ? (LM_ANALYZE_ALL | LM_ANALYZE_UNIGRAMS) : -1;
             if (mode < 0) { fprintf(stderr, "lm_run: unknown mode %s\n", v); return 2; }
             i++;
         } else if (!strcmp(a, "--opt") && v) {

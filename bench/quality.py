@@ -67,6 +67,7 @@ LM_CONFIGS = {
     "libmatch-words": ["--mode", "words"],
     "libmatch-subwords": ["--mode", "subwords"],
     "libmatch-bigrams": ["--mode", "bigrams"],
+    "libmatch-unigrams": ["--mode", "unigrams"],
     "libmatch-prf": ["--opt", "prf_docs=10"],
     "libmatch-rrf": ["--opt", "fusion=2"],
     "libmatch-hybrid-rrf": ["--vectors", "0", "--opt", "fusion=2"],

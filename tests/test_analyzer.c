@@ -173,6 +173,50 @@ static void test_subwords_and_bigrams(void)
     lmx_analyzer_free(a);
 }
 
+/* LM_ANALYZE_UNIGRAMS: a word's single characters, colocated, in
+   Traditional script too; opt-in (the default mode has none), and what it
+   is for: a need's 茶多糖 meets a record that says only 绿茶. */
+static void test_unigrams(void)
+{
+    lmx_analyzer *a = an(LMX_DEFAULT_MODE | LMX_UNIGRAMS);
+    toks k;
+    CHECK_EQ_INT(run(a, "绿茶多糖", &k), LM_OK);
+    CHECK(has(&k, "绿") && has(&k, "茶") && has(&k, "多") && has(&k, "糖"));
+    for (int i = 0; i < k.n; i++)
+        if (!strcmp(k.tok[i], "糖") || !strcmp(k.tok[i], "多")) CHECK(k.flags[i] & LMX_TOK_COLOCATED);
+    CHECK_EQ_INT(run(a, "綠茶", &k), LM_OK);                  /* Traditional: the same characters */
+    CHECK(has(&k, "绿") && has(&k, "茶"));
+    lmx_analyzer_free(a);
+    a = an(0);
+    CHECK_EQ_INT(run(a, "绿茶多糖", &k), LM_OK);
+    CHECK(!has(&k, "茶") && !has(&k, "糖"));
+    lmx_analyzer_free(a);
+    a = an(0);
+    CHECK_EQ_INT(lmx_analyzer_set_mode(a, 0x10), LM_EINVAL);       /* an unknown bit */
+    CHECK_EQ_INT(lmx_analyzer_set_mode(a, LMX_WORDS | LMX_UNIGRAMS), LM_OK);
+    lmx_analyzer_free(a);
+
+    lm_db *db = NULL;
+    CHECK_EQ_INT(lm_open(&db, ":memory:", 0), LM_OK);
+    CHECK_EQ_INT(lm_put(db, "{\"id\":\"A1\",\"kind\":\"achievement\",\"title\":\"绿茶加工工艺\"}",
+                        LM_NUL_TERMINATED), LM_OK);
+    CHECK_EQ_INT(lm_put(db, "{\"id\":\"A2\",\"kind\":\"achievement\",\"title\":\"5G基站节能\"}",
+                        LM_NUL_TERMINATED), LM_OK);
+    lm_results *r = NULL;
+    CHECK_EQ_INT(lm_match_text(db, "茶多糖提取", LM_NUL_TERMINATED, LM_ACHIEVEMENT, NULL, &r), LM_OK);
+    CHECK_EQ_INT(lm_results_count(r), 0);
+    lm_results_free(r);
+    CHECK_EQ_INT(lm_set_analyzer_mode(db, LM_ANALYZE_ALL | LM_ANALYZE_UNIGRAMS), LM_OK);
+    CHECK_CONTAINS(lm_analyzer_id(db), "unigrams");
+    CHECK_EQ_INT(lm_match_text(db, "茶多糖提取", LM_NUL_TERMINATED, LM_ACHIEVEMENT, NULL, &r), LM_OK);
+    CHECK_EQ_INT(lm_results_count(r), 1);
+    CHECK_STR(lm_result_id(r, 0), "A1");
+    lm_results_free(r);
+    CHECK_EQ_INT(lm_set_analyzer_mode(db, 0x10), LM_EINVAL);
+    CHECK_CONTAINS(lm_errmsg(db), "not a combination");
+    lm_close(db);
+}
+
 static void test_offsets_roundtrip(void)
 {
     lmx_analyzer *a = an(0);
@@ -359,6 +403,7 @@ int main(void)
     RUN(test_fullwidth_and_case);
     RUN(test_stemming_and_stopwords);
     RUN(test_subwords_and_bigrams);
+    RUN(test_unigrams);
     RUN(test_offsets_roundtrip);
     RUN(test_invalid_and_empty);
     RUN(test_big_field);

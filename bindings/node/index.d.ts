@@ -142,7 +142,7 @@ export interface Allocation {
   readonly pairs: readonly AllocationPair[];
 }
 
-export type AnalyzeModeName = 'words' | 'subwords' | 'bigrams' | 'all';
+export type AnalyzeModeName = 'words' | 'subwords' | 'bigrams' | 'unigrams' | 'all';
 
 export interface AnalyzeOptions {
   /** Analyzer mode: a name, several names, or LM_ANALYZE_* bits; default: the database's. */
@@ -285,7 +285,7 @@ export declare function setDictionary(path: string | URL): void;
 export declare function libraryVersion(): string;
 /** The path (or soname) the C library was loaded from. */
 export declare const libraryPath: string;
-export declare const AnalyzeMode: Readonly<{ words: number; subwords: number; bigrams: number; all: number }>;
+export declare const AnalyzeMode: Readonly<{ words: number; subwords: number; bigrams: number; unigrams: number; all: number }>;
 /** The smallest memory bound of batch matching other than 0: 65536 bytes (LM_MIN_BATCH_MEMORY). */
 export declare const MIN_BATCH_MEMORY: number;
 

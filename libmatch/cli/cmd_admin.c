@@ -10,7 +10,7 @@
 
 #include "cli.h"
 
-/* words | subwords | bigrams | all, or several joined by '+'. */
+/* words | subwords | bigrams | unigrams | all, or several joined by '+'. */
 static int parse_mode(const cli_command *c, const char *s)
 {
     int mode = 0;
@@ -20,14 +20,15 @@ static int parse_mode(const cli_command *c, const char *s)
         if (!strcmp(t, "words")) mode |= LM_ANALYZE_WORDS;
         else if (!strcmp(t, "subwords")) mode |= LM_ANALYZE_WORDS | LM_ANALYZE_SUBWORDS;
         else if (!strcmp(t, "bigrams")) mode |= LM_ANALYZE_BIGRAMS;
+        else if (!strcmp(t, "unigrams")) mode |= LM_ANALYZE_UNIGRAMS;
         else if (!strcmp(t, "all")) mode |= LM_ANALYZE_ALL;
         else {
             free(dup);
-            cli_usage(c, "'%s' is not an analyzer mode (words, subwords, bigrams, all, or joined by '+')", s);
+            cli_usage(c, "'%s' is not an analyzer mode (words, subwords, bigrams, unigrams, all, or joined by '+')", s);
         }
     }
     free(dup);
-    if (!mode) cli_usage(c, "'%s' is not an analyzer mode (words, subwords, bigrams, all)", s);
+    if (!mode) cli_usage(c, "'%s' is not an analyzer mode (words, subwords, bigrams, unigrams, all)", s);
     return mode;
 }
 

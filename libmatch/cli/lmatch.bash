@@ -74,7 +74,7 @@ _lmatch()
             esac
             return ;;
         --mode)
-            COMPREPLY=($(compgen -W "words subwords bigrams all" -- "$cur")); return ;;
+            COMPREPLY=($(compgen -W "words subwords bigrams unigrams all all+unigrams" -- "$cur")); return ;;
         --xlsx|-o|--output|--db)
             _lmatch_files; return ;;
         --problem|--achievement|--expert|--problems|--candidates|--dim|--opt)
@@ -142,7 +142,7 @@ _lmatch()
             if ((npos == 1)); then COMPREPLY=($(compgen -W "$kinds" -- "$cur")); return; fi
             ((npos == 0)) && _lmatch_files ;;
         mode)
-            if ((npos == 1)); then COMPREPLY=($(compgen -W "words subwords bigrams all" -- "$cur")); return; fi
+            if ((npos == 1)); then COMPREPLY=($(compgen -W "words subwords bigrams unigrams all all+unigrams" -- "$cur")); return; fi
             ((npos == 0)) && _lmatch_files ;;
         load|synonyms)
             ((npos <= 1)) && _lmatch_files ;;

@@ -162,18 +162,20 @@ static const cli_command commands[] = {
       "\n"
       "  --dim N                dimensions (0: the library's default)\n",
       CLI_OPTS_NONE, NULL },
-    { "mode", cmd_mode, "DB [words|subwords|bigrams|all]", "show or set the analyzer mode",
+    { "mode", cmd_mode, "DB [words|subwords|bigrams|unigrams|all]", "show or set the analyzer mode",
       "Without a mode, print DB's analyzer.  With one, store the mode and\n"
       "re-tokenize every record with it: words (dictionary words), subwords\n"
-      "(words and their dictionary sub-words), bigrams (character bigrams of\n"
-      "unknown words), all (the default); several may be joined by '+'.\n",
+      "(words and their dictionary sub-words), bigrams (overlapping character\n"
+      "bigrams), all (the default: the three), unigrams (also the single\n"
+      "characters of words: better topical matching, slower queries; use\n"
+      "all+unigrams); several may be joined by '+'.\n",
       CLI_OPTS_NONE, NULL },
     { "analyze", cmd_analyze, "TEXT|- [--db DB] [--mode MODE] [--json]", "show the tokens of a text",
       "Print the tokens libmatch indexes TEXT with (token, start byte, end byte,\n"
       "\"colocated\" for a token at the previous one's position).\n"
       "\n"
       "  --db DB                use DB's user dictionary and mode (read only)\n"
-      "  --mode MODE            words, subwords, bigrams, all (or joined by '+')\n"
+      "  --mode MODE            words, subwords, bigrams, unigrams, all (or joined by '+')\n"
       "  --json                 {\"tokens\":[{\"text\",\"start\",\"end\",\"colocated\"}]}\n",
       CLI_OPTS_NONE, NULL },
     { "dict", cmd_dict, "DB WORD [FREQ]", "add a word to the user dictionary",

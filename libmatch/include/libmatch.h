@@ -839,8 +839,12 @@ typedef struct lm_tokens lm_tokens;
 /* Analyzer modes: which tokens Chinese text gives. */
 #define LM_ANALYZE_WORDS     0x01 /* maximum-probability dictionary words */
 #define LM_ANALYZE_SUBWORDS  0x02 /* dictionary sub-words of long words */
-#define LM_ANALYZE_BIGRAMS   0x04 /* character bigrams of unknown words */
-#define LM_ANALYZE_ALL       0x07
+#define LM_ANALYZE_BIGRAMS   0x04 /* overlapping character bigrams */
+#define LM_ANALYZE_ALL       0x07 /* the default */
+#define LM_ANALYZE_UNIGRAMS  0x08 /* opt-in, with the others: also the single
+                                     characters of words (a need's 茶多糖 meets
+                                     a record's 绿茶); better topical matching,
+                                     slower queries (bench/README.md) */
 
 /* Token flags. */
 #define LM_TOKEN_COLOCATED   0x01 /* same position as the previous token */

@@ -288,6 +288,7 @@ static void make_id(lmx_analyzer *a)
     if (a->mode & LMX_WORDS) strcat(m, "words");
     if (a->mode & LMX_SUBWORDS) strcat(m, m[0] ? "+subwords" : "subwords");
     if (a->mode & LMX_BIGRAMS) strcat(m, m[0] ? "+bigrams" : "bigrams");
+    if (a->mode & LMX_UNIGRAMS) strcat(m, m[0] ? "+unigrams" : "unigrams");
     if (a->user.n)
         snprintf(a->id, sizeof a->id, "%s/%d %s user=%08x", LMX_ANALYZER_NAME, LMX_ANALYZER_VERSION, m, a->user_hash);
     else
@@ -332,7 +333,7 @@ int lmx_analyzer_mode(const lmx_analyzer *a) { return a->mode; }
 
 int lmx_analyzer_set_mode(lmx_analyzer *a, int mode)
 {
-    if (mode & ~LMX_DEFAULT_MODE) return LM_EINVAL;
+    if (mode & ~LMX_ALL_MODES) return LM_EINVAL;
     a->mode = mode ? mode : LMX_DEFAULT_MODE;
     make_id(a);
     return LM_OK;
@@ -595,6 +596,10 @@ static int seg_run(emitter *e, const char *t, const int *toff, const int *ooff, 
             continue;
         }
         rc = emit(e, 0, t + toff[i], toff[j] - toff[i], ooff[i], ooff[j]);
+        if (a->mode & LMX_UNIGRAMS)
+            for (int k = i; k < j && !rc; k++)
+                if (!lmx_is_stopword(t + toff[k], toff[k + 1] - toff[k]))
+                    rc = emit(e, LMX_TOK_COLOCATED, t + toff[k], toff[k + 1] - toff[k], ooff[k], ooff[k + 1]);
         if (subs && j - i > 2) {
             for (int len = 2; len <= 3 && len < j - i && !rc; len++)
                 for (int s = i; s + len <= j && !rc; s++) {

@@ -19,7 +19,10 @@ typedef struct lmx_analyzer lmx_analyzer;
 #define LMX_WORDS     0x01
 #define LMX_SUBWORDS  0x02
 #define LMX_BIGRAMS   0x04
+#define LMX_UNIGRAMS  0x08
 #define LMX_DEFAULT_MODE (LMX_WORDS | LMX_SUBWORDS | LMX_BIGRAMS)
+/* Every mode bit: the default and the opt-in single characters. */
+#define LMX_ALL_MODES    (LMX_DEFAULT_MODE | LMX_UNIGRAMS)
 
 /* Bumped whenever the tokens produced for some text may change. */
 #define LMX_ANALYZER_NAME    "libmatch-zh"

@@ -19,7 +19,7 @@ const LM_LOAD_SKIP_BAD = 1;
 const LM_MIN_BATCH_MEMORY = 65536;
 
 /** Analyzer modes (LM_ANALYZE_* of libmatch.h). */
-const AnalyzeMode = Object.freeze({ words: 0x01, subwords: 0x02, bigrams: 0x04, all: 0x07 });
+const AnalyzeMode = Object.freeze({ words: 0x01, subwords: 0x02, bigrams: 0x04, unigrams: 0x08, all: 0x07 });
 const TOKEN_COLOCATED = 0x01;
 
 // ---- kinds, through the library's own names --------------------------------

@@ -21,8 +21,8 @@ Layout: _native (library loading, the table of ctypes declarations,
 conversions), errors (exceptions), registry (the option registry), types
 (result values), database (the API).
 """
-from ._native import (ANALYZE_ALL, ANALYZE_BIGRAMS, ANALYZE_SUBWORDS, ANALYZE_WORDS, BINDING_MAJOR, KINDS,
-                      LM_MIN_BATCH_MEMORY, LibraryNotFound, library_path, lib as _lib)
+from ._native import (ANALYZE_ALL, ANALYZE_BIGRAMS, ANALYZE_SUBWORDS, ANALYZE_UNIGRAMS, ANALYZE_WORDS,
+                      BINDING_MAJOR, KINDS, LM_MIN_BATCH_MEMORY, LibraryNotFound, library_path, lib as _lib)
 from .errors import (Busy, DatabaseError, DictionaryError, Error, InvalidArgument, InvalidRecord, InvalidUTF8,
                      Mismatch, Misuse, NotADatabase, NotFound, OutOfMemory, TooBig)
 from .registry import Option, options
@@ -36,7 +36,7 @@ __all__ = [
     "library_version", "library_version_number", "library_path",
     "Match", "MatchList", "LoadReport", "LearnReport", "Token", "Allocation", "KINDS", "BINDING_MAJOR",
     "LM_MIN_BATCH_MEMORY",
-    "ANALYZE_WORDS", "ANALYZE_SUBWORDS", "ANALYZE_BIGRAMS", "ANALYZE_ALL",
+    "ANALYZE_WORDS", "ANALYZE_SUBWORDS", "ANALYZE_BIGRAMS", "ANALYZE_UNIGRAMS", "ANALYZE_ALL",
     "Error", "InvalidRecord", "InvalidUTF8", "TooBig", "NotFound", "DatabaseError", "Busy", "NotADatabase",
     "Mismatch", "DictionaryError", "InvalidArgument", "OutOfMemory", "Misuse", "LibraryNotFound",
 ]

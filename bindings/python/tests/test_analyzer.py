@@ -47,6 +47,20 @@ class TestAnalyzer(Base):
         with self.assertRaises(TypeError):
             libmatch.analyze("x", mode="words")
 
+    def test_unigrams(self):
+        # Opt-in: a word's single characters, colocated, Traditional too.
+        uni = [t for t in libmatch.analyze("綠茶多糖", mode=libmatch.ANALYZE_ALL | libmatch.ANALYZE_UNIGRAMS)]
+        self.assertTrue({"绿", "茶", "多", "糖"} <= {t.text for t in uni})
+        self.assertTrue(all(t.flags & 1 for t in uni if t.text in ("多", "糖")))
+        self.assertNotIn("茶", [t.text for t in libmatch.analyze("绿茶多糖")])
+        self.db.add({"id": "A9", "kind": "achievement", "title": "绿茶加工工艺"})
+        self.assertNotIn("A9", self.db.query("茶多糖提取", to="achievement").ids())
+        self.db.set_analyzer_mode(libmatch.ANALYZE_ALL | libmatch.ANALYZE_UNIGRAMS)
+        self.assertIn("unigrams", self.db.analyzer_id)
+        self.assertIn("A9", self.db.query("茶多糖提取", to="achievement").ids())
+        self.db.set_analyzer_mode(libmatch.ANALYZE_ALL)
+        self.assertNotIn("unigrams", self.db.analyzer_id)
+
     def test_database_analyzer_words_and_mode(self):
         self.assertNotIn("秦创原", [t.text for t in self.db.analyze("秦创原总窗口")])
         self.db.add({"id": "A5", "kind": "achievement", "title": "秦创原总窗口孵化平台"})

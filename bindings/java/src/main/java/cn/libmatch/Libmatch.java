@@ -16,7 +16,9 @@ public final class Libmatch {
 
     /** Analyzer modes: which tokens Chinese text gives (bits, see {@link #analyze(String, int)}). */
     public static final int ANALYZE_WORDS = 0x01, ANALYZE_SUBWORDS = 0x02, ANALYZE_BIGRAMS = 0x04,
-        ANALYZE_ALL = 0x07;
+        ANALYZE_ALL = 0x07,
+        /** Opt-in, with {@link #ANALYZE_ALL}: also the single characters of words. */
+        ANALYZE_UNIGRAMS = 0x08;
 
     /** The version of the loaded C library, e.g. "1.0.0". */
     public static String version() {
