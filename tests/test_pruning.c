@@ -380,6 +380,22 @@ static void test_pruned_equals_exhaustive(void)
     lm_close(db);
 }
 
+/* The same with the single characters of words (LM_ANALYZE_UNIGRAMS): many
+   colocated tokens, which FTS5 does not count in a column's length, and
+   long lists of frequent characters. */
+static void test_pruned_equals_exhaustive_unigrams(void)
+{
+    const char *path = lmt_tmp_path("rand-uni.db");
+    lm_db *db = NULL;
+    CHECK_EQ_INT(lm_open(&db, path, 0), LM_OK);
+    CHECK_EQ_INT(lm_set_analyzer_mode(db, LM_ANALYZE_ALL | LM_ANALYZE_UNIGRAMS), LM_OK);
+    load_random(db, 6000, 0);
+    check_statistics(db);
+    int pruned = check_queries(db, 100);
+    CHECK(pruned > 20);
+    lm_close(db);
+}
+
 /*
 ** Frequent terms that become non-essential early (a small k, rare terms of
 ** large weight): their blocks without a candidate row are skipped undecoded,
@@ -494,6 +510,7 @@ int main(void)
     if (lmt_tmpdir_init("pruning")) return 1;
     RUN(test_df_cache_follows_writes);
     RUN(test_pruned_equals_exhaustive);
+    RUN(test_pruned_equals_exhaustive_unigrams);
     RUN(test_nonessential_blocks_skipped);
     RUN(test_rollback_other_connection_reindex);
     RUN(test_migration_from_v2);
