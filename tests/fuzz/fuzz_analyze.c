@@ -4,7 +4,7 @@
 FUZZ_TARGET(analyze)
 {
     static const int modes[] = { 0, LM_ANALYZE_WORDS, LM_ANALYZE_BIGRAMS,
-                                 LM_ANALYZE_WORDS | LM_ANALYZE_SUBWORDS };
+                                 LM_ANALYZE_WORDS | LM_ANALYZE_SUBWORDS, LM_ANALYZE_ALL | LM_ANALYZE_UNIGRAMS };
     for (unsigned m = 0; m < sizeof modes / sizeof modes[0]; m++) {
         lm_tokens *t = NULL;
         if (lm_analyze(NULL, (const char *)data, size, modes[m], &t) != LM_OK) continue;
