@@ -320,6 +320,23 @@ test('analyze: offsets index the string passed, byte offsets the UTF-8', () => {
   assert.throws(() => lm.analyze(text, { mode: 'letters' }), lm.InvalidArgumentError);
 });
 
+test('unigrams: opt-in single characters, a soft match between words', () => {
+  const toks = lm.analyze('綠茶多糖', { mode: ['all', 'unigrams'] });
+  for (const c of ['绿', '茶', '多', '糖']) assert.ok(toks.some((t) => t.text === c), c);
+  assert.ok(toks.filter((t) => t.text === '糖').every((t) => t.colocated));
+  assert.ok(!lm.analyze('绿茶多糖').some((t) => t.text === '茶'));
+  const m = open(':memory:');
+  try {
+    m.put({ id: 'A-1', kind: 'achievement', title: '绿茶加工工艺' });
+    assert.equal(m.query('茶多糖提取', 'achievement').length, 0);
+    m.setAnalyzerMode(['all', 'unigrams']);
+    assert.match(m.analyzerId, /unigrams/);
+    assert.equal(m.query('茶多糖提取', 'achievement')[0].id, 'A-1');
+  } finally {
+    m.close();
+  }
+});
+
 test('user words and synonyms', () => {
   const m = open(':memory:');
   try {

@@ -87,5 +87,15 @@ public class ChineseTest {
             ok(db.analyze("秦创原平台").stream().anyMatch(t -> t.text().equals("秦创原")), "user word applies");
             ok(db.analyze("基站", Libmatch.ANALYZE_BIGRAMS).size() >= 1, "mode");
         }
+        // Opt-in single characters: 茶多糖 meets 绿茶.
+        try (Database db = Database.openInMemory()) {
+            ok(db.analyze("綠茶多糖", Libmatch.ANALYZE_ALL | Libmatch.ANALYZE_UNIGRAMS).stream()
+                 .anyMatch(t -> t.text().equals("茶")), "unigram of a Traditional word");
+            db.put("{\"id\":\"A-1\",\"kind\":\"achievement\",\"title\":\"绿茶加工工艺\"}");
+            ok(db.query("茶多糖提取", Kind.ACHIEVEMENT).isEmpty(), "no soft match by default");
+            db.setAnalyzerMode(Libmatch.ANALYZE_ALL | Libmatch.ANALYZE_UNIGRAMS);
+            ok(db.analyzerId().contains("unigrams"), db.analyzerId());
+            ok(db.query("茶多糖提取", Kind.ACHIEVEMENT).get(0).id().equals("A-1"), "soft match with unigrams");
+        }
     }
 }
