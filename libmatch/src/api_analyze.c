@@ -143,7 +143,7 @@ static int analyze_locked(lm_db *db, const char *text, size_t len, int mode, lm_
     if (len > LM_MAX_FIELD_BYTES)
         return db ? lmx_err(db, LM_ETOOBIG, "text of %zu bytes exceeds %u", len, (unsigned)LM_MAX_FIELD_BYTES)
                   : LM_ETOOBIG;
-    if (mode & ~(LM_ANALYZE_ALL | LM_ANALYZE_UNIGRAMS))
+    if (mode & ~LMX_ALL_MODES)
         return db ? lmx_err(db, LM_EINVAL, "unknown analyzer mode bits %d", mode) : LM_EINVAL;
     lmx_analyzer *an = db ? db->an : NULL, *own = NULL;
     int rc;

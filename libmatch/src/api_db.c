@@ -245,7 +245,7 @@ static int reindex_locked(lm_db *db)
 static int set_analyzer_mode_locked(lm_db *db, int mode)
 {
     if (!db) return LM_EINVAL;
-    if (mode <= 0 || (mode & ~(LM_ANALYZE_ALL | LM_ANALYZE_UNIGRAMS)))
+    if (mode <= 0 || (mode & ~LMX_ALL_MODES))
         return lmx_err(db, LM_EINVAL, "analyzer mode %d is not a combination of LM_ANALYZE_* bits", mode);
     if (db->readonly) return lmx_err(db, LM_ESTATE, "database opened read-only");
     /* The analyzer is changed in place: FTS5 tokenizer instances hold its

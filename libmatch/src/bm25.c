@@ -668,9 +668,8 @@ static int maxscore(tlist *L, int n, int nterms, const bm25p *P, const filterctx
            candidate whose bound so far plus the bounds of the terms still
            to come cannot beat the k-th score is dropped, so that it pulls
            no more postings (nor blocks) in. */
+        double rest = nonsum;                  /* the bounds of ord[0 .. j] */
         for (int j = nne - 1; j >= 0; j--) {
-            double rest = 0;
-            for (int i = 0; i <= j; i++) rest += ord[i]->wub;
             double limit = theta / MARGIN - rest;
             for (int w = 0; w < WINDOW / 64; w++)
                 for (uint64_t m = bits[w]; m; m &= m - 1) {
@@ -679,6 +678,7 @@ static int maxscore(tlist *L, int n, int nterms, const bm25p *P, const filterctx
                 }
             int g = gather(ord[j], 0, ws, we, bits, ubacc, head, &pool, &np, &pcap, P, prune);
             if (g) { rc = g; goto done; }
+            rest -= ord[j]->wub;
         }
         /* The candidates in row order: bounded from all their postings
            (each with its length class); only then scored exactly. */
