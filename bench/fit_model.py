@@ -71,13 +71,13 @@ HEADER = os.path.join(ROOT, "libmatch", "src", "model_default.h")
 # achievements), fitted on the sets whose queries ask for them, and for
 # experts, fitted on the sets whose queries ask for experts.
 REC_TERMS = [("bm25", "log"), ("bm25", "sqrt"), ("topic", "linear"), ("topic", "sqrt"),
-             ("keyword_match", "linear"), ("cosine", "linear"),
+             ("keyword_match", "linear"), ("cosine", "linear"), ("latent_topic", "linear"),
              ("topic_best", "linear"), ("bm25_best", "sqrt")]
 EXP_TERMS = [("evidence", "log"), ("evidence", "sqrt")]
 # Similarities whose coefficient must not be negative: fitted below 0, the
 # term is left out and the model refitted (a similarity that adds nothing
 # beyond the others gets 0, never a penalty).
-NONNEG = {("cosine", "linear")}
+NONNEG = {("cosine", "linear"), ("latent_topic", "linear")}
 # Terms the public sets cannot inform, for records: fixed coefficients
 # (logit per unit of the component).  fields, region, maturity: in the
 # proportions of the old weighted sum (0.1, 0.05, 0.05 against bm25's 1),
@@ -102,7 +102,7 @@ L2 = 1.0            # ridge on the coefficients (not the intercepts), weights no
 C_NAME = {"bm25": "LMX_C_BM25", "topic": "LMX_C_TOPIC", "keyword_match": "LMX_C_KEYWORD_MATCH",
           "evidence": "LMX_C_EVIDENCE", "cosine": "LMX_C_COSINE", "cosine_ext": "LMX_C_COSINE_EXT",
           "fields": "LMX_C_FIELDS", "region": "LMX_C_REGION", "maturity": "LMX_C_MATURITY",
-          "topic_best": "LMX_C_TOPIC_BEST", "bm25_best": "LMX_C_BM25_BEST"}
+          "topic_best": "LMX_C_TOPIC_BEST", "bm25_best": "LMX_C_BM25_BEST", "latent_topic": "LMX_C_LATENT_TOPIC"}
 TF_NAME = {"linear": "LMX_TF_LINEAR", "sqrt": "LMX_TF_SQRT", "log": "LMX_TF_LOG"}
 HITS_NAME = {"all": "LMX_HITS_ALL", "records": "LMX_HITS_RECORDS", "experts": "LMX_HITS_EXPERTS"}
 

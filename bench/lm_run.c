@@ -3,8 +3,12 @@
 **
 **   lm_run --corpus corpus.jsonl --queries queries.jsonl --out run.tsv
 **          [--db PATH] [--k 100] [--mode words|subwords|bigrams|all]
-**          [--opt NAME=VALUE ...] [--vectors DIM] [--features FILE]
+**          [--opt NAME=VALUE ...] [--vectors DIM] [--no-auto-vectors]
+**          [--features FILE]
 **
+** --vectors DIM builds the semantic space with lm_vectors_build() after the
+** load (0: the library's dimension); --no-auto-vectors loads with
+** LM_LOAD_NO_VECTORS (no space of the loader's: no latent topic).
 ** --opt takes any option of the library's registry by name (lm_opt_find()).
 **
 ** Record queries go through lm_match_record(), text queries through
@@ -67,6 +71,7 @@ int main(int argc, char **argv)
 {
     const char *corpus = NULL, *queries = NULL, *out = NULL, *dbpath = NULL, *features = NULL;
     int k = 100, mode = 0, vdim = -1;
+    int load_flags = 0;
     lm_opts *o = NULL;
     if (lm_opts_new(&o)) return 1;
     for (int i = 1; i < argc; i++) {
@@ -78,6 +83,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--features") && v) { features = v; i++; }
         else if (!strcmp(a, "--k") && v) { k = atoi(v); i++; }
         else if (!strcmp(a, "--vectors") && v) { vdim = atoi(v); i++; }
+        else if (!strcmp(a, "--no-auto-vectors")) load_flags |= LM_LOAD_NO_VECTORS;
         else if (!strcmp(a, "--mode") && v) {
             mode = !strcmp(v, "words") ? LM_ANALYZE_WORDS
                  : !strcmp(v, "subwords") ? (LM_ANALYZE_WORDS | LM_ANALYZE_SUBWORDS)
@@ -95,7 +101,7 @@ int main(int argc, char **argv)
             i++;
         } else {
             fprintf(stderr, "usage: lm_run --corpus F --queries F --out F [--db P] [--k N] [--mode words|subwords|bigrams|all]\n"
-                            "              [--opt NAME=VALUE ...] [--vectors DIM] [--features FILE]\n");
+                            "              [--opt NAME=VALUE ...] [--vectors DIM] [--no-auto-vectors] [--features FILE]\n");
             return 2;
         }
     }
@@ -115,7 +121,7 @@ int main(int argc, char **argv)
     if (lm_opts_set_int(o, LM_OPT_K, k)) { fprintf(stderr, "lm_run: --k %d out of range\n", k); return 2; }
     double t0 = now();
     lm_report *rep = NULL;
-    if (lm_load_jsonl(db, corpus, LM_LOAD_SKIP_BAD, &rep)) die("load", db);
+    if (lm_load_jsonl(db, corpus, LM_LOAD_SKIP_BAD | load_flags, &rep)) die("load", db);
     double t1 = now();
     fprintf(stderr, "loaded=%lld skipped=%lld load_rps=%.1f\n", (long long)lm_report_loaded(rep),
             (long long)lm_report_skipped(rep), (double)lm_report_loaded(rep) / (t1 - t0));

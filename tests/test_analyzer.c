@@ -174,11 +174,13 @@ static void test_subwords_and_bigrams(void)
 }
 
 /* LM_ANALYZE_UNIGRAMS: a word's single characters, colocated, in
-   Traditional script too; opt-in (the default mode has none), and what it
-   is for: a need's 茶多糖 meets a record that says only 绿茶. */
+   Traditional script too; in the default mode of a new database, not in
+   LM_ANALYZE_ALL (words, sub-words, bigrams) nor in a database that stored
+   no mode; and what it is for: a need's 茶多糖 meets a record that says
+   only 绿茶. */
 static void test_unigrams(void)
 {
-    lmx_analyzer *a = an(LMX_DEFAULT_MODE | LMX_UNIGRAMS);
+    lmx_analyzer *a = an(LMX_WORDS | LMX_SUBWORDS | LMX_BIGRAMS | LMX_UNIGRAMS);
     toks k;
     CHECK_EQ_INT(run(a, "绿茶多糖", &k), LM_OK);
     CHECK(has(&k, "绿") && has(&k, "茶") && has(&k, "多") && has(&k, "糖"));
@@ -187,7 +189,11 @@ static void test_unigrams(void)
     CHECK_EQ_INT(run(a, "綠茶", &k), LM_OK);                  /* Traditional: the same characters */
     CHECK(has(&k, "绿") && has(&k, "茶"));
     lmx_analyzer_free(a);
-    a = an(0);
+    a = an(0);                                                   /* the default: with them */
+    CHECK_EQ_INT(run(a, "绿茶多糖", &k), LM_OK);
+    CHECK(has(&k, "茶") && has(&k, "糖"));
+    lmx_analyzer_free(a);
+    a = an(LM_ANALYZE_ALL);                                      /* words, sub-words, bigrams */
     CHECK_EQ_INT(run(a, "绿茶多糖", &k), LM_OK);
     CHECK(!has(&k, "茶") && !has(&k, "糖"));
     lmx_analyzer_free(a);
@@ -198,6 +204,8 @@ static void test_unigrams(void)
 
     lm_db *db = NULL;
     CHECK_EQ_INT(lm_open(&db, ":memory:", 0), LM_OK);
+    CHECK_CONTAINS(lm_analyzer_id(db), "unigrams");              /* a new database's default */
+    CHECK_EQ_INT(lm_set_analyzer_mode(db, LM_ANALYZE_ALL), LM_OK);
     CHECK_EQ_INT(lm_put(db, "{\"id\":\"A1\",\"kind\":\"achievement\",\"title\":\"绿茶加工工艺\"}",
                         LM_NUL_TERMINATED), LM_OK);
     CHECK_EQ_INT(lm_put(db, "{\"id\":\"A2\",\"kind\":\"achievement\",\"title\":\"5G基站节能\"}",

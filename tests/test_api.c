@@ -1023,6 +1023,13 @@ static int prog_cb(void *ctx, const char *stage, int64_t done, int64_t total)
     return p->stop_after && p->calls >= p->stop_after ? 7 : 0;
 }
 
+static int stop_in_vectors(void *ctx, const char *stage, int64_t done, int64_t total)
+{
+    prog_ctx *p = ctx;
+    snprintf(p->stage, sizeof p->stage, "%s", stage);
+    return !strcmp(stage, "vectors") ? 3 : 0;
+}
+
 static void test_progress_and_labels(void)
 {
     lm_db *db = open_loaded("progress.db");
@@ -1037,8 +1044,17 @@ static void test_progress_and_labels(void)
     CHECK_EQ_INT(lm_load_jsonl_buffer(db, buf, n, LM_LOAD_ATOMIC, NULL), LM_ESTATE);
     CHECK_CONTAINS(lm_errmsg(db), "interrupted");
     CHECK_EQ_INT(count(db, 0), before);
+    /* The loader's semantic space: interrupted while it is built, the
+       whole load is undone. */
     memset(&p, 0, sizeof p);
-    CHECK_EQ_INT(lm_load_jsonl_buffer(db, buf, n, LM_LOAD_ATOMIC, NULL), LM_OK);
+    CHECK_EQ_INT(lm_set_progress(db, stop_in_vectors, &p), LM_OK);
+    CHECK_EQ_INT(lm_load_jsonl_buffer(db, buf, n, LM_LOAD_ATOMIC, NULL), LM_ESTATE);
+    CHECK_STR(p.stage, "vectors");
+    CHECK_CONTAINS(lm_errmsg(db), "interrupted");
+    CHECK_EQ_INT(count(db, 0), before);
+    CHECK_EQ_INT(lm_set_progress(db, prog_cb, &p), LM_OK);
+    memset(&p, 0, sizeof p);
+    CHECK_EQ_INT(lm_load_jsonl_buffer(db, buf, n, LM_LOAD_ATOMIC | LM_LOAD_NO_VECTORS, NULL), LM_OK);
     CHECK(p.calls >= 3);
     CHECK_STR(p.stage, "load");
     CHECK_EQ_INT(p.last_done, (int64_t)n);

@@ -407,6 +407,7 @@ static void test_nonessential_blocks_skipped(void)
     const char *path = lmt_tmp_path("skip.db");
     lm_db *db = NULL;
     CHECK_EQ_INT(lm_open(&db, path, 0), LM_OK);
+    CHECK_EQ_INT(lm_set_analyzer_mode(db, LM_ANALYZE_ALL), LM_OK);     /* the terms below, no single characters */
     size_t cap = 12000 * 400, len = 0;
     char *buf = malloc(cap);
     for (int i = 0; i < 12000; i++) {

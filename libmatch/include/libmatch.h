@@ -315,6 +315,8 @@ typedef struct lm_report lm_report;
                                back every line of it */
 #define LM_LOAD_SKIP_BAD 1  /* bad lines are skipped and reported; good ones
                                are stored */
+#define LM_LOAD_NO_VECTORS 0x10 /* or-ed with a policy: leave the semantic
+                               space alone (see below) */
 
 /*
 ** Load a JSON Lines file (one record per line; blank lines are ignored; a
@@ -328,6 +330,13 @@ typedef struct lm_report lm_report;
 ** With LM_LOAD_ATOMIC a bad line makes the call fail (LM_ERECORD, LM_EJSON,
 ** ...) and nothing is stored; the report still tells which line.  With
 ** LM_LOAD_SKIP_BAD the call succeeds as long as the file could be read.
+** The loader keeps a built-in semantic space for the latent topic of
+** matching (LM_OPT_W_LATENT_TOPIC): at the end of a load that leaves at
+** least 100 records and no space it builds one (128 dimensions), and it
+** rebuilds it once the records added since are as many as it was built on;
+** in the load's transaction, reported to the progress callback as
+** "vectors".  A space of lm_vectors_build() is the caller's and is left
+** alone.  LM_LOAD_NO_VECTORS (or-ed with the policy) skips this.
 ** Errors: LM_EIO (cannot be read; a directory), LM_ETOOBIG (a line over the
 ** limit), LM_ESTATE (read-only handle, or stopped by the progress callback;
 ** nothing stored), LM_EDB, and the record errors of lm_put().
@@ -375,9 +384,13 @@ typedef struct lm_opts lm_opts;
 #define LM_OPT_PRF_TERMS     10   /* feedback terms added (default 20) */
 #define LM_OPT_DENSE_CANDIDATES 12 /* nearest records by the semantic vectors
                                      added to the BM25 candidates (default
-                                     100; needs lm_vectors_build()) */
-#define LM_OPT_TOPIC_DOCS    11   /* best BM25 hits whose domain tags vote for
-                                     the query's topic (default 10; 0 off) */
+                                     -1: 100 with vectors of
+                                     lm_vectors_build(), none with those the
+                                     loader keeps; see lm_load_jsonl()) */
+#define LM_OPT_TOPIC_DOCS    11   /* best BM25 hits that vote for the query's
+                                     topic, by their domain tags and by their
+                                     place in the semantic space (default 10;
+                                     0 off) */
 #define LM_OPT_FUSION        13   /* LM_FUSION_MODEL (default),
                                      LM_FUSION_WEIGHTED or LM_FUSION_RRF */
 /* Fusion of the score components. */
@@ -424,6 +437,9 @@ typedef struct lm_opts lm_opts;
                                      query's strongest term (default 0.5) */
 #define LM_OPT_W_KEYWORD_MATCH 69 /* share of the hit's keywords that the
                                      query names (default 0.2) */
+#define LM_OPT_W_LATENT_TOPIC 75  /* latent topic: cosine in the built-in
+                                     semantic space with the centroid of the
+                                     query's best BM25 hits (default 0.25) */
 
 #define LM_OPT_MIN_PROBABILITY 71 /* keep hits whose match probability is at
                                      least this (double in [0,1], default 0) */

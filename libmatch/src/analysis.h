@@ -20,9 +20,13 @@ typedef struct lmx_analyzer lmx_analyzer;
 #define LMX_SUBWORDS  0x02
 #define LMX_BIGRAMS   0x04
 #define LMX_UNIGRAMS  0x08
-#define LMX_DEFAULT_MODE (LMX_WORDS | LMX_SUBWORDS | LMX_BIGRAMS)
-/* Every mode bit: the default and the opt-in single characters. */
-#define LMX_ALL_MODES    (LMX_DEFAULT_MODE | LMX_UNIGRAMS)
+/* The mode of a new database (and of mode 0): every kind of token. */
+#define LMX_DEFAULT_MODE (LMX_WORDS | LMX_SUBWORDS | LMX_BIGRAMS | LMX_UNIGRAMS)
+/* The mode of a database that stored none (made before modes were stored:
+   words, sub-words and bigrams, as it was indexed). */
+#define LMX_LEGACY_MODE  (LMX_WORDS | LMX_SUBWORDS | LMX_BIGRAMS)
+/* Every mode bit. */
+#define LMX_ALL_MODES    (LMX_WORDS | LMX_SUBWORDS | LMX_BIGRAMS | LMX_UNIGRAMS)
 
 /* Bumped whenever the tokens produced for some text may change. */
 #define LMX_ANALYZER_NAME    "libmatch-zh"

@@ -66,7 +66,7 @@ LM_API int lm_open(lm_db **out, const char *path, int flags)
     db->store.progress = &db->progress;
     if (rc) return rc;
     int fresh = db->store.fresh;
-    int mode = fresh ? LMX_DEFAULT_MODE : (int)lmx_store_meta_int(&db->store, "analyzer_mode", LMX_DEFAULT_MODE);
+    int mode = fresh ? LMX_DEFAULT_MODE : (int)lmx_store_meta_int(&db->store, "analyzer_mode", LMX_LEGACY_MODE);
     char err[512] = "";
     if ((rc = lmx_analyzer_new(&db->an, mode, err, sizeof err))) return lmx_err(db, rc, "%s", err[0] ? err : lm_errstr(rc));
     db->mode = lmx_analyzer_mode(db->an);

@@ -60,8 +60,42 @@ static char *guess_id(const char *line, size_t len)
    is refused at once, in bounded memory (an endless input never fills it). */
 #define MAX_LINE ((size_t)LM_MAX_RECORD_BYTES + 65536)
 
+/*
+** The semantic space the loader keeps (the latent topic of matching): built
+** at the end of a load that leaves at least LMX_AUTO_VECTORS_MIN records and
+** no model, rebuilt once the records folded into it since its build are as
+** many as it was built on (the library has doubled: amortized, a record is
+** in O(log n) builds).  A model of lm_vectors_build() is the caller's and is
+** left alone.  Inside the load's transaction: the records and the space
+** commit together.  A corpus too poor to build one (LM_ESTATE) is no error.
+*/
+#define LMX_AUTO_VECTORS_MIN 100
+#define LMX_AUTO_VECTORS_DIM 128
+
+static int keep_vectors(lm_db *db)
+{
+    lmx_store *st = &db->store;
+    int d = lmx_semantic_dim(st);
+    if (d > 0 && !lmx_semantic_auto(st)) return LM_OK;
+    if (d > 0 && lmx_store_meta_int(st, "lsa_folded", 0) < lmx_store_meta_int(st, "lsa_records", 0)) return LM_OK;
+    int64_t n = 0;
+    int rc = lmx_store_count(st, 0, &n);
+    if (rc) return rc;
+    if (n < LMX_AUTO_VECTORS_MIN) return LM_OK;
+    rc = lmx_semantic_build(st, db->an, d > 0 ? d : LMX_AUTO_VECTORS_DIM, 1, &db->progress);
+    /* LM_ESTATE: too few records or shared terms -- unless the progress
+       callback stopped the build, which stops the load. */
+    if (rc == LM_ESTATE && !strstr(db->err.msg, "interrupted by the progress callback")) {
+        lmx_error_clear(&db->err);
+        return LM_OK;
+    }
+    return rc;
+}
+
 static int load_lines(lm_db *db, lmx_lines *L, int64_t total, int policy, lm_report *rep, const char *source)
 {
+    int flags = policy & ~LM_LOAD_ATOMIC & ~LM_LOAD_SKIP_BAD;
+    policy &= LM_LOAD_SKIP_BAD;
     int rc = lmx_store_write_begin(&db->store);
     if (rc) return rc;
     char msg[768];
@@ -124,6 +158,11 @@ static int load_lines(lm_db *db, lmx_lines *L, int64_t total, int policy, lm_rep
         rep->loaded = 0;
         return db->err.code;
     }
+    if (!(flags & LM_LOAD_NO_VECTORS) && (rc = keep_vectors(db)) != LM_OK) {
+        lmx_store_rollback(&db->store);
+        rep->loaded = 0;
+        return rc;
+    }
     if ((rc = lmx_store_commit(&db->store)) != LM_OK) { rep->loaded = 0; return rc; }
     return lmx_ok(db);
 }
@@ -131,7 +170,7 @@ static int load_lines(lm_db *db, lmx_lines *L, int64_t total, int policy, lm_rep
 static int load_common(lm_db *db, lmx_lines *L, int64_t total, int policy, lm_report **out_report, const char *source)
 {
     if (out_report) *out_report = NULL;
-    if (policy != LM_LOAD_ATOMIC && policy != LM_LOAD_SKIP_BAD)
+    if ((policy & ~(LM_LOAD_SKIP_BAD | LM_LOAD_NO_VECTORS)) != 0)
         return lmx_err(db, LM_EINVAL, "unknown load policy %d", policy);
     if (db->readonly) return lmx_err(db, LM_ESTATE, "database opened read-only");
     lm_report *rep = calloc(1, sizeof *rep);

@@ -15,7 +15,7 @@ static int vectors_build_locked(lm_db *db, int dim)
     if (db->readonly) return lmx_err(db, LM_ESTATE, "database opened read-only");
     int rc = lmx_store_write_begin(&db->store);
     if (rc) return rc;
-    if ((rc = lmx_semantic_build(&db->store, db->an, dim ? dim : 256, &db->progress)) ||
+    if ((rc = lmx_semantic_build(&db->store, db->an, dim ? dim : 256, 0, &db->progress)) ||
         (rc = lmx_store_commit(&db->store))) {
         lmx_store_rollback(&db->store);
         return rc;

@@ -178,13 +178,21 @@ static int join_neighbours(lm_db *db, const lmx_query *qc, lmx_hitlist *hl, int 
     return rc;
 }
 
+int lmx_dense_candidates(lm_db *db, const lm_opts *o)
+{
+    int n = LMX_OI(o, DENSE_CANDIDATES);
+    if (n >= 0) return n;
+    return lmx_semantic_auto(&db->store) ? -1 : LMX_DENSE_CANDIDATES_DEFAULT;
+}
+
 int lmx_cand_dense(lm_db *db, const lmx_qterms *q, const lm_opts *o, const lmx_query *qc, lmx_hitlist *hl)
 {
-    if (LMX_OD(o, W_COSINE) <= 0) return LM_OK;
+    int nd = lmx_dense_candidates(db, o);
+    if (LMX_OD(o, W_COSINE) <= 0 || nd < 0) return LM_OK;
     float *qv = NULL;
     lmx_dense_hit *dh = NULL;
     int dn = 0;
-    int rc = lmx_semantic_query(&db->sem, &db->store, q, qc->to, LMX_OI(o, DENSE_CANDIDATES), &qv, &dh, &dn);
+    int rc = lmx_semantic_query(&db->sem, &db->store, q, qc->to, nd, &qv, &dh, &dn);
     if (!rc && qv) dn = lmx_dfs_dense_keep(db, qc->to, qv, dh, dn);   /* distributed: the collection's share */
     if (!rc && qv) rc = join_neighbours(db, qc, hl, LMX_SPACE_BUILTIN, dh, dn, LMX_C_COSINE, qv);
     free(dh);
@@ -202,7 +210,8 @@ int lmx_cand_external(lm_db *db, const lm_opts *o, const lmx_query *qc, lmx_hitl
     if (rc || !qv) return rc;
     lmx_dense_hit *dh = NULL;
     int dn = 0;
-    rc = lmx_external_query(&db->sem, &db->store, model, qv, dim, qc->to, LMX_OI(o, DENSE_CANDIDATES), &dh, &dn);
+    int nd = LMX_OI(o, DENSE_CANDIDATES) >= 0 ? LMX_OI(o, DENSE_CANDIDATES) : LMX_DENSE_CANDIDATES_DEFAULT;
+    rc = lmx_external_query(&db->sem, &db->store, model, qv, dim, qc->to, nd, &dh, &dn);
     if (!rc) rc = join_neighbours(db, qc, hl, LMX_SPACE_EXTERNAL, dh, dn, LMX_C_COSINE_EXT, qv);
     free(dh);
     free(qv);
@@ -215,14 +224,17 @@ int lmx_cand_external(lm_db *db, const lm_opts *o, const lmx_query *qc, lmx_hitl
 ** Semantic evidence: the achievements nearest to the query in the built-in
 ** space join the BM25 ones, and every achievement's relevance becomes
 ** (w_bm25 bm25 + w_cosine cosine) / (w_bm25 + w_cosine); best first after.
-** Nothing changes without a built model.
+** Nothing changes without a model built by lm_vectors_build() (the one
+** the loader keeps serves the latent topic only).
 */
 static int dense_evidence(lm_db *db, const lmx_qterms *q, const lm_opts *o, lmx_hitlist *ach)
 {
     float *qv = NULL;
     lmx_dense_hit *dh = NULL;
     int dn = 0;
-    int rc = lmx_semantic_query(&db->sem, &db->store, q, LM_ACHIEVEMENT, LMX_OI(o, DENSE_CANDIDATES), &qv, &dh, &dn);
+    int nd = lmx_dense_candidates(db, o);
+    if (nd < 0) return LM_OK;
+    int rc = lmx_semantic_query(&db->sem, &db->store, q, LM_ACHIEVEMENT, nd, &qv, &dh, &dn);
     if (rc || !qv) { free(dh); free(qv); return rc; }
     int nbm = ach->n;
     for (int i = 0; i < dn && !rc; i++) {

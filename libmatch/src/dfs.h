@@ -61,6 +61,10 @@ void lmx_dfs_clear(lmx_dfs *d);
 int lmx_dfs_check(lm_db *db, const lm_opts *o, int to);
 
 /* ---- the hooks of the pipeline: the database's own values without DFS ---- */
+/* Whether the handle matches as a shard (the collection's statistics set,
+   or a DFS phase running): signals a shard cannot make the collection's
+   (the latent topic: every shard has its own semantic space) are off. */
+int lmx_dfs_active(const lm_db *db);
 /* Records of kind: the collection's when the handle has its statistics. */
 int lmx_dfs_count(lm_db *db, int kind, int64_t *n);
 /* Document frequencies of q's terms in kind, likewise. */

@@ -175,6 +175,67 @@ static int compute_TOPIC(lm_db *db, const lm_opts *o, const lmx_query *qc, lmx_h
     return LM_OK;
 }
 
+/*
+** latent_topic: the topic vote without domain tags.  The query's best BM25
+** hits (topic_docs of them, each weighted by its bm25 share, as in the topic
+** vote) define a centroid in the built-in semantic space; a hit's value is
+** its cosine with that centroid, clipped at 0.  Records about the same
+** subject as the query's best matches sit near them in the latent space
+** even when they share few of the query's words (the cluster hypothesis).
+** It stands in for the topic vote where that has nothing to count: only
+** when none of the best hits carries a domain tag (topic_best is 0; with
+** tags the vote is the sharper signal).  Needs a built-in model (the loader keeps one: lm_load_jsonl()); 0
+** without one.  Not used in distributed matching, where every shard has
+** its own space.
+*/
+static int compute_LATENT_TOPIC(lm_db *db, const lm_opts *o, const lmx_query *qc, lmx_hitlist *hl)
+{
+    int ndocs = LMX_OI(o, TOPIC_DOCS);
+    if (ndocs <= 0 || LMX_OD(o, W_LATENT_TOPIC) <= 0 || hl->n == 0 || qc->bm25_max <= 0 || lmx_dfs_active(db) ||
+        qc->to == LM_EXPERT)
+        return LM_OK;
+    if (hl->h[0].comp[LMX_C_TOPIC_BEST] > 0) return LM_OK;    /* the tags voted (compute_TOPIC) */
+    int d = lmx_semantic_dim(&db->store);
+    if (d <= 0) return LM_OK;
+    int n = hl->n;
+    float *V = malloc(sizeof(float) * (size_t)n * (size_t)d);
+    double *c = calloc((size_t)d, sizeof(double));
+    int64_t *rids = malloc(sizeof(int64_t) * (size_t)n);
+    unsigned char *has = malloc((size_t)n);
+    int rc = LM_OK;
+    if (!V || !c || !rids || !has) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); goto done; }
+    for (int i = 0; i < n; i++) rids[i] = hl->h[i].rid;
+    if ((rc = lmx_semantic_vectors(&db->sem, &db->store, qc->to, rids, n, d, V, has))) goto done;
+    /* The BM25 candidates come first, in BM25 order. */
+    int voters = 0;
+    for (int i = 0; i < n && voters < ndocs; i++) {
+        double w = hl->h[i].comp[LMX_C_BM25_RAW] / qc->bm25_max;
+        if (!(w > 0)) break;
+        if (!has[i]) continue;
+        const float *v = V + (size_t)i * (size_t)d;
+        for (int k = 0; k < d; k++) c[k] += w * v[k];
+        voters++;
+    }
+    double norm = 0;
+    for (int k = 0; k < d; k++) norm += c[k] * c[k];
+    if (!voters || !(norm > 0)) goto done;
+    norm = sqrt(norm);
+    for (int i = 0; i < n; i++) {
+        if (!has[i]) continue;
+        const float *v = V + (size_t)i * (size_t)d;
+        double s = 0;
+        for (int k = 0; k < d; k++) s += c[k] * v[k];
+        s /= norm;
+        hl->h[i].comp[LMX_C_LATENT_TOPIC] = s > 0 ? (s < 1 ? s : 1) : 0;
+    }
+done:
+    free(V);
+    free(c);
+    free(rids);
+    free(has);
+    return rc;
+}
+
 /* cosine, cosine_ext: measured where the neighbours are found
    (candidates.c), clipped at 0. */
 #define compute_COSINE NULL

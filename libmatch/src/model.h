@@ -33,7 +33,7 @@
 #include <stddef.h>
 
 #define LMX_MODEL_FORMAT    "libmatch-model/1"
-#define LMX_MODEL_MAX_TERMS 24
+#define LMX_MODEL_MAX_TERMS 32
 
 /* Transforms of a term. */
 enum { LMX_TF_LINEAR, LMX_TF_SQRT, LMX_TF_LOG, LMX_NTF };

@@ -2,9 +2,9 @@
 ** model_default.h -- the default match model's coefficients, written by
 ** bench/fit_model.py; do not edit (rerun /usr/bin/python3 bench/fit_model.py).
 **
-** Fitted 2026-12-03 on AMD EPYC (commit f71b694), data digest 515be47d6ed4c585:
-**   csl-need2paper: 863 queries, 85610 hits, variants plain/vectors/notags
-**   csl-topic: 298 queries, 29543 hits, variants plain/vectors/notags
+** Fitted 2026-12-03 on AMD EPYC (commit 6bf41bc), data digest 515be47d6ed4c585:
+**   csl-need2paper: 863 queries, 86203 hits, variants plain/vectors/notags
+**   csl-topic: 298 queries, 29800 hits, variants plain/vectors/notags
 **   expertise-en: 233 queries, 13080 hits, variants plain/vectors
 ** Logistic regression of grade >= 1 on the components of the top 100 hits
 ** of every query (default options; again with lm_vectors_build; again
@@ -17,25 +17,28 @@
 ** Cross-validated figures: bench/README.md ("The match model").
 */
 static const lmx_model default_model = {
-    -1.5620051, -10.7182934, 21, {
-        { LMX_C_BM25, LMX_TF_LOG, -0.525051193, LMX_HITS_RECORDS },
-        { LMX_C_BM25, LMX_TF_SQRT, 14.8580856, LMX_HITS_RECORDS },
-        { LMX_C_TOPIC, LMX_TF_LINEAR, 14.0300928, LMX_HITS_RECORDS },
-        { LMX_C_TOPIC, LMX_TF_SQRT, 6.02347298, LMX_HITS_RECORDS },
-        { LMX_C_KEYWORD_MATCH, LMX_TF_LINEAR, 3.02377052, LMX_HITS_RECORDS },
-        { LMX_C_TOPIC_BEST, LMX_TF_LINEAR, -14.3496321, LMX_HITS_RECORDS },
-        { LMX_C_BM25_BEST, LMX_TF_SQRT, -7.44431613, LMX_HITS_RECORDS },
+    -1.39770594, -10.8823111, 24, {
+        { LMX_C_BM25, LMX_TF_LOG, -0.522798523, LMX_HITS_RECORDS },
+        { LMX_C_BM25, LMX_TF_SQRT, 10.3471023, LMX_HITS_RECORDS },
+        { LMX_C_TOPIC, LMX_TF_LINEAR, 6.00707124, LMX_HITS_RECORDS },
+        { LMX_C_TOPIC, LMX_TF_SQRT, 9.31494136, LMX_HITS_RECORDS },
+        { LMX_C_KEYWORD_MATCH, LMX_TF_LINEAR, 3.00145376, LMX_HITS_RECORDS },
+        { LMX_C_COSINE, LMX_TF_LINEAR, 0.154568067, LMX_HITS_RECORDS },
+        { LMX_C_LATENT_TOPIC, LMX_TF_LINEAR, 4.73781147, LMX_HITS_RECORDS },
+        { LMX_C_TOPIC_BEST, LMX_TF_LINEAR, -8.16537856, LMX_HITS_RECORDS },
+        { LMX_C_BM25_BEST, LMX_TF_SQRT, -8.72581901, LMX_HITS_RECORDS },
         { LMX_C_FIELDS, LMX_TF_LINEAR, 0.5, LMX_HITS_RECORDS },
         { LMX_C_REGION, LMX_TF_LINEAR, 0.25, LMX_HITS_RECORDS },
         { LMX_C_MATURITY, LMX_TF_LINEAR, 0.25, LMX_HITS_RECORDS },
         { LMX_C_COSINE_EXT, LMX_TF_LINEAR, 2, LMX_HITS_RECORDS },
-        { LMX_C_EVIDENCE, LMX_TF_LOG, 1.82077531, LMX_HITS_EXPERTS },
-        { LMX_C_EVIDENCE, LMX_TF_SQRT, 1.07836673, LMX_HITS_EXPERTS },
-        { LMX_C_BM25, LMX_TF_LOG, -0.232071072, LMX_HITS_EXPERTS },
-        { LMX_C_BM25, LMX_TF_SQRT, 5.99725006, LMX_HITS_EXPERTS },
-        { LMX_C_TOPIC, LMX_TF_LINEAR, -1.88610429, LMX_HITS_EXPERTS },
-        { LMX_C_TOPIC, LMX_TF_SQRT, 3.28082016, LMX_HITS_EXPERTS },
-        { LMX_C_KEYWORD_MATCH, LMX_TF_LINEAR, 1.65520758, LMX_HITS_EXPERTS },
+        { LMX_C_EVIDENCE, LMX_TF_LOG, 1.82079968, LMX_HITS_EXPERTS },
+        { LMX_C_EVIDENCE, LMX_TF_SQRT, 1.07893063, LMX_HITS_EXPERTS },
+        { LMX_C_BM25, LMX_TF_LOG, -0.128791753, LMX_HITS_EXPERTS },
+        { LMX_C_BM25, LMX_TF_SQRT, 2.71392721, LMX_HITS_EXPERTS },
+        { LMX_C_TOPIC, LMX_TF_LINEAR, -3.7134707, LMX_HITS_EXPERTS },
+        { LMX_C_TOPIC, LMX_TF_SQRT, 5.49470414, LMX_HITS_EXPERTS },
+        { LMX_C_KEYWORD_MATCH, LMX_TF_LINEAR, 1.55709155, LMX_HITS_EXPERTS },
+        { LMX_C_COSINE, LMX_TF_LINEAR, 0.297094578, LMX_HITS_EXPERTS },
         { LMX_C_FIELDS, LMX_TF_LINEAR, 0.25, LMX_HITS_EXPERTS },
         { LMX_C_REGION, LMX_TF_LINEAR, 0.125, LMX_HITS_EXPERTS },
         { LMX_C_COSINE_EXT, LMX_TF_LINEAR, 1, LMX_HITS_EXPERTS },

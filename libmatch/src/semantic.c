@@ -51,6 +51,11 @@ int lmx_semantic_dim(lmx_store *st)
     return (int)lmx_store_meta_int(st, "lsa_dim", 0);
 }
 
+int lmx_semantic_auto(lmx_store *st)
+{
+    return lmx_semantic_dim(st) > 0 && lmx_store_meta_int(st, "lsa_auto", 0) != 0;
+}
+
 /* ---- building ------------------------------------------------------------------ */
 
 /*
@@ -301,7 +306,7 @@ static int by_term(const void *a, const void *b)
    parallel, then written. */
 #define FOLD_ROWS 8192
 
-int lmx_semantic_build(lmx_store *st, const lmx_analyzer *an, int dim, const lmx_progress *pg)
+int lmx_semantic_build(lmx_store *st, const lmx_analyzer *an, int dim, int automatic, const lmx_progress *pg)
 {
     buildctx b = { .an = an, .pg = pg, .err = st->err };
     int rc = LM_OK;
@@ -382,6 +387,7 @@ int lmx_semantic_build(lmx_store *st, const lmx_analyzer *an, int dim, const lmx
     if (!rc) rc = lmx_store_meta_set_int(st, "lsa_dim", d);
     if (!rc) rc = lmx_store_meta_set_int(st, "lsa_records", b.nrows);
     if (!rc) rc = lmx_store_meta_set_int(st, "lsa_folded", 0);
+    if (!rc) rc = lmx_store_meta_set_int(st, "lsa_auto", automatic ? 1 : 0);
 done:
     if (rc == LM_ENOMEM) lmx_error_set(st->err, rc, "out of memory building vectors");
     lmx_lsa_free(&mod);
@@ -564,6 +570,42 @@ double lmx_semantic_cosine(const lmx_semantic *sem, int space, int kind, const f
         else hi = mid - 1;
     }
     return 0;
+}
+
+/*
+** The built-in vectors of n records of one kind, row i of out (n x d) for
+** rids[i]; has[i] = 1 when it has one (else its row is zeros).  From the
+** kind's matrix when a query already loaded it and it is current, else one
+** stored row each: a few hundred candidates need no whole matrix in memory.
+*/
+int lmx_semantic_vectors(lmx_semantic *sem, lmx_store *st, int kind, const int64_t *rids, int n, int d,
+                         float *out, unsigned char *has)
+{
+    const lmx_densecache *c = kind >= 0 && kind <= LMX_NKINDS ? sem->m[LMX_SPACE_BUILTIN][kind] : NULL;
+    if (c && (c->d != d || !lmx_stamp_eq(c->stamp, lmx_store_stamp(st, 0)))) c = NULL;
+    for (int i = 0; i < n; i++) {
+        float *row = out + (size_t)i * (size_t)d;
+        has[i] = 0;
+        if (c) {
+            int lo = 0, hi = c->n - 1;
+            while (lo <= hi) {
+                int mid = (lo + hi) / 2;
+                if (c->rid[mid] == rids[i]) {
+                    memcpy(row, c->M + (size_t)mid * (size_t)d, sizeof(float) * (size_t)d);
+                    has[i] = 1;
+                    break;
+                }
+                if (c->rid[mid] < rids[i]) lo = mid + 1;
+                else hi = mid - 1;
+            }
+        } else {
+            int r = lmx_store_vec_get(st, LMX_SPACE_BUILTIN, rids[i], d, row);
+            if (r < 0) return st->err->code;
+            has[i] = r > 0;
+        }
+        if (!has[i]) memset(row, 0, sizeof(float) * (size_t)d);
+    }
+    return LM_OK;
 }
 
 /* ---- external vectors (bring your own embeddings) ----------------------------------------- */

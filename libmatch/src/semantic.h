@@ -32,8 +32,10 @@ int lmx_semantic_dim(lmx_store *st);
 ** body 1, keywords 2; terms in fewer than two records left out), a rank-dim
 ** truncated SVD (lmx_lsa_fit, seed 42), the term projection and every
 ** record's vector stored.  LM_ESTATE with fewer than three records.
+** automatic: built by the loader (kept current by it: lmx_semantic_auto()),
+** not by lm_vectors_build().
 */
-int lmx_semantic_build(lmx_store *st, const lmx_analyzer *an, int dim, const lmx_progress *pg);
+int lmx_semantic_build(lmx_store *st, const lmx_analyzer *an, int dim, int automatic, const lmx_progress *pg);
 /* Fold a stored record into the built-in space (no-op without a model). */
 int lmx_semantic_fold(lmx_store *st, const lmx_analyzer *an, int64_t rid, const lmx_record *r);
 /* The ncand records of kind nearest to the query terms: *out_q is the query
@@ -43,6 +45,15 @@ int lmx_semantic_query(lmx_semantic *sem, lmx_store *st, const lmx_qterms *q, in
 /* Cosine of q with a record of kind in a space whose matrix the last query of
    that space loaded (0 when it has no vector). */
 double lmx_semantic_cosine(const lmx_semantic *sem, int space, int kind, const float *q, int64_t rid);
+
+/* The built-in vectors (dimension d) of records rids[0..n) of one kind into
+   out (n x d, zeros for a record without one; has[i] says which), from the
+   loaded matrix when current, else from the store. */
+int lmx_semantic_vectors(lmx_semantic *sem, lmx_store *st, int kind, const int64_t *rids, int n, int d,
+                         float *out, unsigned char *has);
+/* Whether the built-in model was built by the loader (lmx_semantic_build
+   with auto = 1) rather than by lm_vectors_build(). */
+int lmx_semantic_auto(lmx_store *st);
 
 /* External embeddings: store one (inside a write transaction; the first fixes
    the database's model and dimension). */

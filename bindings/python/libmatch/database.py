@@ -153,6 +153,11 @@ def _parent_missing(path: Union[str, bytes]) -> bool:
 # ---- the database ------------------------------------------------------------------
 
 
+
+def _load_policy(skip_bad: bool, vectors: bool) -> int:
+    return ((N.LM_LOAD_SKIP_BAD if skip_bad else N.LM_LOAD_ATOMIC)
+            | (0 if vectors else N.LM_LOAD_NO_VECTORS))
+
 class Database:
     """An open libmatch database (one SQLite file, or ":memory:").
 
@@ -358,14 +363,14 @@ class Database:
             self._check(lib.lm_put(self._handle(), data, len(data)))
 
     def add_many(self, records: Iterable[Record], skip_bad: bool = False,
-                 progress: Optional[Progress] = None) -> LoadReport:
+                 progress: Optional[Progress] = None, vectors: bool = True) -> LoadReport:
         """Store many records (dicts or JSON strings) in one transaction.
         skip_bad=False: the first bad record raises (with .report) and nothing
         is stored (an item that is neither a dict nor JSON text raises
         TypeError before anything is stored); skip_bad=True: bad records,
         items of a wrong type included, are skipped and reported, and the
         good ones are stored.  A report's line numbers are 1-based positions
-        in `records`.  progress: see load_jsonl()."""
+        in `records`.  progress, vectors: see load_jsonl()."""
         if isinstance(records, (str, bytes, Mapping)):
             raise TypeError("add_many takes an iterable of records; use add() for one")
         lines: List[bytes] = []
@@ -395,8 +400,7 @@ class Database:
         data = b"\n".join(lines)
         rep = c_void_p()
         with self._calling(progress) as (h, failure):
-            rc = lib.lm_load_jsonl_buffer(h, data, len(data),
-                                          N.LM_LOAD_SKIP_BAD if skip_bad else N.LM_LOAD_ATOMIC, ctypes.byref(rep))
+            rc = lib.lm_load_jsonl_buffer(h, data, len(data), _load_policy(skip_bad, vectors), ctypes.byref(rep))
             if failure:
                 lib.lm_report_free(rep)
                 raise failure[0]
@@ -407,15 +411,20 @@ class Database:
         return report
 
     def load_jsonl(self, path: PathLike, skip_bad: bool = False,
-                   progress: Optional[Progress] = None) -> LoadReport:
+                   progress: Optional[Progress] = None, vectors: bool = True) -> LoadReport:
         """Load a JSON Lines file in one transaction (see add_many for
         skip_bad).  progress(stage, done, total) is called now and then
-        (stage "load", bytes done and total); raise in it to interrupt the
-        load, which then stores nothing and re-raises your exception."""
+        (stage "load", bytes done and total; "vectors" while the semantic
+        space is built); raise in it to interrupt the load, which then
+        stores nothing and re-raises your exception.  vectors=True (the
+        default): the load keeps the semantic space of the latent topic
+        (built once the database holds 100 records, rebuilt as it doubles;
+        a space of build_vectors() is left alone); False leaves it as is
+        (LM_LOAD_NO_VECTORS)."""
         p = N.path_bytes(path)
         rep = c_void_p()
         with self._calling(progress) as (h, failure):
-            rc = lib.lm_load_jsonl(h, p, N.LM_LOAD_SKIP_BAD if skip_bad else N.LM_LOAD_ATOMIC, ctypes.byref(rep))
+            rc = lib.lm_load_jsonl(h, p, _load_policy(skip_bad, vectors), ctypes.byref(rep))
             if failure:
                 lib.lm_report_free(rep)
                 raise failure[0]
