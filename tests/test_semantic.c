@@ -446,6 +446,156 @@ static void test_batch_within_memory(void)
     lm_close(db);
 }
 
+
+/* ---- the loader's space and the latent topic ----------------------------------------- */
+
+static const char *const topic_a[] = { "小麦", "育种", "抗旱", "灌溉", "土壤", "玉米", "产量", "施肥" };
+static const char *const topic_b[] = { "锂电池", "热失控", "储能", "电站", "预警", "电解液", "隔膜", "充电" };
+
+/* n records from `first` on, alternating between the two topics (A on
+   even numbers), each title and abstract a few words of its topic; with
+   tags, A is 农学 and B 能源. */
+static char *corpus(int first, int n, int tags, size_t *len)
+{
+    size_t cap = (size_t)n * 400 + 1, l = 0;
+    char *buf = malloc(cap);
+    for (int i = first; i < first + n; i++) {
+        const char *const *w = i % 2 ? topic_b : topic_a;
+        l += (size_t)snprintf(buf + l, cap - l,
+                              "{\"id\":\"R%d\",\"kind\":\"achievement\",\"title\":\"%s%s%s\",\"abstract\":\"%s%s的研究%s%s\"%s}\n",
+                              i, w[i % 8], w[(i / 2 + 1) % 8], w[(i / 3 + 2) % 8], w[(i / 5 + 3) % 8], w[(i + 4) % 8],
+                              w[(i / 7 + 5) % 8], w[(i / 11 + 6) % 8],
+                              !tags ? "" : i % 2 ? ",\"fields\":[\"能源\"]" : ",\"fields\":[\"农学\"]");
+    }
+    *len = l;
+    return buf;
+}
+
+static int64_t vec_stat(lm_db *db, const char *key)
+{
+    char *st = NULL, pat[64];
+    if (lm_stats_json(db, &st) != LM_OK) return -1;
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *v = strstr(st, "\"vectors\":");
+    v = v ? strstr(v, pat) : NULL;
+    int64_t x = v ? strtoll(v + strlen(pat), NULL, 10) : -1;
+    lm_free(st);
+    return x;
+}
+
+static int load(lm_db *db, int first, int n, int tags, int flags)
+{
+    size_t len;
+    char *buf = corpus(first, n, tags, &len);
+    int rc = lm_load_jsonl_buffer(db, buf, len, LM_LOAD_ATOMIC | flags, NULL);
+    free(buf);
+    return rc;
+}
+
+/* The loader builds the space at 100 records, folds what lm_put adds,
+   rebuilds when the records have doubled, leaves a space of
+   lm_vectors_build() alone, and LM_LOAD_NO_VECTORS skips all of it. */
+static void test_loader_keeps_space(void)
+{
+    lm_db *db = NULL;
+    CHECK_EQ_INT(lm_open(&db, ":memory:", 0), LM_OK);
+    CHECK_EQ_INT(load(db, 0, 99, 0, 0), LM_OK);
+    CHECK_EQ_INT(vec_stat(db, "dim"), 0);                        /* 99 records: none yet */
+    CHECK_EQ_INT(load(db, 99, 1, 0, 0), LM_OK);
+    CHECK(vec_stat(db, "dim") > 0);
+    CHECK_EQ_INT(vec_stat(db, "built_records"), 100);
+    CHECK_EQ_INT(lm_put(db, "{\"id\":\"P1\",\"kind\":\"achievement\",\"title\":\"抗旱小麦\"}", LM_NUL_TERMINATED), LM_OK);
+    CHECK_EQ_INT(vec_stat(db, "added_since_build"), 1);          /* folded in */
+    CHECK_EQ_INT(load(db, 100, 98, 0, 0), LM_OK);                /* 99 added of 100: not yet */
+    CHECK_EQ_INT(vec_stat(db, "built_records"), 100);
+    CHECK_EQ_INT(vec_stat(db, "added_since_build"), 99);
+    CHECK_EQ_INT(load(db, 198, 1, 0, LM_LOAD_NO_VECTORS), LM_OK); /* left alone (but folded) */
+    CHECK_EQ_INT(vec_stat(db, "built_records"), 100);
+    CHECK_EQ_INT(load(db, 199, 1, 0, 0), LM_OK);                 /* doubled: rebuilt */
+    CHECK_EQ_INT(vec_stat(db, "built_records"), 201);
+    CHECK_EQ_INT(vec_stat(db, "added_since_build"), 0);
+    CHECK_EQ_INT(lm_vectors_build(db, 8), LM_OK);                /* the caller's space */
+    CHECK_EQ_INT(load(db, 200, 300, 0, 0), LM_OK);
+    CHECK_EQ_INT(vec_stat(db, "dim"), 8);
+    CHECK_EQ_INT(vec_stat(db, "built_records"), 201);
+    CHECK_EQ_INT(vec_stat(db, "added_since_build"), 300);
+    lm_close(db);
+    CHECK_EQ_INT(lm_open(&db, ":memory:", 0), LM_OK);
+    CHECK_EQ_INT(load(db, 0, 150, 0, LM_LOAD_NO_VECTORS), LM_OK);
+    CHECK_EQ_INT(vec_stat(db, "dim"), 0);
+    CHECK_EQ_INT(lm_load_jsonl_buffer(db, "", 0, 0x20, NULL), LM_EINVAL);   /* an unknown flag */
+    lm_close(db);
+}
+
+static double comp_of(lm_results *r, const char *id, const char *name)
+{
+    for (int i = 0; i < lm_results_count(r); i++)
+        if (!strcmp(lm_result_id(r, i), id)) return comp(r, i, name);
+    return -2;
+}
+
+static int rank_of(lm_results *r, const char *id)
+{
+    for (int i = 0; i < lm_results_count(r); i++)
+        if (!strcmp(lm_result_id(r, i), id)) return i;
+    return 1 << 20;
+}
+
+/* Without tags the best hits vote in the semantic space: a record of the
+   other subject that shares a query word sits far from them.  With tags the
+   tag vote counts and the latent topic is 0; w_latent_topic 0 turns it off;
+   a read-only handle computes it too. */
+static void test_latent_topic(void)
+{
+    const char *path = lmt_tmp_path("latent.db");
+    lm_db *db = NULL;
+    CHECK_EQ_INT(lm_open(&db, path, 0), LM_OK);
+    CHECK_EQ_INT(load(db, 0, 200, 0, 0), LM_OK);
+    /* The intruder: an energy record that says 抗旱 once. */
+    CHECK_EQ_INT(lm_put(db, "{\"id\":\"X\",\"kind\":\"achievement\",\"title\":\"储能电站抗旱预警\","
+                            "\"abstract\":\"锂电池热失控与电解液隔膜\"}", LM_NUL_TERMINATED), LM_OK);
+    lm_results *r = NULL;
+    lm_opts *o = NULL;
+    lm_opts_new(&o);
+    lm_opts_set_int(o, LM_OPT_K, 300);
+    CHECK_EQ_INT(lm_match_text(db, "小麦抗旱育种", LM_NUL_TERMINATED, LM_ACHIEVEMENT, o, &r), LM_OK);
+    CHECK(lm_results_count(r) >= 10);
+    double x = comp_of(r, "X", "latent_topic");
+    CHECK(x >= 0 && x < 0.5);
+    int agri = 0;
+    for (int i = 0; i < lm_results_count(r) && i < 10; i++) {
+        const char *id = lm_result_id(r, i);
+        if (atoi(id + 1) % 2 == 0 && id[0] == 'R') {
+            agri++;
+            CHECK(comp(r, i, "latent_topic") > x + 0.3);
+        }
+    }
+    CHECK(agri >= 8);
+    CHECK(rank_of(r, "X") >= 10);
+    lm_results_free(r);
+    lm_opts_set_double(o, LM_OPT_W_LATENT_TOPIC, 0);
+    CHECK_EQ_INT(lm_match_text(db, "小麦抗旱育种", LM_NUL_TERMINATED, LM_ACHIEVEMENT, o, &r), LM_OK);
+    for (int i = 0; i < lm_results_count(r); i++) CHECK(comp(r, i, "latent_topic") == 0);
+    lm_results_free(r);
+    lm_opts_set_double(o, LM_OPT_W_LATENT_TOPIC, 0.25);
+    lm_close(db);
+    CHECK_EQ_INT(lm_open(&db, path, LM_OPEN_READONLY), LM_OK);
+    CHECK_EQ_INT(lm_match_text(db, "小麦抗旱育種", LM_NUL_TERMINATED, LM_ACHIEVEMENT, o, &r), LM_OK);   /* Traditional 種 */
+    CHECK(comp_of(r, "R0", "latent_topic") > 0.5 || comp_of(r, "R2", "latent_topic") > 0.5);
+    lm_results_free(r);
+    lm_close(db);
+    /* With tags: the tag vote. */
+    CHECK_EQ_INT(lm_open(&db, ":memory:", 0), LM_OK);
+    CHECK_EQ_INT(load(db, 0, 200, 1, 0), LM_OK);
+    CHECK_EQ_INT(lm_match_text(db, "小麦抗旱育种", LM_NUL_TERMINATED, LM_ACHIEVEMENT, o, &r), LM_OK);
+    CHECK(lm_results_count(r) >= 10);
+    CHECK(comp(r, 0, "topic") > 0.5);
+    for (int i = 0; i < lm_results_count(r); i++) CHECK(comp(r, i, "latent_topic") == 0);
+    lm_results_free(r);
+    lm_opts_free(o);
+    lm_close(db);
+}
+
 int main(void)
 {
     if (lmt_tmpdir_init("semantic")) return 1;
@@ -456,5 +606,7 @@ int main(void)
     RUN(test_external_vectors);
     RUN(test_batch_equals_one_by_one);
     RUN(test_batch_within_memory);
+    RUN(test_loader_keeps_space);
+    RUN(test_latent_topic);
     return lmt_done();
 }

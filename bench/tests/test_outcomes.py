@@ -3,7 +3,8 @@ follow shared keywords (csl-topic's grade 2: the paper shares an author
 keyword with the need) rather than the shared discipline the default model
 was fitted for.  Judgments simulated from half of csl-topic's queries (their
 top 20 hits: 1 when the qrels grade them 2, else 0) are stored, lm_learn
-refits the model, and nDCG@10 of the other half, judged the same way, rises.
+refits the model, and nDCG@10 of the other half, judged the same way, rises
+(on average over the two ways of splitting, and never falls).
 On csl-topic's own grades the default model is already what the judgments
 say (it was fitted on them), and lm_learn rightly keeps it: the second test.  Needs the bench data (../shared/bench-data) and the
 Python binding (PYTHONPATH=bindings/python, as `make test` sets it); skipped
@@ -46,7 +47,7 @@ class TestLearningOnPublicSet(unittest.TestCase):
             self.fail("the Python binding does not import: %s" % e)
         self.libmatch = libmatch
 
-    def _learn(self, relevant, **learn_options):
+    def _learn(self, relevant, train_half=0, **learn_options):
         """Feedback on half of the queries (grade: relevant(qrels grade)),
         lm_learn, and nDCG@10 of the other half before and after."""
         ds = datasets.DataSet(self.path)
@@ -57,8 +58,8 @@ class TestLearningOnPublicSet(unittest.TestCase):
             db.load_jsonl(ds.corpus_path)
             for q in queries:                       # needs as stored records, so they can be judged
                 db.add(q["record"])
-            train = [q for q in queries if half(q["qid"]) == 0]
-            test = [q for q in queries if half(q["qid"]) == 1]
+            train = [q for q in queries if half(q["qid"]) == train_half]
+            test = [q for q in queries if half(q["qid"]) != train_half]
 
             def ndcg(qs):
                 run = {}
@@ -80,11 +81,19 @@ class TestLearningOnPublicSet(unittest.TestCase):
             return rep, before, after
 
     def test_feedback_on_half_raises_ndcg_on_the_other_half(self):
-        # 157 judged records (3,140 pairs): enough to trust the platform's
-        # own data more than the default (learn_prior 0.1 instead of 1).
-        rep, before, after = self._learn(lambda g: 1 if g >= 2 else 0, learn_prior=0.1)
-        self.assertTrue(rep.adopted, rep.reason)
-        self.assertGreater(after, before + 0.01)
+        # 141-157 judged records (about 3,000 pairs): enough to trust the
+        # platform's own data more than the default (learn_prior 0.1
+        # instead of 1).  Both ways round (learn on one half, measure on
+        # the other): the gain of one split alone varies with the split
+        # (+0.005 one way, +0.04 the other, on 2026-12-03), so the test asks
+        # for a mean gain of 0.01 and no loss either way.
+        gains = []
+        for train_half in (0, 1):
+            rep, before, after = self._learn(lambda g: 1 if g >= 2 else 0, train_half, learn_prior=0.1)
+            self.assertTrue(rep.adopted, rep.reason)
+            self.assertGreaterEqual(after, before)
+            gains.append(after - before)
+        self.assertGreater(sum(gains) / 2, 0.01, gains)
 
     def test_judgments_the_default_already_follows_keep_it(self):
         rep, before, after = self._learn(lambda g: min(3, g))

@@ -120,7 +120,7 @@ static void first_record_error(const cli_csv_jsonl *conv, int64_t csv_line, cons
     lm_db *m = NULL;
     lm_report *rep = NULL;
     if (lm_open(&m, ":memory:", 0) == LM_OK &&
-        lm_load_jsonl_buffer(m, conv->jsonl, len, LM_LOAD_ATOMIC, &rep) != LM_OK && lm_report_error_count(rep) > 0) {
+        lm_load_jsonl_buffer(m, conv->jsonl, len, LM_LOAD_ATOMIC | LM_LOAD_NO_VECTORS, &rep) != LM_OK && lm_report_error_count(rep) > 0) {
         int64_t bad = lm_report_error_line(rep, lm_report_error_count(rep) - 1);
         if (bad >= 1 && bad <= conv->nlines)
             cli_die("%s line %lld: %s", src, (long long)conv->lines[bad - 1],
@@ -135,10 +135,11 @@ int cmd_load(int argc, char **argv)
     const cli_command *c = cli_find_command("load");
     cli_args a;
     cli_args_init(&a, argc, argv, c);
-    int skip = 0, json = 0, csv = -1;
+    int skip = 0, json = 0, csv = -1, novec = 0;
     const char *kind = NULL;
     while (cli_args_next(&a)) {
         if (cli_args_is(&a, "skip-bad", 0)) { cli_args_flag(&a); skip = 1; }
+        else if (cli_args_is(&a, "no-vectors", 0)) { cli_args_flag(&a); novec = 1; }
         else if (cli_args_is(&a, "json", 0)) { cli_args_flag(&a); json = 1; }
         else if (cli_args_is(&a, "kind", 0)) { kind = cli_args_value(&a); cli_kind(c, "--kind", kind); }
         else if (cli_args_is(&a, "format", 0)) {
@@ -188,7 +189,7 @@ int cmd_load(int argc, char **argv)
     cli_progress_begin(&p, db, "load");
     if (!csv) p.unit = "bytes";
     lm_report *rep = NULL;
-    int policy = skip ? LM_LOAD_SKIP_BAD : LM_LOAD_ATOMIC;
+    int policy = (skip ? LM_LOAD_SKIP_BAD : LM_LOAD_ATOMIC) | (novec ? LM_LOAD_NO_VECTORS : 0);
     int rc = csv ? lm_load_jsonl_buffer(db, conv.jsonl, conv.len, policy, &rep) : lm_load_jsonl(db, path, policy, &rep);
     cli_progress_end(&p, rc == LM_OK ? lm_report_loaded(rep) + lm_report_skipped(rep) : -1);
     free((void *)p.offsets);

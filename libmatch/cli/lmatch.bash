@@ -95,7 +95,7 @@ _lmatch()
 
     local flags=""
     case $cmd in
-        load) flags="--format --kind --skip-bad --json" ;;
+        load) flags="--format --kind --skip-bad --no-vectors --json" ;;
         export) flags="--kind --format --csv -o --output" ;;
         match) flags="--problem --achievement --expert --to --json --csv --format --xlsx --opt" ;;
         query) flags="--to --json --csv --format --xlsx --opt" ;;

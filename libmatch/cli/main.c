@@ -26,7 +26,7 @@
     "  --xlsx FILE            write an Excel workbook with Chinese headers (nothing on stdout)\n"
 
 static const cli_command commands[] = {
-    { "load", cmd_load, "DB FILE|- [--format jsonl|csv] [--kind KIND] [--skip-bad] [--json]",
+    { "load", cmd_load, "DB FILE|- [--format jsonl|csv] [--kind KIND] [--skip-bad] [--no-vectors] [--json]",
       "load records from JSON Lines or CSV (FILE, or - for stdin)",
       "Load records into DB (created if needed) in one transaction.  The format\n"
       "comes from the file name (.csv; anything else is JSON Lines) or --format;\n"
@@ -47,6 +47,10 @@ static const cli_command commands[] = {
       "  --skip-bad             skip and report bad records; load the good ones\n"
       "                         (default: the first bad record stops the load and\n"
       "                         nothing is stored)\n"
+      "  --no-vectors           leave the semantic space alone (by default a load\n"
+      "                         that leaves 100 records or more builds the space of\n"
+      "                         the latent topic, and rebuilds it once the records\n"
+      "                         have doubled; a space of 'lmatch vectors' is kept)\n"
       "  --json                 the load report as JSON\n",
       CLI_OPTS_NONE, NULL },
     { "put", cmd_put, "DB JSON|-", "insert or replace one record given as JSON",
@@ -158,7 +162,10 @@ static const cli_command commands[] = {
     { "vectors", cmd_vectors, "DB [--dim N]", "build the semantic vectors",
       "Build the built-in semantic space over every stored record (TF-IDF, then\n"
       "a truncated SVD; reproducible).  Needed by batch; adds the cosine\n"
-      "component to match and query.  Progress on stderr (stage \"vectors\").\n"
+      "component to match and query, and the nearest records by it join the\n"
+      "candidates.  load keeps a space of its own otherwise (for the latent\n"
+      "topic only) and leaves one built here alone.  Progress on stderr (stage\n"
+      "\"vectors\").\n"
       "\n"
       "  --dim N                dimensions (0: the library's default)\n",
       CLI_OPTS_NONE, NULL },
@@ -166,9 +173,9 @@ static const cli_command commands[] = {
       "Without a mode, print DB's analyzer.  With one, store the mode and\n"
       "re-tokenize every record with it: words (dictionary words), subwords\n"
       "(words and their dictionary sub-words), bigrams (overlapping character\n"
-      "bigrams), all (the default: the three), unigrams (also the single\n"
-      "characters of words: better topical matching, slower queries; use\n"
-      "all+unigrams); several may be joined by '+'.\n",
+      "bigrams), all (the three), unigrams (also the single characters of\n"
+      "words: better topical matching, slower queries); several may be joined\n"
+      "by '+'.  A new database has all+unigrams.\n",
       CLI_OPTS_NONE, NULL },
     { "analyze", cmd_analyze, "TEXT|- [--db DB] [--mode MODE] [--json]", "show the tokens of a text",
       "Print the tokens libmatch indexes TEXT with (token, start byte, end byte,\n"

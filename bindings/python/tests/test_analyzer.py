@@ -42,17 +42,22 @@ class TestAnalyzer(Base):
         self.assertIn("碳化硅", words)
         self.assertNotIn("碳化硅", bigrams)
         self.assertEqual(bigrams[0], "碳化")
-        self.assertEqual([t.text for t in libmatch.analyze("碳化硅功率", mode=None)],
-                         [t.text for t in libmatch.analyze("碳化硅功率", mode=libmatch.ANALYZE_ALL)])
+        self.assertEqual([t.text for t in libmatch.analyze("碳化硅功率", mode=None)],     # a new database's default
+                         [t.text for t in libmatch.analyze("碳化硅功率",
+                                                           mode=libmatch.ANALYZE_ALL | libmatch.ANALYZE_UNIGRAMS)])
         with self.assertRaises(TypeError):
             libmatch.analyze("x", mode="words")
 
     def test_unigrams(self):
-        # Opt-in: a word's single characters, colocated, Traditional too.
+        # A word's single characters, colocated, Traditional too: in the
+        # default mode of a new database, not in ANALYZE_ALL.
         uni = [t for t in libmatch.analyze("綠茶多糖", mode=libmatch.ANALYZE_ALL | libmatch.ANALYZE_UNIGRAMS)]
         self.assertTrue({"绿", "茶", "多", "糖"} <= {t.text for t in uni})
         self.assertTrue(all(t.flags & 1 for t in uni if t.text in ("多", "糖")))
-        self.assertNotIn("茶", [t.text for t in libmatch.analyze("绿茶多糖")])
+        self.assertIn("茶", [t.text for t in libmatch.analyze("绿茶多糖")])
+        self.assertNotIn("茶", [t.text for t in libmatch.analyze("绿茶多糖", mode=libmatch.ANALYZE_ALL)])
+        self.assertIn("unigrams", self.db.analyzer_id)
+        self.db.set_analyzer_mode(libmatch.ANALYZE_ALL)
         self.db.add({"id": "A9", "kind": "achievement", "title": "绿茶加工工艺"})
         self.assertNotIn("A9", self.db.query("茶多糖提取", to="achievement").ids())
         self.db.set_analyzer_mode(libmatch.ANALYZE_ALL | libmatch.ANALYZE_UNIGRAMS)

@@ -81,7 +81,7 @@ def generate(n_problems, n_achievements, n_dups, seed=19):
 
 def make_db(path, records, vectors=True):
     with libmatch.open(path) as db:
-        rep = db.add_many(records)
+        rep = db.add_many(records, vectors=vectors)   # vectors=False: not even the loader's space
         assert rep.skipped == 0, rep
         if vectors:
             db.build_vectors()

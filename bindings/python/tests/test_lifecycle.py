@@ -91,17 +91,35 @@ class TestProgress(Base):
         rep = self.db.load_jsonl(path, progress=lambda stage, done, total: calls.append((stage, done, total)))
         self.assertEqual(rep.loaded, self.N)
         self.assertGreaterEqual(len(calls), 3)
-        self.assertEqual({c[0] for c in calls}, {"load"})
+        # The load, then the semantic space the loader keeps (2,500 records).
+        self.assertEqual([c[0] for c in calls], sorted(c[0] for c in calls))
+        self.assertEqual({c[0] for c in calls}, {"load", "vectors"})
+        loads = [c for c in calls if c[0] == "load"]
         size = os.path.getsize(path)
-        self.assertEqual(calls[-1], ("load", size, size))              # bytes done and total
-        dones = [c[1] for c in calls]
+        self.assertEqual(loads[-1], ("load", size, size))              # bytes done and total
+        dones = [c[1] for c in loads]
         self.assertEqual(dones, sorted(dones))
+        self.assertEqual(calls[-1][1], calls[-1][2])                   # the space: done at its total
         calls.clear()
         self.db.add_many([RECORDS[0]], progress=lambda *a: calls.append(a))
         self.assertEqual(calls[-1][0], "load")
         calls.clear()
         self.db.load_jsonl(path)                                        # removed after the call
         self.assertEqual(calls, [])
+
+    def test_loader_keeps_the_semantic_space(self):
+        path = self.jsonl()
+        self.db.load_jsonl(path)
+        v = self.db.stats()["vectors"]
+        self.assertEqual((v["built_records"], v["added_since_build"]), (self.db.count(), 0))
+        self.assertTrue(0 < v["dim"] <= 128)                           # clipped to what the text holds
+        with libmatch.open(os.path.join(self.dir, "novec.db")) as other:
+            other.load_jsonl(path, vectors=False)
+            other.add_many([{"id": "A%d" % i, "kind": "achievement", "title": "储能电站热失控预警"}
+                            for i in range(200)], vectors=False)
+            self.assertEqual(other.stats()["vectors"]["dim"], 0)
+            other.add_many([{"id": "B1", "kind": "achievement", "title": "锂电池隔膜"}])
+            self.assertEqual(other.stats()["vectors"]["built_records"], self.N + 201)
 
     def test_an_exception_in_progress_interrupts_and_is_raised(self):
         path = self.jsonl()
