@@ -22,8 +22,10 @@ fitted on the sets that ask for records, an expert's evidence on the sets
 that ask for experts.
 
 How: build/bench/lm_run answers every query of every set (k = 100, default
-options; once more with the built-in semantic vectors, so that the cosine
-term is fitted too) and writes each hit's components (--features).  The hits
+options, the loader's semantic space included, so that latent_topic is
+fitted on the variant without domain tags; once more with the vectors of
+lm_vectors_build, so that the cosine term is fitted too) and writes each
+hit's components (--features).  The hits
 are labelled from qrels.tsv (unjudged = not relevant).  Every set and every
 variant (as given; with vectors; without domain tags, for a set that has
 them: data does not always carry `fields`) weighs the same in the fit,

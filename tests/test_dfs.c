@@ -301,6 +301,58 @@ static void test_equal_to_one_database(void)
     lm_close(full);
 }
 
+
+/* The latent topic, distributed: records without domain tags in the
+   semantic space the loader keeps; the context carries the centroid of the
+   collection's best hits, so the shards rank as one database to the bit. */
+static void test_latent_topic_equal(void)
+{
+    static const char *w[2][6] = { { "小麦", "育种", "抗旱", "灌溉", "土壤", "产量" },
+                                   { "锂电池", "热失控", "储能", "电站", "预警", "隔膜" } };
+    size_t cap = 260 * 300, len = 0;
+    char *buf = malloc(cap);
+    for (int i = 0; i < 260; i++) {
+        const char *const *t = w[i % 2];
+        len += (size_t)snprintf(buf + len, cap - len,
+                                "{\"id\":\"L%03d\",\"kind\":\"achievement\",\"title\":\"%s%s%s\",\"abstract\":\"%s与%s的方法%d\"}\n",
+                                i, t[i % 6], t[(i / 2) % 6], t[(i / 3 + 1) % 6], t[(i / 5 + 2) % 6], t[(i / 7 + 3) % 6], i);
+    }
+    char *saved = full_path;
+    full_path = strdup(lmt_tmp_path("latent-full.db"));
+    lm_db *full = NULL;
+    if (lm_open(&full, full_path, 0) != LM_OK) die(full, "open");
+    CHECK_EQ_INT(lm_load_jsonl_buffer(full, buf, len, LM_LOAD_ATOMIC, NULL), LM_OK);   /* the loader's space */
+    free(buf);
+    lm_close(full);                                            /* checkpointed: the shards copy the file */
+    if (lm_open(&full, full_path, LM_OPEN_READONLY) != LM_OK) die(full, "open");
+    lm_results *r = NULL;
+    CHECK_EQ_INT(lm_match_text(full, "小麦抗旱", LM_NUL_TERMINATED, LM_ACHIEVEMENT, NULL, &r), LM_OK);
+    double lt = -1;
+    for (int j = 0; r && lm_results_count(r) > 0 && j < lm_result_component_count(r, 0); j++)
+        if (!strcmp(lm_result_component_name(r, 0, j), "latent_topic")) lt = lm_result_component_value(r, 0, j);
+    CHECK(lt > 0.5);                                           /* the test exercises it */
+    lm_results_free(r);
+    static const char *q[] = { "小麦抗旱", "锂电池热失控预警", "土壤灌溉与储能电站", "抗旱育种" };
+    for (int ns = 2; ns <= 3; ns++) {
+        lm_db *shards[MAXS];
+        make_shards(LM_ACHIEVEMENT, ns, shards);
+        share_stats(shards, ns, LM_ACHIEVEMENT);
+        for (int variant = 0; variant < 2; variant++) {
+            lm_opts *o = NULL;
+            lm_opts_new(&o);
+            lm_opts_set(o, "k", variant ? "40" : "10");
+            if (variant) lm_opts_set(o, "topic_docs", "4");
+            for (size_t t = 0; t < sizeof q / sizeof q[0]; t++)
+                CHECK(compare(full, shards, ns, Q_TEXT, 0, q[t], LM_ACHIEVEMENT, o) > 0);
+            lm_opts_free(o);
+        }
+        for (int j = 0; j < ns; j++) lm_close(shards[j]);
+    }
+    lm_close(full);
+    free(full_path);
+    full_path = saved;
+}
+
 /* The merged statistics of the shards are those of the whole database, and
    a shard without them scores otherwise (the test can fail). */
 static void test_stats_sum(void)
@@ -471,6 +523,7 @@ int main(void)
     RUN(test_stats_sum);
     RUN(test_errors);
     RUN(test_equal_to_one_database);
+    RUN(test_latent_topic_equal);
     free(full_path);
     return lmt_done();
 }

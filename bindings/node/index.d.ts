@@ -54,8 +54,14 @@ export interface OpenOptions {
 export interface LoadOptions {
   /** Store good lines and report bad ones (default: atomic, the first bad line fails the load). */
   skipBad?: boolean;
-  /** Progress (stage 'load', bytes done, total); return false to stop the load. */
+  /** Progress (stage 'load', bytes done, total; then 'vectors'); return false to stop the load. */
   onProgress?: (stage: string, done: number, total: number) => boolean | void;
+  /**
+   * Keep the semantic space of the latent topic (default true): built once the
+   * database holds 100 records, rebuilt as it doubles; false leaves it alone
+   * (LM_LOAD_NO_VECTORS).
+   */
+  vectors?: boolean;
 }
 
 export interface LoadError {

@@ -571,6 +571,12 @@ typedef struct lm_results lm_results;
 **             (lm_vector_put()), when it has one; its nearest records in that
 **             space join the candidates too
 **   keyword_match  share of the hit's keywords that the query names
+**   latent_topic  the topic vote where the best hits carry no domain tags:
+**             the hit's cosine (clipped at 0) with the bm25-weighted
+**             centroid of the query's best LM_OPT_TOPIC_DOCS BM25 hits in
+**             the built-in semantic space (the one lm_load_jsonl() keeps,
+**             or lm_vectors_build()'s); 0 with tags, without a space, for
+**             experts and in distributed matching
 **   bm25_raw  the unnormalized BM25 (informational)
 **   coverage  share of the query's term weight the hit matches
 **             (informational)
@@ -856,11 +862,14 @@ typedef struct lm_tokens lm_tokens;
 #define LM_ANALYZE_WORDS     0x01 /* maximum-probability dictionary words */
 #define LM_ANALYZE_SUBWORDS  0x02 /* dictionary sub-words of long words */
 #define LM_ANALYZE_BIGRAMS   0x04 /* overlapping character bigrams */
-#define LM_ANALYZE_ALL       0x07 /* the default */
-#define LM_ANALYZE_UNIGRAMS  0x08 /* opt-in, with the others: also the single
+#define LM_ANALYZE_ALL       0x07 /* words, sub-words and bigrams */
+#define LM_ANALYZE_UNIGRAMS  0x08 /* with the others: also the single
                                      characters of words (a need's 茶多糖 meets
                                      a record's 绿茶); better topical matching,
-                                     slower queries (bench/README.md) */
+                                     slower queries (bench/README.md).  A new
+                                     database's mode is LM_ANALYZE_ALL |
+                                     LM_ANALYZE_UNIGRAMS; one that stored no
+                                     mode keeps LM_ANALYZE_ALL */
 
 /* Token flags. */
 #define LM_TOKEN_COLOCATED   0x01 /* same position as the previous token */
@@ -869,7 +878,8 @@ typedef struct lm_tokens lm_tokens;
 ** Analyze `text` as libmatch indexes it (normalization, Traditional to
 ** Simplified, segmentation, stemming, stopwords).  `db` may be NULL for the
 ** built-in analyzer without user words; with a db its user dictionary
-** applies.  `mode` 0 means the database's (or default) mode.  Offsets are
+** applies.  `mode` 0 means the database's mode (without a db: a new
+** database's, LM_ANALYZE_ALL | LM_ANALYZE_UNIGRAMS).  Offsets are
 ** byte offsets into `text`.  Free *out with lm_tokens_free().
 ** Errors: LM_EINVAL_UTF8, LM_ETOOBIG, LM_EDICT, LM_ENOMEM.
 */
@@ -889,7 +899,8 @@ LM_API const char *lm_analyzer_id(lm_db *db);
 /*
 ** Choose the analyzer mode (LM_ANALYZE_* bits) of this database, store it,
 ** and re-tokenize every stored record with it (nothing to do on an empty
-** database), in one transaction.  The default is LM_ANALYZE_ALL.  Errors:
+** database), in one transaction.  A new database has LM_ANALYZE_ALL |
+** LM_ANALYZE_UNIGRAMS.  Errors:
 ** LM_EINVAL (not a combination of LM_ANALYZE_* bits), LM_ESTATE (read-only
 ** handle, or stopped by the progress callback: nothing changed), LM_EDB.
 */

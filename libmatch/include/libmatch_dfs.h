@@ -26,7 +26,10 @@ extern "C" {
 /* lm_dfs_merge() of their parts is the whole database's result.  All of it */
 /* is JSON text, for any transport.  Not distributed (LM_EINVAL naming the  */
 /* option): fusion=rrf, prf_docs > 0 (except to experts), w_cosine_ext on a */
-/* database with external vectors, lm_match_vector().  A shard of experts   */
+/* database with external vectors, lm_match_vector().  The topic vote and  */
+/* the latent topic are the collection's: the probes carry the tags and    */
+/* the semantic vectors of their best hits (shards are copies of one        */
+/* database, so of one semantic space).  A shard of experts                 */
 /* keeps every achievement (their evidence).  A stored record queried       */
 /* against its own kind is given to lm_match_record() as its JSON: the      */
 /* shard holding it leaves it out, as lm_match() does.                      */

@@ -156,7 +156,7 @@ LM_API int lm_opts_set_dfs(lm_opts *o, int phase, const char *context)
 
 /* ---- the coordinator: the context -------------------------------------------------------- */
 
-typedef struct { double s; int64_t rid; const cJSON *tags; } entry;
+typedef struct { double s; int64_t rid; const cJSON *tags, *vec; } entry;
 
 static int by_score_rid(const void *a, const void *b)
 {
@@ -201,8 +201,8 @@ static int check_head(lm_db *db, const cJSON *o, const char *format, int i, int 
 }
 
 /* Append the [score, row id] pairs of array a (nth element of probe i). */
-static int read_pairs(lm_db *db, const cJSON *a, const char *name, int i, const cJSON *tags, int ntags, entry **e,
-                      int *n, int *cap)
+static int read_pairs(lm_db *db, const cJSON *a, const char *name, int i, const cJSON *tags, int ntags,
+                      const cJSON *vecs, int ld, entry **e, int *n, int *cap)
 {
     if (!cJSON_IsArray(a)) return lmx_err(db, LM_ERECORD, "part %d: \"%s\" must be an array of [score, row id]", i + 1, name);
     const cJSON *p;
@@ -221,7 +221,11 @@ static int read_pairs(lm_db *db, const cJSON *a, const char *name, int i, const 
         }
         const cJSON *t = j < ntags ? cJSON_GetArrayItem(tags, j) : NULL;
         if (t && !cJSON_IsArray(t)) return lmx_err(db, LM_ERECORD, "part %d: \"tags\"[%d] must be an array", i + 1, j);
-        (*e)[(*n)++] = (entry){ s->valuedouble, (int64_t)r->valuedouble, t };
+        const cJSON *v = vecs && j < cJSON_GetArraySize(vecs) ? cJSON_GetArrayItem(vecs, j) : NULL;
+        if (v && cJSON_IsNull(v)) v = NULL;
+        if (v && (!cJSON_IsArray(v) || cJSON_GetArraySize(v) != ld))
+            return lmx_err(db, LM_ERECORD, "part %d: \"vectors\"[%d] must be null or %d numbers", i + 1, j, ld);
+        (*e)[(*n)++] = (entry){ s->valuedouble, (int64_t)r->valuedouble, t, v };
         j++;
     }
     return LM_OK;
@@ -252,7 +256,7 @@ static int dfs_context(lm_db *db, const char *const *probes, int n, char **out)
     cJSON **p = calloc((size_t)n, sizeof *p);
     entry *bm = NULL, *dn = NULL;
     int nbm = 0, cbm = 0, ndn = 0, cdn = 0, to = 0, rc = LM_OK;
-    int64_t limit = 0, tdocs = 0, dcand = 0;
+    int64_t limit = 0, tdocs = 0, dcand = 0, ldims = 0;
     double bmax = 0;
     cJSON *ctx = NULL;
     if (!p) return lmx_err(db, LM_ENOMEM, "out of memory");
@@ -273,10 +277,28 @@ static int dfs_context(lm_db *db, const char *const *probes, int n, char **out)
         bmax = bx->valuedouble;
         const cJSON *tags = cJSON_GetObjectItemCaseSensitive(p[i], "tags");
         if (!cJSON_IsArray(tags)) { rc = lmx_err(db, LM_ERECORD, "part %d: \"tags\" must be an array", i + 1); break; }
-        if ((rc = read_pairs(db, cJSON_GetObjectItemCaseSensitive(p[i], "bm25"), "bm25", i, tags,
-                             cJSON_GetArraySize(tags), &bm, &nbm, &cbm)))
+        /* The latent topic: the probes' semantic vectors of their first
+           topic_docs hits, one dimension for all (one space). */
+        const cJSON *ldim = cJSON_GetObjectItemCaseSensitive(p[i], "latent_dim");
+        const cJSON *vecs = cJSON_GetObjectItemCaseSensitive(p[i], "vectors");
+        int64_t ld = cJSON_IsNumber(ldim) ? (int64_t)ldim->valuedouble : 0;
+        if (ld < 0 || ld > LM_MAX_DIM || (ldim && (!cJSON_IsNumber(ldim) || ldim->valuedouble != (double)ld))) {
+            rc = lmx_err(db, LM_ERECORD, "part %d: \"latent_dim\" must be an integer in 0..%d", i + 1, LM_MAX_DIM);
             break;
-        rc = read_pairs(db, cJSON_GetObjectItemCaseSensitive(p[i], "dense"), "dense", i, NULL, 0, &dn, &ndn, &cdn);
+        }
+        if (i > 0 && ld != ldims) {
+            rc = lmx_err(db, LM_EMISMATCH, "part %d: \"latent_dim\" %lld differs from part 1's %lld: the shards are "
+                         "not copies of one database (their semantic spaces differ)", i + 1, (long long)ld,
+                         (long long)ldims);
+            break;
+        }
+        ldims = ld;
+        if (ld > 0 && !cJSON_IsArray(vecs)) { rc = lmx_err(db, LM_ERECORD, "part %d: \"vectors\" must be an array", i + 1); break; }
+        if ((rc = read_pairs(db, cJSON_GetObjectItemCaseSensitive(p[i], "bm25"), "bm25", i, tags,
+                             cJSON_GetArraySize(tags), ld > 0 ? vecs : NULL, (int)ld, &bm, &nbm, &cbm)))
+            break;
+        rc = read_pairs(db, cJSON_GetObjectItemCaseSensitive(p[i], "dense"), "dense", i, NULL, 0, NULL, 0, &dn, &ndn,
+                        &cdn);
     }
     if (!rc) {
         if (nbm) qsort(bm, (size_t)nbm, sizeof *bm, by_score_rid);
@@ -334,6 +356,31 @@ static int dfs_context(lm_db *db, const char *const *probes, int n, char **out)
             cJSON_AddItemToArray(votes, a);
         }
         free(v);
+        /* The latent topic where no tag voted: the centroid of the
+           collection's best hits' vectors, each weighted by its bm25 share,
+           in their order, as features.c's compute_LATENT_TOPIC() sums one
+           database's. */
+        double *c = !rc && nv == 0 && ldims > 0 ? calloc((size_t)ldims, sizeof(double)) : NULL;
+        int voters = 0;
+        for (int i = 0; c && i < nbm && i < tdocs && i < limit && bmax > 0 && !rc; i++) {
+            double w = bm[i].s / bmax;
+            if (!(w > 0)) break;
+            if (!bm[i].vec) continue;
+            int k = 0;
+            const cJSON *x;
+            cJSON_ArrayForEach(x, bm[i].vec) {
+                if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble)) {
+                    rc = lmx_err(db, LM_ERECORD, "a probe's \"vectors\" must hold numbers");
+                    break;
+                }
+                c[k++] += w * (double)(float)x->valuedouble;
+            }
+            voters++;
+        }
+        cJSON *lat = voters && !rc ? cJSON_CreateArray() : cJSON_CreateNull();
+        for (int k = 0; voters && !rc && lat && k < ldims; k++) cJSON_AddItemToArray(lat, num(c[k]));
+        cJSON_AddItemToObject(ctx, "latent", lat);
+        free(c);
     }
     if (!rc) {
         char *s = cJSON_PrintUnformatted(ctx);

@@ -25,11 +25,6 @@ static const lmx_gkind *gkind(const lm_db *db, int kind)
     return &db->gstats->k[kind];
 }
 
-int lmx_dfs_active(const lm_db *db)
-{
-    return db->dfs != NULL || db->gstats != NULL;
-}
-
 int lmx_dfs_count(lm_db *db, int kind, int64_t *n)
 {
     const lmx_gkind *g = gkind(db, kind);
@@ -104,6 +99,15 @@ int lmx_dfs_votes(const lm_db *db, lmx_vote **votes, int *n)
     return 1;
 }
 
+int lmx_dfs_latent(const lm_db *db, const double **c, int *d)
+{
+    const lmx_dfs *x = db->dfs && db->dfs->phase == LM_DFS_SHARD ? db->dfs : NULL;
+    if (!x) return 0;
+    *c = x->nlatent ? x->latent : NULL;
+    *d = x->nlatent;
+    return 1;
+}
+
 int lmx_dfs_bm25_best(const lm_db *db, double *bb)
 {
     const lmx_dfs *d = db->dfs && db->dfs->phase == LM_DFS_SHARD ? db->dfs : NULL;
@@ -135,6 +139,7 @@ void lmx_dfs_clear(lmx_dfs *d)
 {
     for (int i = 0; i < d->nvotes; i++) free((char *)d->votes[i].field);
     free(d->votes);
+    free(d->latent);
     memset(d, 0, sizeof *d);
 }
 
@@ -194,6 +199,23 @@ int lmx_dfs_context_parse(const char *json, int to, lmx_dfs *d, lmx_error *err)
         if (!(d->votes[d->nvotes].field = lmx_strdup(f->valuestring))) rc = lmx_error_set(err, LM_ENOMEM, "out of memory");
         else d->votes[d->nvotes++].v = x->valuedouble;
     }
+    const cJSON *lat = cJSON_GetObjectItemCaseSensitive(o, "latent");
+    if (!rc && lat && !cJSON_IsNull(lat)) {
+        int n = cJSON_IsArray(lat) ? cJSON_GetArraySize(lat) : 0;
+        if (n < 1 || n > LM_MAX_DIM)
+            rc = lmx_error_set(err, LM_ERECORD, "DFS context: \"latent\" must be null or an array of 1..%d numbers",
+                               LM_MAX_DIM);
+        else if (!(d->latent = malloc(sizeof(double) * (size_t)n)))
+            rc = lmx_error_set(err, LM_ENOMEM, "out of memory");
+        cJSON_ArrayForEach(v, lat) {
+            if (rc) break;
+            if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) {
+                rc = lmx_error_set(err, LM_ERECORD, "DFS context: \"latent\"[%d] must be a number", d->nlatent);
+                break;
+            }
+            d->latent[d->nlatent++] = v->valuedouble;
+        }
+    }
     cJSON_Delete(o);
     if (rc) { lmx_dfs_clear(d); d->to = to; }
     return rc;
@@ -244,6 +266,28 @@ int lmx_dfs_probe(lm_db *db, const lm_opts *o, const lmx_query *qc, const lmx_qt
                                             ? LMX_OI(o, CANDIDATES) : LMX_OI(o, OFFSET) + LMX_OI(o, K));
     cJSON_AddNumberToObject(p, "topic_docs", ndocs);
     cJSON_AddItemToObject(p, "bm25_max", num(qc->bm25_max));
+    /* The latent topic (features.c): the semantic vectors of the first
+       topic_docs hits, whose centroid the context makes. */
+    int ld = ndocs > 0 && LMX_OD(o, W_LATENT_TOPIC) > 0 && qc->to != LM_EXPERT ? lmx_semantic_dim(&db->store) : 0;
+    int nv = ld > 0 ? (hl->n < ndocs ? hl->n : ndocs) : 0;
+    float *V = nv ? malloc(sizeof(float) * (size_t)nv * (size_t)ld) : NULL;
+    int64_t *rids = nv ? malloc(sizeof(int64_t) * (size_t)nv) : NULL;
+    unsigned char *has = nv ? malloc((size_t)nv) : NULL;
+    cJSON *vecs = ld > 0 ? cJSON_AddArrayToObject(p, "vectors") : NULL;
+    int rc = LM_OK;
+    if (nv && (!V || !rids || !has || !vecs)) rc = lmx_err(db, LM_ENOMEM, "out of memory");
+    for (int i = 0; !rc && i < nv; i++) rids[i] = hl->h[i].rid;
+    if (!rc && nv) rc = lmx_semantic_vectors(&db->sem, &db->store, qc->to, rids, nv, ld, V, has);
+    for (int i = 0; !rc && i < nv; i++) {
+        cJSON *a = has[i] ? cJSON_CreateArray() : cJSON_CreateNull();
+        for (int k = 0; a && has[i] && k < ld; k++) cJSON_AddItemToArray(a, num(V[(size_t)i * (size_t)ld + (size_t)k]));
+        cJSON_AddItemToArray(vecs, a);
+    }
+    free(V);
+    free(rids);
+    free(has);
+    if (rc) { cJSON_Delete(p); return rc; }
+    cJSON_AddNumberToObject(p, "latent_dim", ld);
     for (int i = 0; i < hl->n; i++) {
         cJSON_AddItemToArray(bm, pair(hl->h[i].comp[LMX_C_BM25_RAW], hl->h[i].rid));
         if (i >= ndocs) continue;
@@ -251,7 +295,7 @@ int lmx_dfs_probe(lm_db *db, const lm_opts *o, const lmx_query *qc, const lmx_qt
         for (int k = 0; t && k < hl->h[i].info.ntags; k++) cJSON_AddItemToArray(t, cJSON_CreateString(hl->h[i].info.tags[k]));
         cJSON_AddItemToArray(tags, t);
     }
-    int rc = LM_OK, ncand = 0;
+    int ncand = 0;
     if (LMX_OD(o, W_COSINE) > 0 && lmx_dense_candidates(db, o) >= 0) {
         /* The nearest records, as lmx_cand_dense() asks for them. */
         float *qv = NULL;

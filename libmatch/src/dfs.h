@@ -51,6 +51,8 @@ typedef struct lmx_dfs {
                                 candidate (the query's context) */
     int nvotes;              /* the topic vote, in the collection's order */
     lmx_vote *votes;         /* fields owned */
+    int nlatent;             /* the latent topic's centroid (0: none) */
+    double *latent;
 } lmx_dfs;
 
 /* Read a context (JSON) for a call to kind `to`; errors name the field. */
@@ -61,10 +63,11 @@ void lmx_dfs_clear(lmx_dfs *d);
 int lmx_dfs_check(lm_db *db, const lm_opts *o, int to);
 
 /* ---- the hooks of the pipeline: the database's own values without DFS ---- */
-/* Whether the handle matches as a shard (the collection's statistics set,
-   or a DFS phase running): signals a shard cannot make the collection's
-   (the latent topic: every shard has its own semantic space) are off. */
-int lmx_dfs_active(const lm_db *db);
+/* The latent topic's centroid of the collection's best hits (phase
+   LM_DFS_SHARD): 1 with *c (borrowed; NULL when the context has none: no
+   latent topic) and its dimension *d, or 0 when the call has none (compute
+   it as usual). */
+int lmx_dfs_latent(const lm_db *db, const double **c, int *d);
 /* Records of kind: the collection's when the handle has its statistics. */
 int lmx_dfs_count(lm_db *db, int kind, int64_t *n);
 /* Document frequencies of q's terms in kind, likewise. */

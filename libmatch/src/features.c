@@ -184,19 +184,24 @@ static int compute_TOPIC(lm_db *db, const lm_opts *o, const lmx_query *qc, lmx_h
 ** even when they share few of the query's words (the cluster hypothesis).
 ** It stands in for the topic vote where that has nothing to count: only
 ** when none of the best hits carries a domain tag (topic_best is 0; with
-** tags the vote is the sharper signal).  Needs a built-in model (the loader keeps one: lm_load_jsonl()); 0
-** without one.  Not used in distributed matching, where every shard has
-** its own space.
+** tags the vote is the sharper signal).  For problems and achievements
+** (experts are ranked on their evidence).  Needs a built-in model (the
+** loader keeps one: lm_load_jsonl()); 0 without one.  Distributed, the
+** centroid is the collection's, made by lm_dfs_context() from the probes'
+** vectors (shards are copies of one database: one space).
 */
 static int compute_LATENT_TOPIC(lm_db *db, const lm_opts *o, const lmx_query *qc, lmx_hitlist *hl)
 {
     int ndocs = LMX_OI(o, TOPIC_DOCS);
-    if (ndocs <= 0 || LMX_OD(o, W_LATENT_TOPIC) <= 0 || hl->n == 0 || qc->bm25_max <= 0 || lmx_dfs_active(db) ||
-        qc->to == LM_EXPERT)
+    if (ndocs <= 0 || LMX_OD(o, W_LATENT_TOPIC) <= 0 || hl->n == 0 || qc->bm25_max <= 0 || qc->to == LM_EXPERT)
         return LM_OK;
     if (hl->h[0].comp[LMX_C_TOPIC_BEST] > 0) return LM_OK;    /* the tags voted (compute_TOPIC) */
     int d = lmx_semantic_dim(&db->store);
     if (d <= 0) return LM_OK;
+    const double *given = NULL;
+    int gd = 0;
+    if (lmx_dfs_latent(db, &given, &gd) && (!given || gd != d))
+        return LM_OK;                                /* distributed: the collection's best hits had none */
     int n = hl->n;
     float *V = malloc(sizeof(float) * (size_t)n * (size_t)d);
     double *c = calloc((size_t)d, sizeof(double));
@@ -206,27 +211,30 @@ static int compute_LATENT_TOPIC(lm_db *db, const lm_opts *o, const lmx_query *qc
     if (!V || !c || !rids || !has) { rc = lmx_err(db, LM_ENOMEM, "out of memory"); goto done; }
     for (int i = 0; i < n; i++) rids[i] = hl->h[i].rid;
     if ((rc = lmx_semantic_vectors(&db->sem, &db->store, qc->to, rids, n, d, V, has))) goto done;
-    /* The BM25 candidates come first, in BM25 order. */
-    int voters = 0;
-    for (int i = 0; i < n && voters < ndocs; i++) {
-        double w = hl->h[i].comp[LMX_C_BM25_RAW] / qc->bm25_max;
-        if (!(w > 0)) break;
-        if (!has[i]) continue;
-        const float *v = V + (size_t)i * (size_t)d;
-        for (int k = 0; k < d; k++) c[k] += w * v[k];
-        voters++;
+    if (given) {
+        memcpy(c, given, sizeof(double) * (size_t)d);    /* distributed: from the probes (api_dfs.c) */
+    } else {
+        /* The first ndocs BM25 candidates (they come first, in BM25 order),
+           as lm_dfs_context() sums the collection's. */
+        for (int i = 0; i < n && i < ndocs; i++) {
+            double w = hl->h[i].comp[LMX_C_BM25_RAW] / qc->bm25_max;
+            if (!(w > 0)) break;
+            if (!has[i]) continue;
+            const float *v = V + (size_t)i * (size_t)d;
+            for (int k = 0; k < d; k++) c[k] += w * v[k];
+        }
     }
     double norm = 0;
     for (int k = 0; k < d; k++) norm += c[k] * c[k];
-    if (!voters || !(norm > 0)) goto done;
+    if (!(norm > 0)) goto done;
     norm = sqrt(norm);
     for (int i = 0; i < n; i++) {
         if (!has[i]) continue;
         const float *v = V + (size_t)i * (size_t)d;
-        double s = 0;
-        for (int k = 0; k < d; k++) s += c[k] * v[k];
-        s /= norm;
-        hl->h[i].comp[LMX_C_LATENT_TOPIC] = s > 0 ? (s < 1 ? s : 1) : 0;
+        double x = 0;
+        for (int k = 0; k < d; k++) x += c[k] * v[k];
+        x /= norm;
+        hl->h[i].comp[LMX_C_LATENT_TOPIC] = x > 0 ? (x < 1 ? x : 1) : 0;
     }
 done:
     free(V);

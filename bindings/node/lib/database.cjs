@@ -15,6 +15,7 @@ const LM_OPEN_NO_MMAP = 0x04;
 const LM_BUSY_TIMEOUT_MS = 10000;
 const LM_LOAD_ATOMIC = 0;
 const LM_LOAD_SKIP_BAD = 1;
+const LM_LOAD_NO_VECTORS = 0x10;
 /** The smallest memory bound of batch matching other than 0 (LM_MIN_BATCH_MEMORY). */
 const LM_MIN_BATCH_MEMORY = 65536;
 
@@ -391,7 +392,10 @@ class Database {
    * Load JSON Lines: `source` is a file path (string or URL), JSONL bytes
    * (Buffer, Uint8Array) or an array of records (objects or JSON strings).
    * options: skipBad (store good lines, report bad ones; default false:
-   * atomic), onProgress(stage, done, total) (return false to stop).
+   * atomic), onProgress(stage, done, total) (return false to stop),
+   * vectors (default true: the load keeps the semantic space of the latent
+   * topic -- built once the database holds 100 records, rebuilt as it
+   * doubles, stage 'vectors'; false leaves it alone).
    * Returns the load report {loaded, skipped, errors: [{line, id, reason}]};
    * an atomic load that fails throws with the report in `error.report`.
    */
@@ -449,7 +453,8 @@ class Database {
 
   #load(options, call) {
     const h = this.#live();
-    const policy = options.skipBad ? LM_LOAD_SKIP_BAD : LM_LOAD_ATOMIC;
+    const policy = (options.skipBad ? LM_LOAD_SKIP_BAD : LM_LOAD_ATOMIC) |
+                   (options.vectors === false ? LM_LOAD_NO_VECTORS : 0);
     const out = [null];
     const [rc, thrown] = this.#withProgress(h, options.onProgress, () => call(h, policy, out));
     let report;

@@ -320,13 +320,16 @@ test('analyze: offsets index the string passed, byte offsets the UTF-8', () => {
   assert.throws(() => lm.analyze(text, { mode: 'letters' }), lm.InvalidArgumentError);
 });
 
-test('unigrams: opt-in single characters, a soft match between words', () => {
+test('unigrams: single characters (the default), a soft match between words', () => {
   const toks = lm.analyze('綠茶多糖', { mode: ['all', 'unigrams'] });
   for (const c of ['绿', '茶', '多', '糖']) assert.ok(toks.some((t) => t.text === c), c);
   assert.ok(toks.filter((t) => t.text === '糖').every((t) => t.colocated));
-  assert.ok(!lm.analyze('绿茶多糖').some((t) => t.text === '茶'));
+  assert.ok(lm.analyze('绿茶多糖').some((t) => t.text === '茶'));
+  assert.ok(!lm.analyze('绿茶多糖', { mode: 'all' }).some((t) => t.text === '茶'));
   const m = open(':memory:');
   try {
+    assert.match(m.analyzerId, /unigrams/);
+    m.setAnalyzerMode('all');
     m.put({ id: 'A-1', kind: 'achievement', title: '绿茶加工工艺' });
     assert.equal(m.query('茶多糖提取', 'achievement').length, 0);
     m.setAnalyzerMode(['all', 'unigrams']);
@@ -334,6 +337,25 @@ test('unigrams: opt-in single characters, a soft match between words', () => {
     assert.equal(m.query('茶多糖提取', 'achievement')[0].id, 'A-1');
   } finally {
     m.close();
+  }
+});
+
+test('the loader keeps a semantic space from 100 records on, unless told not to', () => {
+  const recs = Array.from({ length: 120 }, (_, i) => ({
+    id: `A${i}`, kind: 'achievement', title: (i % 2 ? '锂电池热失控预警' : '小麦抗旱育种') + i,
+  }));
+  const a = open(':memory:');
+  const b = open(':memory:');
+  try {
+    const stages = new Set();
+    a.load(recs, { onProgress: (stage) => { stages.add(stage); } });
+    assert.equal(a.stats().vectors.built_records, 120);
+    assert.ok(stages.has('vectors'));
+    b.load(recs, { vectors: false });
+    assert.equal(b.stats().vectors.dim, 0);
+  } finally {
+    a.close();
+    b.close();
   }
 });
 

@@ -486,22 +486,43 @@ public final class Database implements AutoCloseable {
      * @throws FileAccessException the file cannot be read
      */
     public LoadReport load(Path file, LoadPolicy policy) {
+        return load(file, policy, true);
+    }
+
+    /**
+     * As {@link #load(Path, LoadPolicy)}; {@code vectors} false leaves the
+     * semantic space alone.  By default a load keeps the space of the latent
+     * topic: built once the database holds 100 records, rebuilt as it
+     * doubles (progress stage "vectors"); a space of {@link #buildVectors}
+     * is left as it is.
+     */
+    public LoadReport load(Path file, LoadPolicy policy, boolean vectors) {
         byte[] p = Text.cstr(file.toString(), "path");
+        int flags = policy.code | (vectors ? 0 : LOAD_NO_VECTORS);
         return write(h -> {
             PointerByReference rep = new PointerByReference();
-            int rc = C.lm_load_jsonl(h, p, policy.code, rep);
+            int rc = C.lm_load_jsonl(h, p, flags, rep);
             return report(h, rc, rep.getValue());
         });
     }
 
     /** Load JSON Lines held in memory (UTF-8 bytes); as {@link #load(Path, LoadPolicy)}. */
     public LoadReport loadBuffer(byte[] jsonl, LoadPolicy policy) {
+        return loadBuffer(jsonl, policy, true);
+    }
+
+    /** Load JSON Lines held in memory (UTF-8 bytes); as {@link #load(Path, LoadPolicy, boolean)}. */
+    public LoadReport loadBuffer(byte[] jsonl, LoadPolicy policy, boolean vectors) {
+        int flags = policy.code | (vectors ? 0 : LOAD_NO_VECTORS);
         return write(h -> {
             PointerByReference rep = new PointerByReference();
-            int rc = C.lm_load_jsonl_buffer(h, jsonl, new C.SizeT(jsonl.length), policy.code, rep);
+            int rc = C.lm_load_jsonl_buffer(h, jsonl, new C.SizeT(jsonl.length), flags, rep);
             return report(h, rc, rep.getValue());
         });
     }
+
+    /** LM_LOAD_NO_VECTORS, or-ed with a policy's code. */
+    private static final int LOAD_NO_VECTORS = 0x10;
 
     /** Load JSON Lines given as a string; as {@link #load(Path, LoadPolicy)}. */
     public LoadReport loadJsonl(String jsonl, LoadPolicy policy) {

@@ -87,15 +87,30 @@ public class ChineseTest {
             ok(db.analyze("秦创原平台").stream().anyMatch(t -> t.text().equals("秦创原")), "user word applies");
             ok(db.analyze("基站", Libmatch.ANALYZE_BIGRAMS).size() >= 1, "mode");
         }
-        // Opt-in single characters: 茶多糖 meets 绿茶.
+        // Single characters (a new database's default): 茶多糖 meets 绿茶.
         try (Database db = Database.openInMemory()) {
             ok(db.analyze("綠茶多糖", Libmatch.ANALYZE_ALL | Libmatch.ANALYZE_UNIGRAMS).stream()
                  .anyMatch(t -> t.text().equals("茶")), "unigram of a Traditional word");
+            ok(db.analyzerId().contains("unigrams"), "the default: " + db.analyzerId());
+            db.setAnalyzerMode(Libmatch.ANALYZE_ALL);
             db.put("{\"id\":\"A-1\",\"kind\":\"achievement\",\"title\":\"绿茶加工工艺\"}");
-            ok(db.query("茶多糖提取", Kind.ACHIEVEMENT).isEmpty(), "no soft match by default");
+            ok(db.query("茶多糖提取", Kind.ACHIEVEMENT).isEmpty(), "no soft match without them");
             db.setAnalyzerMode(Libmatch.ANALYZE_ALL | Libmatch.ANALYZE_UNIGRAMS);
             ok(db.analyzerId().contains("unigrams"), db.analyzerId());
             ok(db.query("茶多糖提取", Kind.ACHIEVEMENT).get(0).id().equals("A-1"), "soft match with unigrams");
+        }
+        // The loader keeps a semantic space from 100 records on, unless told not to.
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i < 120; i++)
+            many.append("{\"id\":\"A").append(i).append("\",\"kind\":\"achievement\",\"title\":\"")
+                .append(i % 2 == 0 ? "小麦抗旱育种" : "锂电池热失控预警").append(i).append("\"}\n");
+        try (Database db = Database.openInMemory()) {
+            db.loadBuffer(many.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), LoadPolicy.ATOMIC, false);
+            ok(db.statsJson().contains("\"vectors\":{\"dim\":0"), "no space: " + db.statsJson());
+        }
+        try (Database db = Database.openInMemory()) {
+            db.loadJsonl(many.toString(), LoadPolicy.ATOMIC);
+            ok(db.statsJson().contains("\"built_records\":120"), "the loader's space: " + db.statsJson());
         }
     }
 }
