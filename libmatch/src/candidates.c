@@ -178,16 +178,9 @@ static int join_neighbours(lm_db *db, const lmx_query *qc, lmx_hitlist *hl, int 
     return rc;
 }
 
-int lmx_dense_candidates(lm_db *db, const lm_opts *o)
-{
-    int n = LMX_OI(o, DENSE_CANDIDATES);
-    if (n >= 0) return n;
-    return lmx_semantic_auto(&db->store) ? -1 : LMX_DENSE_CANDIDATES_DEFAULT;
-}
-
 int lmx_cand_dense(lm_db *db, const lmx_qterms *q, const lm_opts *o, const lmx_query *qc, lmx_hitlist *hl)
 {
-    int nd = lmx_dense_candidates(db, o);
+    int nd = lmx_semantic_candidates(&db->store, LMX_OI(o, DENSE_CANDIDATES));
     if (LMX_OD(o, W_COSINE) <= 0 || nd < 0) return LM_OK;
     float *qv = NULL;
     lmx_dense_hit *dh = NULL;
@@ -210,7 +203,7 @@ int lmx_cand_external(lm_db *db, const lm_opts *o, const lmx_query *qc, lmx_hitl
     if (rc || !qv) return rc;
     lmx_dense_hit *dh = NULL;
     int dn = 0;
-    int nd = LMX_OI(o, DENSE_CANDIDATES) >= 0 ? LMX_OI(o, DENSE_CANDIDATES) : LMX_DENSE_CANDIDATES_DEFAULT;
+    int nd = LMX_OI(o, DENSE_CANDIDATES) >= 0 ? LMX_OI(o, DENSE_CANDIDATES) : LMX_SEMANTIC_CANDIDATES;
     rc = lmx_external_query(&db->sem, &db->store, model, qv, dim, qc->to, nd, &dh, &dn);
     if (!rc) rc = join_neighbours(db, qc, hl, LMX_SPACE_EXTERNAL, dh, dn, LMX_C_COSINE_EXT, qv);
     free(dh);
@@ -232,7 +225,7 @@ static int dense_evidence(lm_db *db, const lmx_qterms *q, const lm_opts *o, lmx_
     float *qv = NULL;
     lmx_dense_hit *dh = NULL;
     int dn = 0;
-    int nd = lmx_dense_candidates(db, o);
+    int nd = lmx_semantic_candidates(&db->store, LMX_OI(o, DENSE_CANDIDATES));
     if (nd < 0) return LM_OK;
     int rc = lmx_semantic_query(&db->sem, &db->store, q, LM_ACHIEVEMENT, nd, &qv, &dh, &dn);
     if (rc || !qv) { free(dh); free(qv); return rc; }

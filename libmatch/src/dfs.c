@@ -296,12 +296,12 @@ int lmx_dfs_probe(lm_db *db, const lm_opts *o, const lmx_query *qc, const lmx_qt
         cJSON_AddItemToArray(tags, t);
     }
     int ncand = 0;
-    if (LMX_OD(o, W_COSINE) > 0 && lmx_dense_candidates(db, o) >= 0) {
+    if (LMX_OD(o, W_COSINE) > 0 && lmx_semantic_candidates(&db->store, LMX_OI(o, DENSE_CANDIDATES)) >= 0) {
         /* The nearest records, as lmx_cand_dense() asks for them. */
         float *qv = NULL;
         lmx_dense_hit *dh = NULL;
         int dn = 0;
-        ncand = lmx_dense_candidates(db, o);
+        ncand = lmx_semantic_candidates(&db->store, LMX_OI(o, DENSE_CANDIDATES));
         rc = lmx_semantic_query(&db->sem, &db->store, q, qc->to, ncand, &qv, &dh, &dn);
         for (int i = 0; !rc && qv && i < dn; i++)
             cJSON_AddItemToArray(dense, pair(lmx_semantic_cosine(&db->sem, LMX_SPACE_BUILTIN, qc->to, qv, dh[i].rid),

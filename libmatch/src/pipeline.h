@@ -112,12 +112,6 @@ int lmx_cand_bm25(lm_db *db, int kind, const lmx_selected *sel, const lm_opts *o
 int lmx_cand_terms(lmx_hitlist *hl, const lmx_selected *sel);
 /* Nearest records in the built-in space join the candidates; every
    candidate gets its cosine (no-op without a model). */
-/* The nearest records by the built-in space that join the candidates:
-   option dense_candidates, or when it is -1 (the default)
-   LMX_DENSE_CANDIDATES_DEFAULT with a model of lm_vectors_build() and -1
-   (no vector candidates, no cosine) with the one the loader keeps. */
-#define LMX_DENSE_CANDIDATES_DEFAULT 100
-int lmx_dense_candidates(lm_db *db, const lm_opts *o);
 int lmx_cand_dense(lm_db *db, const lmx_qterms *q, const lm_opts *o, const lmx_query *qc, lmx_hitlist *hl);
 /* Nearest records by the query record's external vector join too. */
 int lmx_cand_external(lm_db *db, const lm_opts *o, const lmx_query *qc, lmx_hitlist *hl);

@@ -56,6 +56,12 @@ int lmx_semantic_auto(lmx_store *st)
     return lmx_semantic_dim(st) > 0 && lmx_store_meta_int(st, "lsa_auto", 0) != 0;
 }
 
+int lmx_semantic_candidates(lmx_store *st, int n)
+{
+    if (n >= 0) return n;
+    return lmx_semantic_auto(st) ? -1 : LMX_SEMANTIC_CANDIDATES;
+}
+
 /* ---- building ------------------------------------------------------------------ */
 
 /*

@@ -51,6 +51,12 @@ double lmx_semantic_cosine(const lmx_semantic *sem, int space, int kind, const f
    loaded matrix when current, else from the store. */
 int lmx_semantic_vectors(lmx_semantic *sem, lmx_store *st, int kind, const int64_t *rids, int n, int d,
                          float *out, unsigned char *has);
+/* The nearest records by the built-in space that join a query's
+   candidates, for option dense_candidates n: n, or when it is -1 (the
+   default) LMX_SEMANTIC_CANDIDATES with a model of lm_vectors_build() and -1
+   (no vector candidates, no cosine) with the one the loader keeps. */
+#define LMX_SEMANTIC_CANDIDATES 100
+int lmx_semantic_candidates(lmx_store *st, int n);
 /* Whether the built-in model was built by the loader (lmx_semantic_build
    with auto = 1) rather than by lm_vectors_build(). */
 int lmx_semantic_auto(lmx_store *st);
