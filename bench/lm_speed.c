@@ -3,8 +3,10 @@
 ** that the caller can read each job's peak RSS).
 **
 **   lm_speed load DB corpus.jsonl          records/s, bytes on disk per record
-**   lm_speed query DB queries.jsonl N      p50/p99 latency of N record queries and of
-**                                          the same as free text, top-10 (wall and CPU)
+**   lm_speed query DB queries.jsonl N [NAME=VALUE ...]
+**                                          p50/p99 latency of N record queries and of
+**                                          the same as free text, top-10 (wall and CPU),
+**                                          with the options given
 **   lm_speed analyze FILE                  analyzer MB/s on one core
 **   lm_speed vectors DB                    build the semantic vectors: seconds (peak RSS
 **                                          is the caller's, read through wait4)
@@ -249,6 +251,14 @@ int main(int argc, char **argv)
         lm_opts *o = NULL;
         lm_opts_new(&o);
         lm_opts_set_int(o, LM_OPT_K, 10);
+        for (int a = 5; a < argc; a++) {         /* NAME=VALUE: any option of the registry */
+            char name[64];
+            const char *eq = strchr(argv[a], '=');
+            if (!eq || (size_t)(eq - argv[a]) >= sizeof name) { fprintf(stderr, "%s: not NAME=VALUE\n", argv[a]); return 2; }
+            memcpy(name, argv[a], (size_t)(eq - argv[a]));
+            name[eq - argv[a]] = 0;
+            if (lm_opts_set(o, name, eq + 1)) { fprintf(stderr, "%s\n", lm_opts_errmsg(o)); return 2; }
+        }
         long failed = 0;
         while (n < want && f && getline(&line, &lcap, f) > 0) {
             cJSON *q = cJSON_Parse(line), *rec = q ? cJSON_GetObjectItem(q, "record") : NULL;

@@ -516,7 +516,9 @@ def main():
                                                      "libmatch-traditional", "libmatch-hybrid", "libmatch-bm25-only",
                                                      "libmatch-dense-only", "libmatch-bm25+dense", "libmatch-words",
                                                      "libmatch-subwords", "libmatch-bigrams", "libmatch-prf",
-                                                     "libmatch-rrf", "libmatch-hybrid-rrf", "libmatch-notags"])
+                                                     "libmatch-rrf", "libmatch-hybrid-rrf", "libmatch-no-unigrams",
+                                                     "libmatch-no-latent", "libmatch-notags",
+                                                     "libmatch-no-unigrams-notags", "libmatch-no-latent-notags"])
     ap.add_argument("--lm-config", action="append", default=[], metavar="NAME=ARGS",
                     help="a libmatch configuration: NAME=lm_run arguments (repeatable); NAME is added to the systems")
     ap.add_argument("--json", help="write the figures and the run's metadata (version, commit, host, date, "

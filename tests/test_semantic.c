@@ -5,6 +5,7 @@
 */
 #include <math.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -596,6 +597,43 @@ static void test_latent_topic(void)
     lm_close(db);
 }
 
+/* A caller's thread with a small stack (a JVM thread has 1 MB): the fit's
+   LAPACK keeps megabytes of work arrays on the stack, so it runs on a
+   thread of its own (vectors.c). */
+static void *small_stack_main(void *arg)
+{
+    int *rc = arg;
+    lm_db *db = NULL;
+    *rc = lm_open(&db, ":memory:", 0);
+    /* 1,000 records over ~1,200 shared terms: matrices large enough for
+       OpenBLAS's parallel LU. */
+    size_t cap = 1000 * 120, len = 0;
+    char *buf = malloc(cap);
+    for (int i = 0; !*rc && i < 1000; i++)
+        len += (size_t)snprintf(buf + len, cap - len,
+                                "{\"id\":\"S%d\",\"kind\":\"achievement\",\"title\":\"a%d b%d c%d\",\"abstract\":\"d%d e%d\"}\n",
+                                i, i % 400, i * 7 % 400, i * 13 % 300, i * 3 % 200, i % 97);
+    if (!*rc) *rc = lm_load_jsonl_buffer(db, buf, len, LM_LOAD_ATOMIC, NULL);   /* the loader builds its space */
+    free(buf);
+    if (!*rc && vec_stat(db, "dim") != 128) *rc = -1;
+    if (!*rc) *rc = lm_vectors_build(db, 256);
+    lm_close(db);
+    return NULL;
+}
+
+static void test_small_caller_stack(void)
+{
+    pthread_attr_t attr;
+    pthread_t th;
+    int rc = -2;
+    CHECK_EQ_INT(pthread_attr_init(&attr), 0);
+    CHECK_EQ_INT(pthread_attr_setstacksize(&attr, (size_t)512 << 10), 0);
+    CHECK_EQ_INT(pthread_create(&th, &attr, small_stack_main, &rc), 0);
+    pthread_join(th, NULL);
+    pthread_attr_destroy(&attr);
+    CHECK_EQ_INT(rc, LM_OK);
+}
+
 int main(void)
 {
     if (lmt_tmpdir_init("semantic")) return 1;
@@ -608,5 +646,6 @@ int main(void)
     RUN(test_batch_within_memory);
     RUN(test_loader_keeps_space);
     RUN(test_latent_topic);
+    RUN(test_small_caller_stack);
     return lmt_done();
 }

@@ -513,7 +513,48 @@ done:
     return rc;
 }
 
+static int lsa_fit(lmx_lsa *out, float **out_vecs, const lmx_csr *A, const lmx_lsa_opts *opts);
+
+/*
+** LAPACK's LU in OpenBLAS (sgetrf_parallel) keeps per-CPU work arrays on
+** the stack: a few MB, more than the threads of some callers have (a JVM
+** thread has 1 MB, and so may a thread of any host).  The fit runs on a
+** thread of its own with LSA_STACK bytes of stack; the caller's thread
+** only waits.
+*/
+#define LSA_STACK ((size_t)64 << 20)
+
+typedef struct {
+    lmx_lsa *out;
+    float **out_vecs;
+    const lmx_csr *A;
+    const lmx_lsa_opts *opts;
+    int rc;
+} fit_call;
+
+static void *fit_main(void *arg)
+{
+    fit_call *c = arg;
+    c->rc = lsa_fit(c->out, c->out_vecs, c->A, c->opts);
+    return NULL;
+}
+
 int lmx_lsa_fit(lmx_lsa *out, float **out_vecs, const lmx_csr *A, const lmx_lsa_opts *opts)
+{
+    fit_call c = { out, out_vecs, A, opts, LM_OK };
+    pthread_attr_t attr;
+    pthread_t th;
+    int started = 0;
+    if (pthread_attr_init(&attr) == 0) {
+        started = pthread_attr_setstacksize(&attr, LSA_STACK) == 0 && pthread_create(&th, &attr, fit_main, &c) == 0;
+        pthread_attr_destroy(&attr);
+    }
+    if (!started) return lsa_fit(out, out_vecs, A, opts);    /* no thread to be had: the caller's own */
+    pthread_join(th, NULL);
+    return c.rc;
+}
+
+static int lsa_fit(lmx_lsa *out, float **out_vecs, const lmx_csr *A, const lmx_lsa_opts *opts)
 {
     if (out_vecs) *out_vecs = NULL;
     if (!out) return LM_EINVAL;
