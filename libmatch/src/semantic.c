@@ -365,8 +365,12 @@ int lmx_semantic_build(lmx_store *st, const lmx_analyzer *an, int dim, int autom
     o.power_iters = 2;
     o.seed = 42;
     if ((rc = lmx_lsa_fit(&mod, NULL, &A, &o))) {
-        rc = lmx_error_set(st->err, rc, "building the semantic model failed (%d records, %d terms): %s", b.nrows, ncols,
-                           lm_errstr(rc));
+        if (rc == LM_ERANGE)            /* every weight 0: each shared term is in every record (IDF 0) */
+            rc = lmx_error_set(st->err, LM_ESTATE, "nothing to build vectors from: the %d terms that occur in two or "
+                               "more of the %d records occur in all of them", ncols, b.nrows);
+        else
+            rc = lmx_error_set(st->err, rc, "building the semantic model failed (%d records, %d terms): %s", b.nrows,
+                               ncols, lm_errstr(rc));
         goto done;
     }
     /* Store the model (terms in byte order: appends to the table's B-tree)

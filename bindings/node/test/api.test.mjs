@@ -160,8 +160,10 @@ test('options by registry name: k, offset, region, field, min_maturity', () => {
 
 test('a weight changes the score by weight x component, with the default from the registry', () => {
   // the weighted sum (fusion "weighted"): score = sum of weight x component
+  // (the latent topic, which stands in for the tag vote when that counts
+  // nothing, off throughout)
   const def = option('w_topic').default;
-  const w = { k: 1, fusion: 'weighted' };
+  const w = { k: 1, fusion: 'weighted', w_latent_topic: 0 };
   const [a] = db.match('problem', 'P-001', 'achievement', w);
   const [b] = db.match('problem', 'P-001', 'achievement', { ...w, w_topic: 0 });
   const [c] = db.match('problem', 'P-001', 'achievement', { ...w, w_topic: '1.5' });
@@ -269,7 +271,11 @@ test('load progress: called with the stage; returning false stops and stores not
     calls.length = 0;
     assert.equal(m.loadBuffer(data, { onProgress: (...a) => { calls.push(a); } }).loaded, 3000);
     assert.ok(calls.length >= 1);
-    assert.ok(calls.every(([stage, done, total]) => stage === 'load' && done <= total && total === data.length));
+    // the load, then (3,000 records) the loader's semantic space
+    const loads = calls.filter(([stage]) => stage === 'load');
+    assert.deepEqual(calls.slice(0, loads.length), loads);
+    assert.ok(calls.every(([stage]) => stage === 'load' || stage === 'vectors'));
+    assert.ok(loads.every(([, done, total]) => done <= total && total === data.length));
     const boom = new Error('progress callback failed');
     assert.throws(() => m.loadBuffer(data, { onProgress: () => { throw boom; } }), (e) => e === boom);
   } finally {

@@ -35,7 +35,7 @@ function checkBatch(batch, k, what) {
 test('batchMatch on the sample data: StateError before buildVectors, then every source with k hits', () => {
   const db = open(':memory:');
   try {
-    loadSample(db);
+    loadSample(db, { vectors: false });            // without the loader's semantic space
     assert.throws(() => db.batchMatch('problem', 'achievement', { k: 2 }),
       (e) => e instanceof lm.StateError && e.code === 15 && /no semantic vectors/.test(e.message));
     db.buildVectors(4);

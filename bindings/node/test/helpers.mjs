@@ -19,7 +19,7 @@ export function tmpdir(prefix = 'libmatch-node-') {
 }
 
 /** Load examples/data as demo.sh does: user words, synonyms, the three libraries. */
-export function loadSample(db) {
+export function loadSample(db, options = {}) {
   for (const line of fs.readFileSync(path.join(DATA, 'userdict.txt'), 'utf8').split('\n')) {
     const [word, freq] = line.split('#')[0].trim().split(/\s+/);
     if (word) db.addWord(word, /^\d+$/.test(freq ?? '') ? Number(freq) : 0);
@@ -27,7 +27,7 @@ export function loadSample(db) {
   db.loadSynonyms(path.join(DATA, 'synonyms.tsv'));
   const reports = {};
   for (const name of ['problems', 'achievements', 'experts']) {
-    reports[name] = db.loadFile(path.join(DATA, `${name}.jsonl`));
+    reports[name] = db.loadFile(path.join(DATA, `${name}.jsonl`), options);
   }
   return reports;
 }

@@ -42,6 +42,11 @@ final class Fixtures {
 
     /** Load the sample libraries as examples/demo.sh does: user words, synonyms, then the records. */
     static void loadSample(Database db) {
+        loadSample(db, true);
+    }
+
+    /** The same; {@code vectors} false: without the loader's semantic space. */
+    static void loadSample(Database db, boolean vectors) {
         try {
             for (String line : Files.readAllLines(data().resolve("userdict.txt"), StandardCharsets.UTF_8)) {
                 String l = line.replaceAll("#.*", "").trim();
@@ -54,7 +59,7 @@ final class Fixtures {
         }
         db.loadSynonyms(data().resolve("synonyms.tsv"));
         for (String f : new String[] {"problems", "achievements", "experts"})
-            db.load(data().resolve(f + ".jsonl"));
+            db.load(data().resolve(f + ".jsonl"), LoadPolicy.ATOMIC, vectors);
     }
 
     /** A database file holding the sample libraries (built once; open it read-only or with care). */
